@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * account.bpf.h - adds one parsed packet to its flow in the active interval
+ * map. The value is per CPU, so every write here lands in memory no other
+ * CPU touches: no atomics, no locks, and two CPUs on one flow do not contend.
+ */
+#ifndef KF_ACCOUNT_BPF_H
+#define KF_ACCOUNT_BPF_H
+
+#include "parse.bpf.h"
+#include "counters.bpf.h"
+
+/* Wire lengths of the segments this buffer stands for. A GSO/GRO aggregate
+ * of n segments carries its headers once; on the wire each segment had them. */
+static __always_inline void wire_lengths(const struct pkt_meta *m, __u64 *bytes, __u64 *l3,
+					 __u64 *l4)
+{
+	__u32 hdrs = m->l2_len + m->l3_hdr_len + m->l4_hdr_len;
+
+	if (m->segs > 1 && m->pkt_len > hdrs) {
+		__u32 payload = m->pkt_len - hdrs;
+
+		*bytes = m->pkt_len + (__u64)(m->segs - 1) * hdrs;
+		*l3 = payload + (__u64)m->segs * m->l4_hdr_len;
+		*l4 = m->l4_payload ? payload : 0;
+		return;
+	}
+	*bytes = m->l2_len + m->ip_len;
+	/* An aggregate with a stale IP length: trust the buffer (as DeepFlow). */
+	if (m->pkt_len > *bytes + 16)
+		*bytes = m->pkt_len;
+	*l3 = m->ip_len - m->l3_hdr_len;
+	*l4 = m->l4_payload ? *l3 - m->l4_hdr_len : 0;
+}
+
+static __always_inline void add_packet(struct flow_stats *st, __u32 dir, const struct pkt_meta *m,
+				       __u64 now)
+{
+	struct flow_dir *d = &st->dir[dir & 1];
+	__u64 bytes, l3, l4;
+	__u16 f6 = m->tcp_flags & KF_TCP_FLAGS6;
+
+	wire_lengths(m, &bytes, &l3, &l4);
+	if (!d->packets) {
+		if (!st->dir[!(dir & 1)].packets) {
+			st->first_ipid = m->ipid;
+			st->first_dir = dir;
+			st->eth_vlans = m->vlans;
+		}
+		d->first_ns = now;
+		__builtin_memcpy(d->mac, m->mac, 6);
+	}
+	d->bytes += bytes;
+	d->l3_bytes += l3;
+	d->l4_bytes += l4;
+	d->packets += m->segs;
+	d->last_ns = now;
+	if (m->key.proto != IPPROTO_TCP || m->later_frag)
+		return;
+	d->tcp_flags |= m->tcp_flags;
+	if (f6 == KF_TCP_SYN)
+		d->syn++;
+	else if (f6 == (KF_TCP_SYN | KF_TCP_ACK) && l4 == 0)
+		d->synack++;
+	if ((f6 & (KF_TCP_FIN | KF_TCP_ACK)) == (KF_TCP_FIN | KF_TCP_ACK))
+		d->fin++;
+	if (f6 & KF_TCP_RST)
+		d->rst++;
+}
+
+/* Counts the packet into the active interval map. When the map has no room
+ * the packet goes to the reserved overflow key (family 0), split by hook, so
+ * no packet ever leaves the totals. */
+static __always_inline void account_packet(const struct pkt_meta *m, __u32 hook, __u64 now)
+{
+	static const struct flow_stats zero_stats;
+	struct flow_key overflow_key = {};
+	struct flow_stats *st;
+	__u32 zero = 0;
+	void *flows;
+	int err;
+
+	flows = bpf_map_lookup_elem(&kf_flow_sel, &zero);
+	if (!flows) {
+		count_event(KF_CNT_NO_ACTIVE_MAP);
+		return;
+	}
+	st = bpf_map_lookup_elem(flows, &m->key);
+	if (!st) {
+		/* BPF_NOEXIST + re-lookup: another CPU may insert the same flow
+		 * between our lookup and update; -EEXIST then is fine. */
+		err = bpf_map_update_elem(flows, &m->key, &zero_stats, BPF_NOEXIST);
+		if (!err || err == -KF_EEXIST)
+			st = bpf_map_lookup_elem(flows, &m->key);
+	}
+	if (st) {
+		add_packet(st, m->dir, m, now);
+		return;
+	}
+	st = bpf_map_lookup_elem(flows, &overflow_key);
+	if (!st) {
+		count_event(KF_CNT_OVERFLOW_LOST);
+		return;
+	}
+	count_event(KF_CNT_FLOW_MAP_FULL);
+	add_packet(st, hook, m, now);
+}
+
+#endif /* KF_ACCOUNT_BPF_H */

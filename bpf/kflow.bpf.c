@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * kflow.bpf.c - the per-packet datapath: TC (clsact) ingress and egress and
+ * XDP ingress programs that count every packet into its bidirectional flow.
+ *
+ * Logic: parse Ethernet/VLAN/IP/L4 into a canonical flow key (side a is the
+ * lower address/port, so both directions share one entry), then add the
+ * packet's wire lengths, segments and TCP flags to this CPU's slot of the
+ * flow in the interval map selected by kf_flow_sel. Packets that cannot be
+ * parsed pass untouched and bump one kf_counters reason. Every program lets
+ * the packet through: TC returns TC_ACT_UNSPEC so filters after ours still
+ * run, XDP returns XDP_PASS.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+#include "account.bpf.h"
+
+/* Headers deeper than this in a non-linear skb are pulled into the linear
+ * area first (TC only; XDP buffers are linear). */
+#define KF_PULL_LEN 256
+
+static __always_inline void handle_skb(struct __sk_buff *skb, __u32 hook)
+{
+	struct pkt_meta m = {};
+	__u32 soft_err = KF_CNT_MAX, linear;
+	__u64 now = bpf_ktime_get_ns();
+	int err;
+
+	linear = skb->data_end - skb->data;
+	if (linear < KF_PULL_LEN && skb->len > linear)
+		bpf_skb_pull_data(skb, skb->len < KF_PULL_LEN ? skb->len : KF_PULL_LEN);
+
+	m.pkt_len = skb->len;
+	m.segs = skb->gso_size && skb->gso_segs > 1 ? skb->gso_segs : 1;
+	m.key.ifindex = skb->ifindex;
+	err = parse_packet(&m, (void *)(long)skb->data, (void *)(long)skb->data_end,
+			   skb->vlan_present ? (skb->vlan_tci & 0x0fff) + 1 : 0, &soft_err);
+	if (err != KF_PARSE_OK) {
+		count_event(err);
+		return;
+	}
+	if (soft_err != KF_CNT_MAX)
+		count_event(soft_err);
+	account_packet(&m, hook, now);
+}
+
+SEC("tc")
+int kf_tc_ingress(struct __sk_buff *skb)
+{
+	handle_skb(skb, KF_HOOK_INGRESS);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int kf_tc_egress(struct __sk_buff *skb)
+{
+	handle_skb(skb, KF_HOOK_EGRESS);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("xdp")
+int kf_xdp_ingress(struct xdp_md *ctx)
+{
+	struct pkt_meta m = {};
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u32 soft_err = KF_CNT_MAX;
+	__u64 now = bpf_ktime_get_ns();
+	int err;
+
+	m.pkt_len = end - data;
+	m.segs = 1;
+	m.key.ifindex = ctx->ingress_ifindex;
+	err = parse_packet(&m, data, end, 0, &soft_err);
+	if (err != KF_PARSE_OK) {
+		count_event(err);
+		return XDP_PASS;
+	}
+	if (soft_err != KF_CNT_MAX)
+		count_event(soft_err);
+	account_packet(&m, KF_HOOK_INGRESS, now);
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * maps.bpf.h - every map of kflow, with who writes it, who reads it and how
+ * it is sized. All maps are pinned by name under the agent's --pin-path.
+ */
+#ifndef KF_MAPS_BPF_H
+#define KF_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "kflow.h"
+
+/* Interval flow counters.
+ * Key: struct flow_key -> Value: struct flow_stats (per CPU).
+ * Written by every packet (its own CPU's slot only: no atomics, no sharing).
+ * Read and emptied by the agent once per interval, after it has swapped the
+ * other map into kf_flow_sel (see drain.c for why that loses nothing).
+ * Sizing: --max-flows + 1 (the reserved overflow key); no prealloc, so memory
+ * follows the flows that really exist rather than max_entries x nr_cpus. */
+#define KF_FLOW_MAP_DEF                                        \
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);                \
+	__uint(map_flags, BPF_F_NO_PREALLOC);                  \
+	__uint(max_entries, KF_DEFAULT_MAX_FLOWS + 1);         \
+	__type(key, struct flow_key);                          \
+	__type(value, struct flow_stats)
+
+struct kf_flow_map {
+	KF_FLOW_MAP_DEF;
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+};
+
+/* The inner-map template of kf_flow_sel: same shape, but libbpf refuses a
+ * pinning attribute on a template. */
+struct kf_flow_map_tmpl {
+	KF_FLOW_MAP_DEF;
+};
+
+struct kf_flow_map kf_flows_a SEC(".maps");
+struct kf_flow_map kf_flows_b SEC(".maps");
+
+/* The interval map packets go to now.
+ * Key: 0 -> Value: kf_flows_a or kf_flows_b.
+ * Written by the agent only (one update per interval; the update waits for an
+ * RCU grace period). Read by every packet. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct kf_flow_map_tmpl); /* must be last */
+} kf_flow_sel SEC(".maps");
+
+/* Ports of fragmented datagrams, so later fragments join their flow.
+ * Key: struct frag_key -> Value: struct frag_ports.
+ * Written by first fragments only, read by later fragments; LRU evicts trains
+ * that never complete. Sizing: fragment trains in flight, not flows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, KF_FRAG_ENTRIES);
+	__type(key, struct frag_key);
+	__type(value, struct frag_ports);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kf_frags SEC(".maps");
+
+/* Failure and drop counters.
+ * Key: enum kf_counter -> Value: __u64 count (per CPU), cumulative.
+ * Written by the datapath on every path that does not count a packet into a
+ * flow; read by the agent (deltas logged each interval) and `kflow dump`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KF_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kf_counters SEC(".maps");
+
+/* Lifetime flow state mirrored by the agent (never touched by BPF).
+ * Key: struct flow_key -> Value: struct flow_life.
+ * Written by the agent after each drain; read by an adopting agent and by
+ * `kflow dump`. Sizing: 4 x --max-flows, since flows outlive intervals. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4 * KF_DEFAULT_MAX_FLOWS);
+	__type(key, struct flow_key);
+	__type(value, struct flow_life);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kf_life SEC(".maps");
+
+/* What the agent attached where (never touched by BPF).
+ * Key: ifindex -> Value: struct kf_attach.
+ * Written by the agent on attach/detach; read by `kflow cleanup` and by an
+ * adopting agent. Sizing: interfaces per network namespace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KF_MAX_IFACES);
+	__type(key, __u32);
+	__type(value, struct kf_attach);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kf_attach SEC(".maps");
+
+/* Identity of the pinned state (never touched by BPF).
+ * Key: 0 -> Value: struct kf_info. Written by the agent at start and exit. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kf_info);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kf_info SEC(".maps");
+
+#endif /* KF_MAPS_BPF_H */

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * agent.c - `kflow run`. One epoll loop over a signalfd (SIGINT/SIGTERM end
+ * the run with a final drain) and a wall-clock timerfd that fires on each
+ * interval boundary (60 s intervals end on the minute).
+ *
+ * Each tick: swap and drain the interval map, decide client/server, write
+ * one record per flow that had packets, end flows whose timeout passed (a
+ * final record with their close_type), mirror the table into kf_life.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <bpf/bpf.h>
+#include "agent.h"
+#include "attach.h"
+#include "close.h"
+#include "counters.h"
+#include "drain.h"
+#include "iface.h"
+#include "lifemap.h"
+#include "loader.h"
+#include "log.h"
+#include "orient.h"
+#include "output.h"
+#include "record.h"
+
+struct kf_agent {
+	const struct kf_opts *o;
+	struct kf_bpf b;
+	struct kf_maps maps;
+	struct kf_table table;
+	struct kf_outputs out;
+	struct kf_listeners listeners;
+	struct kf_iface *ifs;
+	int nifs;
+	__u64 seen[KF_CNT_MAX];
+	__u64 window_start_us;
+	struct kf_info info;
+};
+
+struct tick {
+	struct kf_agent *a;
+	struct kf_window win;
+	__u64 mono_ns;
+	int life_fd;
+	struct jsonw w;
+};
+
+static __u64 clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void write_record(struct tick *t, struct kf_flow *f, unsigned int ct, unsigned int to)
+{
+	kf_record_format(&t->w, f, &t->win, ct, to);
+	kf_outputs_write(&t->a->out, t->w.buf, t->w.len);
+}
+
+static bool tick_flow(struct kf_flow *f, void *arg)
+{
+	struct tick *t = arg;
+	struct kf_agent *a = t->a;
+	unsigned int to;
+
+	if (!f->key.family) { /* overflow: per interval only */
+		if (f->in_interval)
+			write_record(t, f, KF_CLOSE_FORCED_REPORT, 0);
+		return true;
+	}
+	if (!f->life.flow_id) {
+		__u64 sec = (__u64)((__s64)f->life.first_ns + t->win.mono_to_wall_ns) / 1000000000ULL;
+
+		f->life.flow_id = (sec & 0xffffffffULL) << 32 | (a->info.next_flow_seq++ & 0xffffffffULL);
+	}
+	if (f->in_interval)
+		kf_orient(f, a->o, &a->listeners);
+	to = kf_flow_timeout(f, a->o);
+	if (t->mono_ns >= f->life.last_ns + (__u64)to * 1000000000ULL) {
+		write_record(t, f, kf_close_type(f), to);
+		bpf_map_delete_elem(t->life_fd, &f->key);
+		return true;
+	}
+	if (f->in_interval)
+		write_record(t, f, KF_CLOSE_FORCED_REPORT, to);
+	memset(&f->iv, 0, sizeof(f->iv));
+	f->in_interval = false;
+	return false;
+}
+
+static int interval_tick(struct kf_agent *a)
+{
+	struct tick t = { .a = a };
+	__u64 wall_ns, zero = 0;
+	int n, err;
+
+	n = kf_drain(&a->maps, &a->table);
+	if (n < 0)
+		return n;
+	wall_ns = clock_ns(CLOCK_REALTIME);
+	t.mono_ns = clock_ns(CLOCK_MONOTONIC);
+	t.win.mono_to_wall_ns = (__s64)(wall_ns - t.mono_ns);
+	t.win.start_us = a->window_start_us;
+	t.win.end_us = wall_ns / 1000;
+	t.life_fd = bpf_map__fd(a->b.skel->maps.kf_life);
+	kf_listeners_load(&a->listeners);
+	kf_table_walk(&a->table, tick_flow, &t);
+	kf_outputs_flush(&a->out);
+	a->window_start_us = t.win.end_us;
+
+	err = kf_life_store(t.life_fd, &a->table);
+	bpf_map_update_elem(bpf_map__fd(a->b.skel->maps.kf_info), &zero, &a->info, BPF_ANY);
+	kf_counters_log_delta(bpf_map__fd(a->b.skel->maps.kf_counters), a->b.ncpus, a->seen);
+	pr_debug("interval: %d entries drained, %zu flows live\n", n, a->table.count);
+	return err == -ENOMEM ? err : 0;
+}
+
+static int arm_timer(int tfd, unsigned int interval_s)
+{
+	struct itimerspec its = {};
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	its.it_value.tv_sec = (now.tv_sec / interval_s + 1) * interval_s;
+	if (timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL))
+		return -errno;
+	return 0;
+}
+
+static int event_loop(struct kf_agent *a)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, got;
+	int sfd = -1, tfd = -1, efd = -1, err = 0;
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC);
+	efd = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || tfd < 0 || efd < 0) {
+		err = -errno;
+		pr_warn("error: cannot set up the event loop: %s\n", strerror(errno));
+		goto out;
+	}
+	ev.data.fd = sfd;
+	epoll_ctl(efd, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = tfd;
+	epoll_ctl(efd, EPOLL_CTL_ADD, tfd, &ev);
+	err = arm_timer(tfd, a->o->interval_s);
+	if (err)
+		goto out;
+	pr_info("running: records every %u s\n", a->o->interval_s);
+	for (;;) {
+		int n = epoll_wait(efd, &got, 1, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		if (got.data.fd == sfd) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si))
+				pr_info("got signal %u: final drain\n", si.ssi_signo);
+			break;
+		}
+		__u64 expirations;
+
+		if (read(tfd, &expirations, sizeof(expirations)) < 0 && errno != EAGAIN)
+			pr_debug("timerfd read: %s\n", strerror(errno));
+		err = interval_tick(a);
+		if (err)
+			break;
+		err = arm_timer(tfd, a->o->interval_s);
+		if (err)
+			break;
+	}
+out:
+	if (efd >= 0)
+		close(efd);
+	if (tfd >= 0)
+		close(tfd);
+	if (sfd >= 0)
+		close(sfd);
+	return err;
+}
+
+static int setup(struct kf_agent *a)
+{
+	__u32 zero = 0;
+	int n, err;
+
+	/* Cheap checks first: a bad interface or output leaves nothing behind. */
+	n = kf_ifaces_resolve(a->o->ifaces, &a->ifs);
+	if (n < 0)
+		return n;
+	a->nifs = n;
+	err = kf_outputs_open(&a->out, a->o);
+	if (err)
+		return err;
+	err = kf_table_init(&a->table);
+	if (err)
+		return err;
+	err = kf_bpf_load(&a->b, a->o->pin_path, a->o->max_flows);
+	if (err)
+		return err;
+	a->maps.sel_fd = bpf_map__fd(a->b.skel->maps.kf_flow_sel);
+	a->maps.a_fd = bpf_map__fd(a->b.skel->maps.kf_flows_a);
+	a->maps.b_fd = bpf_map__fd(a->b.skel->maps.kf_flows_b);
+	a->maps.ncpus = a->b.ncpus;
+	if (bpf_map_lookup_elem(bpf_map__fd(a->b.skel->maps.kf_info), &zero, &a->info))
+		return -errno;
+	if (a->b.adopted) {
+		n = kf_life_load(bpf_map__fd(a->b.skel->maps.kf_life), &a->table);
+		if (n < 0)
+			return n;
+		pr_info("adopted %d flows from the persisted agent\n", n);
+	}
+	kf_counters_read(bpf_map__fd(a->b.skel->maps.kf_counters), a->b.ncpus, a->seen);
+	a->window_start_us = clock_ns(CLOCK_REALTIME) / 1000;
+	return kf_attach_all(&a->b, a->ifs, a->nifs, a->o->xdp);
+}
+
+int kf_run(const struct kf_opts *o)
+{
+	struct kf_agent a = { .o = o };
+	int err, attach_fd;
+
+	err = setup(&a);
+	if (!err)
+		err = event_loop(&a);
+
+	attach_fd = a.b.loaded ? bpf_map__fd(a.b.skel->maps.kf_attach) : -1;
+	if (attach_fd >= 0 && (!o->persist || (err && !a.b.adopted)))
+		kf_detach_recorded(attach_fd);
+	if (a.b.loaded) {
+		/* After detaching (or not, with --persist): one last swap reads
+		 * everything counted so far, even packets that raced the detach. */
+		int e = interval_tick(&a);
+
+		if (!err)
+			err = e;
+	}
+	if (a.b.loaded && (!o->persist || (err && !a.b.adopted)))
+		kf_bpf_unpin(&a.b);
+	else if (a.b.loaded)
+		pr_info("persisting: programs stay attached, maps stay pinned under %s\n",
+			o->pin_path);
+	kf_bpf_close(&a.b);
+	kf_outputs_close(&a.out);
+	kf_table_free(&a.table);
+	free(a.ifs);
+	return err;
+}

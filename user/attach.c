@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * attach.c - TC (clsact) and XDP attachment.
+ *
+ * TC filters use a fixed handle and priority so that kflow finds its own
+ * filter again (after a restart, or from `kflow cleanup`) and never touches
+ * anyone else's. The clsact qdisc is created only when missing, and removed
+ * only when kflow created it and no filter of anyone is left on it (checked
+ * with an RTM_GETTFILTER dump over libmnl). XDP attaches without a mode flag,
+ * so the kernel uses the driver's native hook where there is one and the
+ * generic hook otherwise, and refuses to replace an XDP program not ours.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include "attach.h"
+#include "kflow.h"
+#include "log.h"
+
+#define KF_TC_HANDLE 0x6b66 /* "kf" */
+#define KF_TC_PRIO 1
+
+static int prog_name_by_id(__u32 id, char name[BPF_OBJ_NAME_LEN])
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd, err = 0;
+
+	fd = bpf_prog_get_fd_by_id(id);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
+	else
+		memcpy(name, info.name, BPF_OBJ_NAME_LEN);
+	close(fd);
+	return err;
+}
+
+static bool is_ours(__u32 prog_id, const char *prefix)
+{
+	char name[BPF_OBJ_NAME_LEN] = "";
+
+	return !prog_name_by_id(prog_id, name) && !strncmp(name, prefix, strlen(prefix));
+}
+
+static int filter_count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(*(int *)data)++;
+	return MNL_CB_OK;
+}
+
+/* Number of TC filters of any kind on one clsact direction, or -errno. */
+static int count_filters(int ifindex, __u32 parent)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl;
+	struct nlmsghdr *nlh;
+	struct tcmsg *tcm;
+	unsigned int seq = time(NULL), portid;
+	int ret, count = 0;
+
+	nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	portid = mnl_socket_get_portid(nl);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETTFILTER;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_parent = parent;
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	while ((ret = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		ret = mnl_cb_run(buf, ret, seq, portid, filter_count_cb, &count);
+		if (ret <= 0)
+			break;
+	}
+	ret = ret < 0 ? -errno : count;
+out:
+	mnl_socket_close(nl);
+	return ret;
+}
+
+static int tc_attach_one(int ifindex, const char *ifname, enum bpf_tc_attach_point point,
+			 int prog_fd)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = KF_TC_HANDLE, .priority = KF_TC_PRIO);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = KF_TC_HANDLE, .priority = KF_TC_PRIO,
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	const char *dir = point == BPF_TC_INGRESS ? "ingress" : "egress";
+	int err;
+
+	if (!bpf_tc_query(&hook, &q) && !is_ours(q.prog_id, "kf_tc_")) {
+		pr_warn("error: %s %s already has a TC filter at handle 0x%x prio %d that is not "
+			"kflow's (prog id %u)\n",
+			ifname, dir, KF_TC_HANDLE, KF_TC_PRIO, q.prog_id);
+		return -EEXIST;
+	}
+	err = bpf_tc_attach(&hook, &opts);
+	if (err)
+		pr_warn("error: cannot attach TC %s on %s: %s\n", dir, ifname, strerror(-err));
+	return err;
+}
+
+static void tc_detach_one(int ifindex, enum bpf_tc_attach_point point)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, q, .handle = KF_TC_HANDLE, .priority = KF_TC_PRIO);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = KF_TC_HANDLE, .priority = KF_TC_PRIO);
+	int err;
+
+	if (bpf_tc_query(&hook, &q) || !is_ours(q.prog_id, "kf_tc_"))
+		return;
+	err = bpf_tc_detach(&hook, &opts);
+	if (err && err != -ENOENT && err != -ENODEV)
+		pr_warn("cannot detach TC filter from ifindex %d: %s\n", ifindex, strerror(-err));
+}
+
+static void qdisc_remove_if_empty(int ifindex)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+		    .attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS);
+	int in = count_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS));
+	int out = count_filters(ifindex, TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS));
+	int err;
+
+	if (in < 0 || out < 0 || in + out > 0) {
+		if (in > 0 || out > 0)
+			pr_info("leaving the clsact qdisc on ifindex %d: other filters use it\n",
+				ifindex);
+		return;
+	}
+	err = bpf_tc_hook_destroy(&hook);
+	if (err && err != -ENOENT && err != -ENODEV && err != -EINVAL)
+		pr_warn("cannot remove clsact qdisc from ifindex %d: %s\n", ifindex,
+			strerror(-err));
+}
+
+static int xdp_attach_one(const struct kf_iface *ifc, int prog_fd, __u32 *prog_id)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	struct bpf_prog_info info = {};
+	__u32 cur = 0, len = sizeof(info);
+	__u32 flags = XDP_FLAGS_UPDATE_IF_NOEXIST;
+	int old_fd = -1, err;
+
+	if (bpf_xdp_query_id(ifc->ifindex, 0, &cur) == 0 && cur) {
+		if (!is_ours(cur, "kf_xdp_")) {
+			pr_warn("error: %s already has an XDP program (id %u) that is not kflow's\n",
+				ifc->name, cur);
+			return -EEXIST;
+		}
+		old_fd = bpf_prog_get_fd_by_id(cur);
+		if (old_fd < 0)
+			return -errno;
+		opts.old_prog_fd = old_fd;
+		flags = XDP_FLAGS_REPLACE;
+	}
+	err = bpf_xdp_attach(ifc->ifindex, prog_fd, flags, &opts);
+	if (old_fd >= 0)
+		close(old_fd);
+	if (err) {
+		pr_warn("error: cannot attach XDP on %s: %s\n", ifc->name, strerror(-err));
+		return err;
+	}
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -errno;
+	*prog_id = info.id;
+	return 0;
+}
+
+static void xdp_detach_one(int ifindex, __u32 prog_id)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
+	__u32 cur = 0;
+	int fd, err;
+
+	if (bpf_xdp_query_id(ifindex, 0, &cur) || !cur || !is_ours(cur, "kf_xdp_"))
+		return;
+	(void)prog_id; /* an adopting agent may have replaced it: match by name */
+	fd = bpf_prog_get_fd_by_id(cur);
+	if (fd < 0)
+		return;
+	opts.old_prog_fd = fd;
+	err = bpf_xdp_detach(ifindex, XDP_FLAGS_REPLACE, &opts);
+	if (err && err != -ENODEV)
+		pr_warn("cannot detach XDP from ifindex %d: %s\n", ifindex, strerror(-err));
+	close(fd);
+}
+
+static void detach_entry(__u32 ifindex, const struct kf_attach *a)
+{
+	if (a->flags & KF_ATT_XDP)
+		xdp_detach_one(ifindex, a->xdp_prog_id);
+	if (a->flags & KF_ATT_TC_INGRESS)
+		tc_detach_one(ifindex, BPF_TC_INGRESS);
+	if (a->flags & KF_ATT_TC_EGRESS)
+		tc_detach_one(ifindex, BPF_TC_EGRESS);
+	if (a->flags & KF_ATT_QDISC_OURS)
+		qdisc_remove_if_empty(ifindex);
+}
+
+void kf_detach_recorded(int attach_fd)
+{
+	__u32 key, next, *prev = NULL;
+	struct kf_attach a;
+
+	while (!bpf_map_get_next_key(attach_fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(attach_fd, &next, &a)) {
+			pr_debug("detaching from %s (ifindex %u)\n", a.name, next);
+			detach_entry(next, &a);
+		}
+		key = next;
+		prev = &key;
+	}
+	/* Deleting while iterating restarts the walk; empty it afterwards. */
+	while (!bpf_map_get_next_key(attach_fd, NULL, &next))
+		bpf_map_delete_elem(attach_fd, &next);
+}
+
+static bool wanted(const struct kf_iface *ifs, int n, __u32 ifindex)
+{
+	for (int i = 0; i < n; i++)
+		if ((__u32)ifs[i].ifindex == ifindex)
+			return true;
+	return false;
+}
+
+/* A persisted agent's attachments: same hooks where the interface is still
+ * wanted (anything else would count packets twice or miss them while the
+ * modes change), detached where it is not. */
+static int reconcile_recorded(int attach_fd, const struct kf_iface *ifs, int n, bool xdp)
+{
+	__u32 key, next, *prev = NULL;
+	struct kf_attach a;
+
+	while (!bpf_map_get_next_key(attach_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(attach_fd, &key, &a))
+			continue;
+		if (!wanted(ifs, n, key)) {
+			pr_info("detaching from %s: not in this run's interfaces\n", a.name);
+			detach_entry(key, &a);
+			bpf_map_delete_elem(attach_fd, &key);
+			prev = NULL; /* restart the walk after a delete */
+			continue;
+		}
+		if (!!(a.flags & KF_ATT_XDP) != xdp) {
+			pr_warn("error: the persisted agent counted %s with %s; run with%s --xdp "
+				"or 'kflow cleanup' first\n",
+				a.name, xdp ? "TC" : "XDP", xdp ? "out" : "");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int kf_attach_all(struct kf_bpf *b, const struct kf_iface *ifs, int n, bool xdp)
+{
+	int attach_fd = bpf_map__fd(b->skel->maps.kf_attach);
+	int in_fd = bpf_program__fd(b->skel->progs.kf_tc_ingress);
+	int out_fd = bpf_program__fd(b->skel->progs.kf_tc_egress);
+	int xdp_fd = bpf_program__fd(b->skel->progs.kf_xdp_ingress);
+	int err, i;
+
+	err = reconcile_recorded(attach_fd, ifs, n, xdp);
+	if (err)
+		return err;
+	for (i = 0; i < n; i++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifs[i].ifindex,
+			    .attach_point = BPF_TC_INGRESS);
+		__u32 key = ifs[i].ifindex;
+		struct kf_attach a = {};
+
+		bpf_map_lookup_elem(attach_fd, &key, &a); /* keeps QDISC_OURS */
+		strncpy(a.name, ifs[i].name, sizeof(a.name) - 1);
+		err = bpf_tc_hook_create(&hook);
+		if (!err)
+			a.flags |= KF_ATT_QDISC_OURS;
+		else if (err != -EEXIST) {
+			pr_warn("error: cannot create clsact qdisc on %s: %s\n", ifs[i].name,
+				strerror(-err));
+			return err;
+		}
+		/* Record before attaching, so a failure half-way is still undone. */
+		if (bpf_map_update_elem(attach_fd, &key, &a, BPF_ANY))
+			return -errno;
+		if (xdp) {
+			err = xdp_attach_one(&ifs[i], xdp_fd, &a.xdp_prog_id);
+			if (!err)
+				a.flags |= KF_ATT_XDP;
+		} else {
+			err = tc_attach_one(ifs[i].ifindex, ifs[i].name, BPF_TC_INGRESS, in_fd);
+			if (!err)
+				a.flags |= KF_ATT_TC_INGRESS;
+		}
+		if (!err) {
+			err = tc_attach_one(ifs[i].ifindex, ifs[i].name, BPF_TC_EGRESS, out_fd);
+			if (!err)
+				a.flags |= KF_ATT_TC_EGRESS;
+		}
+		if (bpf_map_update_elem(attach_fd, &key, &a, BPF_ANY) && !err)
+			err = -errno;
+		if (err)
+			return err;
+		pr_info("counting on %s (ifindex %d): %s ingress, TC egress\n", ifs[i].name,
+			ifs[i].ifindex, xdp ? "XDP" : "TC");
+	}
+	return 0;
+}

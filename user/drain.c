@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * drain.c - the interval swap.
+ *
+ * Why nothing is lost or counted twice: packets only ever write the map that
+ * kf_flow_sel slot 0 points to. The agent points the slot at the empty
+ * standby map with one bpf_map_update_elem() on the ARRAY_OF_MAPS; for
+ * map-in-map updates the kernel waits for an RCU grace period before the
+ * syscall returns (maybe_wait_bpf_programs() in kernel/bpf/syscall.c), and
+ * XDP and TC programs run inside RCU read sections. So when the update
+ * returns, every program that could still have held the old map has
+ * finished: the old map is quiescent, and a batch lookup-and-delete reads
+ * each packet exactly once. A packet that arrives during the drain lands in
+ * the new map and is read at the next interval.
+ *
+ * Per-CPU values are summed here. The overflow key (family 0) is put into
+ * the standby map before it goes live, so that a full map still has a place
+ * to count what found no room.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "drain.h"
+#include "loader.h"
+#include "log.h"
+
+#define KF_BATCH_BYTES (1 << 20)
+
+static size_t value_stride(void)
+{
+	return (sizeof(struct flow_stats) + 7) & ~(size_t)7;
+}
+
+static int merge_batch(struct kf_table *t, const struct flow_key *keys, const char *vals,
+		       __u32 n, int ncpus)
+{
+	size_t stride = value_stride();
+	struct flow_stats sum;
+	struct kf_flow *f;
+	bool added;
+
+	for (__u32 i = 0; i < n; i++) {
+		kf_stats_sum_cpus(vals + (size_t)i * stride * ncpus, ncpus, stride, &sum);
+		if (!sum.dir[0].packets && !sum.dir[1].packets)
+			continue; /* the overflow key when nothing overflowed */
+		f = kf_table_get(t, &keys[i], &added);
+		if (!f) {
+			pr_warn("out of memory merging %u drained flows\n", n - i);
+			return -ENOMEM;
+		}
+		kf_flow_add(f, &sum);
+	}
+	return 0;
+}
+
+/* Reads (and with del, deletes) every entry of a quiescent map. */
+static int read_map(int fd, int ncpus, struct kf_table *t, bool del)
+{
+	size_t per_entry = value_stride() * ncpus;
+	__u32 batch = KF_BATCH_BYTES / per_entry, n;
+	__u64 in_tok[8], out_tok[8];
+	struct flow_key *keys;
+	void *vals, *in = NULL;
+	int err = 0, total = 0;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	if (batch < 64)
+		batch = 64;
+	keys = calloc(batch, sizeof(*keys));
+	vals = calloc(batch, per_entry);
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		n = batch;
+		if (del)
+			err = bpf_map_lookup_and_delete_batch(fd, in, out_tok, keys, vals, &n,
+							      &opts);
+		else
+			err = bpf_map_lookup_batch(fd, in, out_tok, keys, vals, &n, &opts);
+		if (err && errno != ENOENT) {
+			err = -errno;
+			pr_warn("batch %s of an interval map failed: %s\n",
+				del ? "lookup-and-delete" : "lookup", strerror(errno));
+			goto out;
+		}
+		if (n) {
+			int e = merge_batch(t, keys, vals, n, ncpus);
+
+			if (e) {
+				err = e;
+				goto out;
+			}
+			total += n;
+		}
+		if (err) /* ENOENT: that was the last batch */
+			break;
+		memcpy(in_tok, out_tok, sizeof(in_tok));
+		in = in_tok;
+	}
+	err = total;
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+static int map_id(int fd, __u32 *id)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*id = info.id;
+	return 0;
+}
+
+/* Which of a/b slot 0 points to: 0 for a, 1 for b. */
+static int active_index(const struct kf_maps *m)
+{
+	__u32 zero = 0, cur = 0, a_id = 0;
+	int err;
+
+	if (bpf_map_lookup_elem(m->sel_fd, &zero, &cur))
+		return -errno;
+	err = map_id(m->a_fd, &a_id);
+	if (err)
+		return err;
+	return cur == a_id ? 0 : 1;
+}
+
+int kf_drain(const struct kf_maps *m, struct kf_table *t)
+{
+	int idx = active_index(m), old_fd, new_fd, err, n1, n2;
+	__u32 zero = 0;
+
+	if (idx < 0) {
+		pr_warn("cannot read the active interval map: %s\n", strerror(-idx));
+		return idx;
+	}
+	old_fd = idx ? m->b_fd : m->a_fd;
+	new_fd = idx ? m->a_fd : m->b_fd;
+	/* Leftovers of an agent that died between swap and drain: the map is
+	 * not live, so it is safe to read now. */
+	n1 = read_map(new_fd, m->ncpus, t, true);
+	if (n1 < 0)
+		return n1;
+	err = add_overflow_key(new_fd, m->ncpus);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(m->sel_fd, &zero, &new_fd, BPF_ANY)) {
+		err = -errno;
+		pr_warn("cannot swap interval maps: %s\n", strerror(errno));
+		return err;
+	}
+	n2 = read_map(old_fd, m->ncpus, t, true);
+	if (n2 < 0)
+		return n2;
+	return n1 + n2;
+}
+
+int kf_peek(const struct kf_maps *m, struct kf_table *t)
+{
+	int idx = active_index(m);
+
+	if (idx < 0)
+		return idx;
+	return read_map(idx ? m->b_fd : m->a_fd, m->ncpus, t, false);
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * loader.c - opens the skeleton, sizes the flow maps, checks that any maps
+ * already pinned under the pin path are ones this build can reuse, loads,
+ * installs the first interval map, and pins the programs for bpftool.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bpffs.h"
+#include "kflow.h"
+#include "loader.h"
+#include "log.h"
+
+_Static_assert(sizeof(struct flow_key) == 44, "flow_key layout is ABI");
+_Static_assert(sizeof(struct flow_dir) == 72, "flow_dir layout is ABI");
+_Static_assert(sizeof(struct flow_stats) == 152, "flow_stats layout is ABI");
+_Static_assert(sizeof(struct flow_life) == 96, "flow_life layout is ABI");
+_Static_assert(sizeof(struct kf_attach) == 24, "kf_attach layout is ABI");
+_Static_assert(sizeof(struct kf_info) == 16, "kf_info layout is ABI");
+_Static_assert(sizeof(struct frag_key) == 40, "frag_key layout is ABI");
+
+int kf_prog_pin_path(const struct kf_bpf *b, const struct bpf_program *p, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", b->pin_path, bpf_program__name(p));
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+/* libbpf reuses a pinned map only when type, sizes and flags match, and its
+ * own message is easy to miss; say which map and what differs. */
+static int check_pinned_map(struct bpf_map *map)
+{
+	const char *path = bpf_map__pin_path(map);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd, err = 0;
+
+	if (!path || access(path, F_OK))
+		return 0;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		pr_warn("error: %s exists but is not a BPF map this process can open: %s\n", path,
+			strerror(errno));
+		return -errno;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		pr_warn("error: cannot inspect pinned map %s: %s\n", path, strerror(errno));
+	} else if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+		   info.value_size != bpf_map__value_size(map) ||
+		   info.max_entries != bpf_map__max_entries(map) ||
+		   info.map_flags != bpf_map__map_flags(map)) {
+		err = -EEXIST;
+		pr_warn("error: pinned map %s is incompatible (type %u key %u value %u entries %u, "
+			"want type %u key %u value %u entries %u): another kflow version or "
+			"--max-flows made it; run 'kflow cleanup --pin-path <path>'\n",
+			path, info.type, info.key_size, info.value_size, info.max_entries,
+			bpf_map__type(map), bpf_map__key_size(map), bpf_map__value_size(map),
+			bpf_map__max_entries(map));
+	}
+	close(fd);
+	return err;
+}
+
+static int pin_programs(struct kf_bpf *b)
+{
+	struct bpf_program *p;
+	char path[PATH_MAX];
+	int err;
+
+	bpf_object__for_each_program(p, b->skel->obj) {
+		err = kf_prog_pin_path(b, p, path, sizeof(path));
+		if (err)
+			return err;
+		unlink(path); /* an earlier agent's program; ours replaces it */
+		err = bpf_program__pin(p, path);
+		if (err) {
+			pr_warn("error: cannot pin program %s at %s: %s\n", bpf_program__name(p),
+				path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Every interval map carries a zeroed overflow entry before it goes live,
+ * so a full map still has a place for the packets that found no room. */
+int add_overflow_key(int map_fd, int ncpus)
+{
+	struct flow_key okey = {};
+	void *zero = calloc(ncpus, (sizeof(struct flow_stats) + 7) & ~7UL);
+	int err = 0;
+
+	if (!zero)
+		return -ENOMEM;
+	if (bpf_map_update_elem(map_fd, &okey, zero, BPF_NOEXIST) && errno != EEXIST) {
+		err = -errno;
+		pr_warn("cannot add the overflow entry to an interval map: %s\n",
+			strerror(errno));
+	}
+	free(zero);
+	return err;
+}
+
+/* A fresh pin path gets kf_flows_a as the first interval map and kf_info;
+ * an adopted one must carry our ABI version. */
+static int init_or_adopt(struct kf_bpf *b, unsigned int max_flows)
+{
+	int info_fd = bpf_map__fd(b->skel->maps.kf_info);
+	int sel_fd = bpf_map__fd(b->skel->maps.kf_flow_sel);
+	struct kf_info info = {};
+	__u32 zero = 0;
+	int fd;
+
+	if (bpf_map_lookup_elem(info_fd, &zero, &info))
+		return -errno;
+	/* Set first: on any error below the caller must not unpin reused maps. */
+	b->adopted = info.abi_version != 0;
+	if (info.abi_version && info.abi_version != KF_ABI_VERSION) {
+		pr_warn("error: pin path %s holds kflow ABI v%u state, this kflow uses v%u; run "
+			"'kflow cleanup --pin-path %s'\n",
+			b->pin_path, info.abi_version, KF_ABI_VERSION, b->pin_path);
+		return -EEXIST;
+	}
+	if (b->adopted) {
+		pr_info("adopting pinned state under %s\n", b->pin_path);
+		return 0;
+	}
+	fd = bpf_map__fd(b->skel->maps.kf_flows_a);
+	if (add_overflow_key(fd, b->ncpus))
+		return -errno;
+	if (bpf_map_update_elem(sel_fd, &zero, &fd, BPF_ANY)) {
+		pr_warn("error: cannot install the first interval map: %s\n", strerror(errno));
+		return -errno;
+	}
+	info.abi_version = KF_ABI_VERSION;
+	info.max_flows = max_flows;
+	if (bpf_map_update_elem(info_fd, &zero, &info, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	struct bpf_map *map;
+	int err;
+
+	memset(b, 0, sizeof(*b));
+	b->lock_fd = -1;
+	if (strlen(pin_path) >= sizeof(b->pin_path))
+		return -ENAMETOOLONG;
+	strcpy(b->pin_path, pin_path);
+	b->ncpus = libbpf_num_possible_cpus();
+	if (b->ncpus < 0) {
+		pr_warn("error: cannot count possible CPUs: %s\n", strerror(-b->ncpus));
+		return b->ncpus;
+	}
+	err = kf_bpffs_prepare(pin_path);
+	if (err)
+		return err;
+	b->lock_fd = kf_pin_lock(pin_path);
+	if (b->lock_fd < 0)
+		return b->lock_fd;
+
+	open_opts.pin_root_path = pin_path;
+	b->skel = kflow__open_opts(&open_opts);
+	if (!b->skel) {
+		err = -errno;
+		pr_warn("error: cannot open the BPF object: %s\n", strerror(errno));
+		return err;
+	}
+	/* +1: the reserved overflow key lives in every interval map. */
+	bpf_map__set_max_entries(b->skel->maps.kf_flows_a, max_flows + 1);
+	bpf_map__set_max_entries(b->skel->maps.kf_flows_b, max_flows + 1);
+	/* The kf_flow_sel template keeps its size: the kernel does not compare
+	 * max_entries of hash inner maps (bpf_map_meta_equal), and libbpf 1.1
+	 * crashes resizing a template. */
+	bpf_map__set_max_entries(b->skel->maps.kf_life, 4 * max_flows);
+
+	bpf_object__for_each_map(map, b->skel->obj) {
+		err = check_pinned_map(map);
+		if (err)
+			return err;
+	}
+	err = kflow__load(b->skel);
+	if (err) {
+		pr_warn("error: cannot load the BPF programs: %s (run with -vv for the verifier "
+			"log)\n",
+			strerror(-err));
+		return err;
+	}
+	b->loaded = true;
+	err = init_or_adopt(b, max_flows);
+	if (err)
+		return err;
+	return pin_programs(b);
+}
+
+void kf_bpf_unpin(struct kf_bpf *b)
+{
+	struct bpf_program *p;
+	char path[PATH_MAX];
+
+	if (!b->loaded)
+		return;
+	bpf_object__for_each_program(p, b->skel->obj) {
+		if (!kf_prog_pin_path(b, p, path, sizeof(path)))
+			unlink(path);
+	}
+	bpf_object__unpin_maps(b->skel->obj, NULL);
+	if (rmdir(b->pin_path) && errno != ENOENT)
+		pr_warn("cannot remove pin directory %s: %s\n", b->pin_path, strerror(errno));
+}
+
+void kf_bpf_close(struct kf_bpf *b)
+{
+	/* A run that failed before loading leaves no empty pin directory. */
+	if (!b->loaded && b->pin_path[0])
+		rmdir(b->pin_path);
+	kflow__destroy(b->skel);
+	b->skel = NULL;
+	if (b->lock_fd >= 0)
+		close(b->lock_fd);
+	b->lock_fd = -1;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* loader.h - open, size, load and pin the datapath; adopt pinned state. */
+#ifndef KF_LOADER_H
+#define KF_LOADER_H
+
+#include <stdbool.h>
+#include <limits.h>
+#include "kflow.skel.h"
+
+struct kf_bpf {
+	struct kflow *skel;
+	int ncpus; /* possible CPUs: per-CPU values hold this many slots */
+	bool loaded; /* programs loaded, maps created or reused and pinned */
+	bool adopted; /* pinned state of an earlier --persist agent was reused */
+	int lock_fd;
+	char pin_path[PATH_MAX];
+};
+
+/* Loads the programs with maps sized for max_flows and pinned under
+ * pin_path, reusing compatible pinned maps. Returns 0 or a negative errno
+ * after one message naming the map or path and the cause. */
+int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows);
+
+/* Unpins every map and program and removes the pin directory. */
+void kf_bpf_unpin(struct kf_bpf *b);
+
+/* Releases fds; pins stay. NULL-safe on a zeroed struct. */
+void kf_bpf_close(struct kf_bpf *b);
+
+/* Puts the zeroed overflow entry (family 0 key) into an interval map. */
+int add_overflow_key(int map_fd, int ncpus);
+
+/* Pinned program path of one program ("<pin_path>/<prog name>"). */
+int kf_prog_pin_path(const struct kf_bpf *b, const struct bpf_program *p, char *buf,
+		     size_t len);
+
+#endif /* KF_LOADER_H */

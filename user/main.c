@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* main.c - kflow: in-kernel flow accounting agent. Subcommand dispatch. */
+#include <signal.h>
+#include <stdlib.h>
+#include "agent.h"
+#include "log.h"
+#include "opts.h"
+#include "pinned.h"
+
+int main(int argc, char **argv)
+{
+	struct kf_opts o;
+	int err;
+
+	err = kf_opts_parse(&o, argc, argv);
+	if (err)
+		return err > 0 ? EXIT_SUCCESS : 2;
+	kf_log_setup_libbpf();
+	signal(SIGPIPE, SIG_IGN); /* a gone reader is a counted write error */
+
+	switch (o.cmd) {
+	case KF_CMD_RUN:
+		err = kf_run(&o);
+		break;
+	case KF_CMD_DUMP:
+		err = kf_dump(&o);
+		break;
+	case KF_CMD_CLEANUP:
+		err = kf_cleanup(&o);
+		break;
+	}
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* opts.c - command-line parsing; every bad value gets one line that names
+ * the option and why, and a non-zero exit. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kflow.h"
+#include "log.h"
+#include "opts.h"
+
+const char *const kf_timeout_names[KF_TO_MAX] = {
+	[KF_TO_OPENING] = "opening",
+	[KF_TO_ESTABLISHED] = "established",
+	[KF_TO_CLOSING] = "closing",
+	[KF_TO_ESTABLISHED_RST] = "established_rst",
+	[KF_TO_EXCEPTION] = "exception",
+	[KF_TO_CLOSED_FIN] = "closed_fin",
+	[KF_TO_SINGLE_DIRECTION] = "single_direction",
+	[KF_TO_UDP] = "udp",
+	[KF_TO_OTHER] = "other",
+};
+
+static const unsigned int default_timeouts[KF_TO_MAX] = {
+	[KF_TO_OPENING] = 5,	     [KF_TO_ESTABLISHED] = 300, [KF_TO_CLOSING] = 5,
+	[KF_TO_ESTABLISHED_RST] = 35, [KF_TO_EXCEPTION] = 5,	[KF_TO_CLOSED_FIN] = 2,
+	[KF_TO_SINGLE_DIRECTION] = 5, [KF_TO_UDP] = 5,		[KF_TO_OTHER] = 35,
+};
+
+void kf_usage(void)
+{
+	fprintf(stderr,
+		"usage: kflow run [options]     count flows, write records each interval\n"
+		"       kflow dump [--pin-path P]  print live flows as JSON lines (no drain)\n"
+		"       kflow cleanup [--pin-path P] remove what a --persist agent left\n"
+		"run options:\n"
+		"  --iface LIST          comma-separated interfaces (default: every up,\n"
+		"                        non-loopback interface of this network namespace)\n"
+		"  --xdp                 count ingress with XDP (native, else generic), egress with TC\n"
+		"  --interval SECONDS    record interval, aligned to the wall clock (default 60)\n"
+		"  --output SPEC         jsonl:PATH or jsonl:- (stdout, the default); repeatable\n"
+		"  --max-flows N         flows per interval map (default %d)\n"
+		"  --pin-path PATH       where maps are pinned (default %s)\n"
+		"  --persist             on exit leave programs attached and maps pinned\n"
+		"  --timeout NAME=SEC    flow timeout; NAME is one of opening, established,\n"
+		"                        closing, established_rst, exception, closed_fin,\n"
+		"                        single_direction, udp, other; repeatable\n"
+		"  --server-ports LIST   ports that are always the server side\n"
+		"  -v, --verbose         more logging (repeat for libbpf debug)\n",
+		KF_DEFAULT_MAX_FLOWS, KF_DEFAULT_PIN_PATH);
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
+		      unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+		pr_warn("error: %s '%s': expected a whole number from %lu to %lu\n", opt, s, min,
+			max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_timeout(struct kf_opts *o, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	unsigned int v;
+	int i;
+
+	if (!eq) {
+		pr_warn("error: --timeout '%s': expected NAME=SECONDS\n", arg);
+		return -EINVAL;
+	}
+	for (i = 0; i < KF_TO_MAX; i++) {
+		if (strlen(kf_timeout_names[i]) == (size_t)(eq - arg) &&
+		    !strncmp(arg, kf_timeout_names[i], eq - arg))
+			break;
+	}
+	if (i == KF_TO_MAX) {
+		pr_warn("error: --timeout '%s': unknown timeout name\n", arg);
+		return -EINVAL;
+	}
+	if (parse_uint("--timeout", eq + 1, 1, 86400, &v))
+		return -EINVAL;
+	o->timeouts[i] = v;
+	return 0;
+}
+
+static int parse_ports(struct kf_opts *o, const char *arg)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	unsigned int port;
+	int err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (o->n_server_ports == KF_MAX_SERVER_PORTS) {
+			pr_warn("error: --server-ports: more than %d ports\n", KF_MAX_SERVER_PORTS);
+			err = -EINVAL;
+			break;
+		}
+		err = parse_uint("--server-ports", tok, 1, 65535, &port);
+		if (err)
+			break;
+		o->server_ports[o->n_server_ports++] = port;
+	}
+	free(copy);
+	return err;
+}
+
+static int check_output(const char *spec)
+{
+	if (!strncmp(spec, "jsonl:", 6) && spec[6])
+		return 0;
+	pr_warn("error: --output '%s': expected jsonl:PATH or jsonl:-\n", spec);
+	return -EINVAL;
+}
+
+enum {
+	OPT_IFACE = 256,
+	OPT_XDP,
+	OPT_INTERVAL,
+	OPT_OUTPUT,
+	OPT_MAX_FLOWS,
+	OPT_PIN_PATH,
+	OPT_PERSIST,
+	OPT_TIMEOUT,
+	OPT_SERVER_PORTS,
+};
+
+static const struct option long_opts[] = {
+	{ "iface", required_argument, NULL, OPT_IFACE },
+	{ "xdp", no_argument, NULL, OPT_XDP },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
+	{ "pin-path", required_argument, NULL, OPT_PIN_PATH },
+	{ "persist", no_argument, NULL, OPT_PERSIST },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "server-ports", required_argument, NULL, OPT_SERVER_PORTS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+/* Options that only `run` takes. */
+static bool run_only(int c)
+{
+	return c != OPT_PIN_PATH && c != 'v' && c != 'h';
+}
+
+int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
+{
+	int c, err, verbose = KF_LOG_INFO;
+
+	memset(o, 0, sizeof(*o));
+	o->interval_s = 60;
+	o->max_flows = KF_DEFAULT_MAX_FLOWS;
+	o->pin_path = KF_DEFAULT_PIN_PATH;
+	memcpy(o->timeouts, default_timeouts, sizeof(o->timeouts));
+
+	if (argc < 2) {
+		kf_usage();
+		pr_warn("error: missing command: run, dump or cleanup\n");
+		return -EINVAL;
+	}
+	if (!strcmp(argv[1], "run")) {
+		o->cmd = KF_CMD_RUN;
+	} else if (!strcmp(argv[1], "dump")) {
+		o->cmd = KF_CMD_DUMP;
+	} else if (!strcmp(argv[1], "cleanup")) {
+		o->cmd = KF_CMD_CLEANUP;
+	} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+		   !strcmp(argv[1], "help")) {
+		kf_usage();
+		return 1;
+	} else {
+		pr_warn("error: unknown command '%s': expected run, dump or cleanup\n", argv[1]);
+		return -EINVAL;
+	}
+
+	opterr = 0;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
+		if (o->cmd != KF_CMD_RUN && c != '?' && c != ':' && run_only(c)) {
+			pr_warn("error: option '%s' is for 'kflow run' only\n", argv[optind - 1]);
+			return -EINVAL;
+		}
+		err = 0;
+		switch (c) {
+		case OPT_IFACE:
+			if (!optarg[0]) {
+				pr_warn("error: --iface: empty interface list\n");
+				return -EINVAL;
+			}
+			o->ifaces = optarg;
+			break;
+		case OPT_XDP:
+			o->xdp = true;
+			break;
+		case OPT_INTERVAL:
+			err = parse_uint("--interval", optarg, 1, 3600, &o->interval_s);
+			break;
+		case OPT_OUTPUT:
+			if (o->n_outputs == KF_MAX_OUTPUTS) {
+				pr_warn("error: --output: at most %d outputs\n", KF_MAX_OUTPUTS);
+				return -EINVAL;
+			}
+			err = check_output(optarg);
+			o->outputs[o->n_outputs++] = optarg;
+			break;
+		case OPT_MAX_FLOWS:
+			err = parse_uint("--max-flows", optarg, 1, 1 << 24, &o->max_flows);
+			break;
+		case OPT_PIN_PATH:
+			if (optarg[0] != '/') {
+				pr_warn("error: --pin-path '%s': must be an absolute path\n", optarg);
+				return -EINVAL;
+			}
+			o->pin_path = optarg;
+			break;
+		case OPT_PERSIST:
+			o->persist = true;
+			break;
+		case OPT_TIMEOUT:
+			err = parse_timeout(o, optarg);
+			break;
+		case OPT_SERVER_PORTS:
+			err = parse_ports(o, optarg);
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			kf_usage();
+			return 1;
+		case ':':
+			pr_warn("error: option '%s' needs a value\n", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			pr_warn("error: unknown option '%s' (see kflow --help)\n", argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (err)
+			return err;
+	}
+	if (optind < argc) {
+		pr_warn("error: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (!o->n_outputs)
+		o->outputs[o->n_outputs++] = "jsonl:-";
+	kf_log_set_level(verbose);
+	return 0;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* opts.h - the command line of every kflow subcommand, parsed and checked. */
+#ifndef KF_OPTS_H
+#define KF_OPTS_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#define KF_MAX_OUTPUTS 8
+#define KF_MAX_SERVER_PORTS 64
+#define KF_DEFAULT_PIN_PATH "/sys/fs/bpf/kflow"
+
+enum kf_cmd {
+	KF_CMD_RUN,
+	KF_CMD_DUMP,
+	KF_CMD_CLEANUP,
+};
+
+/* Flow timeouts in seconds (the reference's conntrack defaults). */
+enum kf_timeout {
+	KF_TO_OPENING,
+	KF_TO_ESTABLISHED,
+	KF_TO_CLOSING,
+	KF_TO_ESTABLISHED_RST,
+	KF_TO_EXCEPTION,
+	KF_TO_CLOSED_FIN,
+	KF_TO_SINGLE_DIRECTION,
+	KF_TO_UDP,
+	KF_TO_OTHER,
+	KF_TO_MAX,
+};
+
+struct kf_opts {
+	enum kf_cmd cmd;
+	char *ifaces; /* comma-separated, NULL: every up non-loopback */
+	bool xdp;
+	bool persist;
+	unsigned int interval_s;
+	unsigned int max_flows;
+	const char *pin_path;
+	const char *outputs[KF_MAX_OUTPUTS];
+	int n_outputs;
+	unsigned int timeouts[KF_TO_MAX];
+	__u16 server_ports[KF_MAX_SERVER_PORTS];
+	int n_server_ports;
+};
+
+extern const char *const kf_timeout_names[KF_TO_MAX];
+
+/* Returns 0, or -EINVAL after printing one line naming the bad argument.
+ * Returns 1 when --help was printed. */
+int kf_opts_parse(struct kf_opts *o, int argc, char **argv);
+void kf_usage(void);
+
+#endif /* KF_OPTS_H */

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* output.h - where records go (--output). */
+#ifndef KF_OUTPUT_H
+#define KF_OUTPUT_H
+
+#include <stdio.h>
+#include "opts.h"
+
+struct kf_outputs {
+	FILE *files[KF_MAX_OUTPUTS];
+	const char *names[KF_MAX_OUTPUTS];
+	int n;
+	unsigned long long write_errors;
+};
+
+/* Opens every --output; returns 0 or a negative errno naming the path. */
+int kf_outputs_open(struct kf_outputs *out, const struct kf_opts *o);
+void kf_outputs_write(struct kf_outputs *out, const char *line, size_t len);
+void kf_outputs_flush(struct kf_outputs *out);
+void kf_outputs_close(struct kf_outputs *out);
+
+#endif /* KF_OUTPUT_H */

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * record.c - field names and units of DeepFlow's flow_log.l4_flow_log
+ * (../shared/seeds, reference sections 2, 4 and 5): `_0`/`tx` is the client,
+ * `_1`/`rx` the server; times in microseconds of wall clock; windows are the
+ * agent's wall-clock-aligned intervals (the seed's "natural minute").
+ *
+ * The overflow record (flows that found no room in a full flow map) has
+ * "overflow":1, no addresses, and splits by hook: tx = ingress, rx = egress.
+ */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include "close.h"
+#include "iface.h"
+#include "record.h"
+
+static void addr_text(const struct flow_key *k, int side, char *buf, size_t len)
+{
+	const __u8 *a = side ? k->addr_b : k->addr_a;
+
+	if (!inet_ntop(k->family == 4 ? AF_INET : AF_INET6, a, buf, len))
+		buf[0] = '\0';
+}
+
+static void mac_text(const __u8 *m, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static __u64 wall_us(const struct kf_window *win, __u64 mono_ns)
+{
+	return (__u64)((__s64)mono_ns + win->mono_to_wall_ns) / 1000;
+}
+
+static void counters(struct jsonw *w, const struct flow_dir *tx, const struct flow_dir *rx)
+{
+	jw_u64(w, "byte_tx", tx->bytes);
+	jw_u64(w, "byte_rx", rx->bytes);
+	jw_u64(w, "packet_tx", tx->packets);
+	jw_u64(w, "packet_rx", rx->packets);
+	jw_u64(w, "l3_byte_tx", tx->l3_bytes);
+	jw_u64(w, "l3_byte_rx", rx->l3_bytes);
+	jw_u64(w, "l4_byte_tx", tx->l4_bytes);
+	jw_u64(w, "l4_byte_rx", rx->l4_bytes);
+}
+
+static void overflow_record(struct jsonw *w, const struct kf_flow *f,
+			    const struct kf_window *win)
+{
+	const struct flow_dir *in = &f->iv.dir[0], *out = &f->iv.dir[1];
+
+	jw_begin(w);
+	jw_u64(w, "time", win->end_us / 1000000);
+	jw_u64(w, "start_time", win->start_us);
+	jw_u64(w, "end_time", win->end_us);
+	jw_u64(w, "overflow", 1);
+	jw_u64(w, "close_type", KF_CLOSE_FORCED_REPORT);
+	counters(w, in, out);
+	jw_u64(w, "total_packet_tx", f->life.total_packets[0]);
+	jw_u64(w, "total_packet_rx", f->life.total_packets[1]);
+	jw_u64(w, "total_byte_tx", f->life.total_bytes[0]);
+	jw_u64(w, "total_byte_rx", f->life.total_bytes[1]);
+	jw_end(w);
+}
+
+void kf_record_format(struct jsonw *w, struct kf_flow *f, const struct kf_window *win,
+		      unsigned int close_type, unsigned int timeout_s)
+{
+	const struct flow_key *k = &f->key;
+	struct flow_life *l = &f->life;
+	int c = l->client & 1, s = !c;
+	const struct flow_dir *tx = &f->iv.dir[c], *rx = &f->iv.dir[s];
+	bool is_new = !(l->flags & KF_LIFE_NEW_SENT);
+	char ip0[INET6_ADDRSTRLEN], ip1[INET6_ADDRSTRLEN], mac0[18], mac1[18];
+	char ifname[IF_NAMESIZE];
+	__u64 start_us, end_us;
+
+	if (!k->family) {
+		overflow_record(w, f, win);
+		return;
+	}
+	start_us = is_new ? wall_us(win, l->first_ns) : win->start_us;
+	end_us = close_type == KF_CLOSE_FORCED_REPORT ?
+			 win->end_us :
+			 wall_us(win, l->last_ns) + (__u64)timeout_s * 1000000;
+	addr_text(k, c, ip0, sizeof(ip0));
+	addr_text(k, s, ip1, sizeof(ip1));
+	mac_text(l->mac[c], mac0, sizeof(mac0));
+	mac_text(l->mac[s], mac1, sizeof(mac1));
+
+	jw_begin(w);
+	jw_u64(w, "time", end_us / 1000000);
+	jw_u64(w, "start_time", start_us);
+	jw_u64(w, "end_time", end_us);
+	jw_u64(w, "flow_id", l->flow_id);
+	jw_u64(w, "signal_source", 0);
+	jw_str(w, "ip_0", ip0);
+	jw_str(w, "ip_1", ip1);
+	jw_u64(w, "is_ipv4", k->family == 4);
+	jw_str(w, "mac_0", mac0);
+	jw_str(w, "mac_1", mac1);
+	jw_u64(w, "eth_type", k->family == 4 ? 0x0800 : 0x86dd);
+	jw_u64(w, "vlan", k->vlan);
+	jw_u64(w, "protocol", k->proto);
+	jw_u64(w, "client_port", c ? k->port_b : k->port_a);
+	jw_u64(w, "server_port", c ? k->port_a : k->port_b);
+	jw_u64(w, "capture_nic", k->ifindex);
+	jw_str(w, "capture_nic_name", kf_ifname(k->ifindex, ifname));
+	counters(w, tx, rx);
+	jw_u64(w, "total_packet_tx", l->total_packets[c]);
+	jw_u64(w, "total_packet_rx", l->total_packets[s]);
+	jw_u64(w, "total_byte_tx", l->total_bytes[c]);
+	jw_u64(w, "total_byte_rx", l->total_bytes[s]);
+	/* DeepFlow masks to FIN..URG; ECE/CWR/NS never appear in the seed. */
+	jw_u64(w, "tcp_flags_bit_0", tx->tcp_flags & 0x3f);
+	jw_u64(w, "tcp_flags_bit_1", rx->tcp_flags & 0x3f);
+	jw_u64(w, "syn_count", tx->syn + rx->syn);
+	jw_u64(w, "synack_count", tx->synack + rx->synack);
+	jw_u64(w, "fin_count", tx->fin + rx->fin);
+	jw_u64(w, "init_ipid", k->family == 4 ? l->first_ipid : 0);
+	jw_u64(w, "is_new_flow", is_new);
+	jw_u64(w, "close_type", close_type);
+	jw_u64(w, "status", kf_status(close_type, k->proto));
+	jw_u64(w, "duration", (l->last_ns - l->first_ns) / 1000);
+	jw_u64(w, "direction_score", l->direction_score);
+	jw_end(w);
+	l->flags |= KF_LIFE_NEW_SENT;
+}
