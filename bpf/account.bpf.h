@@ -26,8 +26,10 @@ static __always_inline void wire_lengths(const struct pkt_meta *m, __u64 *bytes,
 		return;
 	}
 	*bytes = m->l2_len + m->ip_len;
-	/* An aggregate with a stale IP length: trust the buffer (as DeepFlow). */
-	if (m->pkt_len > *bytes + 16)
+	/* An aggregate with a stale IP length: trust the buffer (as DeepFlow).
+	 * Frames up to the Ethernet minimum (64 with a tag) may be padded, so
+	 * the rule only applies above it. */
+	if (m->pkt_len > KF_ETH_MIN_TAGGED && m->pkt_len > *bytes + 16)
 		*bytes = m->pkt_len;
 	*l3 = m->ip_len - m->l3_hdr_len;
 	*l4 = m->l4_payload ? *l3 - m->l4_hdr_len : 0;
@@ -78,7 +80,7 @@ static __always_inline void account_packet(const struct pkt_meta *m, __u32 hook,
 	struct flow_stats *st;
 	__u32 zero = 0;
 	void *flows;
-	int err;
+	int err = 0;
 
 	flows = bpf_map_lookup_elem(&kf_flow_sel, &zero);
 	if (!flows) {
@@ -102,7 +104,7 @@ static __always_inline void account_packet(const struct pkt_meta *m, __u32 hook,
 		count_event(KF_CNT_OVERFLOW_LOST);
 		return;
 	}
-	count_event(KF_CNT_FLOW_MAP_FULL);
+	count_event(err == -KF_E2BIG ? KF_CNT_FLOW_MAP_FULL : KF_CNT_FLOW_INSERT_FAIL);
 	add_packet(st, hook, m, now);
 }
 

@@ -15,11 +15,12 @@
  * Written by every packet (its own CPU's slot only: no atomics, no sharing).
  * Read and emptied by the agent once per interval, after it has swapped the
  * other map into kf_flow_sel (see drain.c for why that loses nothing).
- * Sizing: --max-flows + 1 (the reserved overflow key); no prealloc, so memory
- * follows the flows that really exist rather than max_entries x nr_cpus. */
+ * Sizing: --max-flows + 1 (the reserved overflow key), preallocated: memory
+ * is 2 maps x max_entries x (key + value x nr_cpus) whatever the traffic,
+ * but an insert is a free-list pop. Without prealloc an insert allocates
+ * per-CPU memory (about 14 us here) and can fail with -ENOMEM under load. */
 #define KF_FLOW_MAP_DEF                                        \
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);                \
-	__uint(map_flags, BPF_F_NO_PREALLOC);                  \
 	__uint(max_entries, KF_DEFAULT_MAX_FLOWS + 1);         \
 	__type(key, struct flow_key);                          \
 	__type(value, struct flow_stats)

@@ -34,6 +34,9 @@
 #define KF_IP6_MH 135
 
 #define KF_EEXIST 17 /* include/uapi/asm-generic/errno-base.h */
+#define KF_E2BIG 7
+
+#define KF_ETH_MIN_TAGGED 64 /* minimum frame with one 802.1Q tag, no FCS */
 
 #define KF_MAX_VLANS 2
 #define KF_MAX_IP6_EXT 8

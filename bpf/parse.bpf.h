@@ -113,7 +113,8 @@ static __always_inline int parse_l4(struct pkt_meta *m, void *cur, void *end, __
 	} else if (proto == IPPROTO_UDP) {
 		struct udphdr *uh = cur;
 
-		if ((void *)(uh + 1) > end)
+		/* Against the IP length too: padding is not a header. */
+		if ((void *)(uh + 1) > end || l3_payload < sizeof(*uh))
 			return KF_CNT_TRUNC_L4;
 		*sport = bpf_ntohs(uh->source);
 		*dport = bpf_ntohs(uh->dest);
@@ -124,7 +125,7 @@ static __always_inline int parse_l4(struct pkt_meta *m, void *cur, void *end, __
 		__u8 echo_req = proto == IPPROTO_ICMP ? KF_ICMP_ECHO : KF_ICMP6_ECHO;
 		__u8 echo_rep = proto == IPPROTO_ICMP ? KF_ICMP_ECHOREPLY : KF_ICMP6_ECHOREPLY;
 
-		if ((void *)(ih + 1) > end)
+		if ((void *)(ih + 1) > end || l3_payload < sizeof(*ih))
 			return KF_CNT_TRUNC_L4;
 		if (ih->type == echo_req || ih->type == echo_rep) {
 			*sport = bpf_ntohs(ih->id);
@@ -224,6 +225,12 @@ static __always_inline int parse_ipv4(struct pkt_meta *m, void *data, void *end,
 	return KF_PARSE_OK;
 }
 
+static __always_inline int is_ip6_ext(__u8 h)
+{
+	return h == KF_IP6_HOPOPTS || h == KF_IP6_ROUTING || h == KF_IP6_FRAGMENT ||
+	       h == KF_IP6_AH || h == KF_IP6_DSTOPTS || h == KF_IP6_MH;
+}
+
 static __always_inline int parse_ipv6(struct pkt_meta *m, void *data, void *end,
 				      __u32 *soft_err)
 {
@@ -246,14 +253,10 @@ static __always_inline int parse_ipv6(struct pkt_meta *m, void *data, void *end,
 	m->key.family = 6;
 	nexthdr = ip6h->nexthdr;
 
-	for (i = 0; i < KF_MAX_IP6_EXT; i++) {
+	for (i = 0; i < KF_MAX_IP6_EXT && first && is_ip6_ext(nexthdr); i++) {
 		__u8 *ext = cur;
 		__u32 len;
 
-		if (nexthdr != KF_IP6_HOPOPTS && nexthdr != KF_IP6_ROUTING &&
-		    nexthdr != KF_IP6_FRAGMENT && nexthdr != KF_IP6_AH &&
-		    nexthdr != KF_IP6_DSTOPTS && nexthdr != KF_IP6_MH)
-			break;
 		if ((void *)(ext + 8) > end)
 			return KF_CNT_TRUNC_IP6_EXT;
 		if (nexthdr == KF_IP6_FRAGMENT) {
@@ -272,10 +275,9 @@ static __always_inline int parse_ipv6(struct pkt_meta *m, void *data, void *end,
 		cur += len;
 		if (cur > end)
 			return KF_CNT_TRUNC_IP6_EXT;
-		if (!first)
-			break; /* a later fragment carries no more headers */
 	}
-	if (i == KF_MAX_IP6_EXT)
+	/* A later fragment's payload starts after the fragment header. */
+	if (first && is_ip6_ext(nexthdr))
 		return KF_CNT_IP6_EXT_DEPTH;
 	m->l3_hdr_len = cur - (void *)ip6h;
 	if (m->l3_hdr_len > m->ip_len)

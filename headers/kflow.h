@@ -136,6 +136,7 @@ enum kf_counter {
 	KF_CNT_FRAG_TRACK_FAIL, /* could not remember a first fragment's ports */
 	KF_CNT_NO_ACTIVE_MAP, /* no interval map installed: packet not counted */
 	KF_CNT_FLOW_MAP_FULL, /* flow map full: counted in the overflow record */
+	KF_CNT_FLOW_INSERT_FAIL, /* insert failed otherwise: in the overflow record */
 	KF_CNT_OVERFLOW_LOST, /* overflow record missing: packet not counted */
 	KF_CNT_MAX,
 };
@@ -145,7 +146,7 @@ enum kf_counter {
 		"bad_ip_version", "bad_ip_hdr", "bad_ip_len", "trunc_ip6_ext", \
 		"ip6_ext_depth", "trunc_l4", "bad_tcp_doff", "frag_no_first", \
 		"frag_track_fail", "no_active_map", "flow_map_full",          \
-		"overflow_lost"
+		"flow_insert_fail", "overflow_lost"
 
 /* Key of kf_frags: the fragment train of one datagram. */
 struct frag_key {

@@ -216,7 +216,7 @@ static int setup(struct kf_agent *a)
 	err = kf_table_init(&a->table);
 	if (err)
 		return err;
-	err = kf_bpf_load(&a->b, a->o->pin_path, a->o->max_flows);
+	err = kf_bpf_load(&a->b, a->o->pin_path, a->o->max_flows, a->o->precise_time);
 	if (err)
 		return err;
 	a->maps.sel_fd = bpf_map__fd(a->b.skel->maps.kf_flow_sel);
@@ -239,26 +239,28 @@ static int setup(struct kf_agent *a)
 int kf_run(const struct kf_opts *o)
 {
 	struct kf_agent a = { .o = o };
-	int err, attach_fd;
+	bool running, keep;
+	int err, e;
 
 	err = setup(&a);
-	if (!err)
+	running = !err;
+	if (running)
 		err = event_loop(&a);
-
-	attach_fd = a.b.loaded ? bpf_map__fd(a.b.skel->maps.kf_attach) : -1;
-	if (attach_fd >= 0 && (!o->persist || (err && !a.b.adopted)))
-		kf_detach_recorded(attach_fd);
-	if (a.b.loaded) {
+	/* A run that failed to start leaves an adopted (persisted) agent's
+	 * hooks and pins as they were: it never took them over. */
+	keep = running ? o->persist : a.b.adopted;
+	if (a.b.loaded && !keep)
+		kf_detach_recorded(bpf_map__fd(a.b.skel->maps.kf_attach));
+	if (a.b.loaded && (running || !a.b.adopted)) {
 		/* After detaching (or not, with --persist): one last swap reads
 		 * everything counted so far, even packets that raced the detach. */
-		int e = interval_tick(&a);
-
+		e = interval_tick(&a);
 		if (!err)
 			err = e;
 	}
-	if (a.b.loaded && (!o->persist || (err && !a.b.adopted)))
+	if (a.b.loaded && !keep)
 		kf_bpf_unpin(&a.b);
-	else if (a.b.loaded)
+	else if (a.b.loaded && running)
 		pr_info("persisting: programs stay attached, maps stay pinned under %s\n",
 			o->pin_path);
 	kf_bpf_close(&a.b);

@@ -145,7 +145,8 @@ static int init_or_adopt(struct kf_bpf *b, unsigned int max_flows)
 	return 0;
 }
 
-int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows)
+int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
+		bool precise_time)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
 	struct bpf_map *map;
@@ -175,6 +176,7 @@ int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows)
 		pr_warn("error: cannot open the BPF object: %s\n", strerror(errno));
 		return err;
 	}
+	b->skel->rodata->cfg_precise_time = precise_time;
 	/* +1: the reserved overflow key lives in every interval map. */
 	bpf_map__set_max_entries(b->skel->maps.kf_flows_a, max_flows + 1);
 	bpf_map__set_max_entries(b->skel->maps.kf_flows_b, max_flows + 1);

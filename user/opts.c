@@ -44,6 +44,8 @@ void kf_usage(void)
 		"  --max-flows N         flows per interval map (default %d)\n"
 		"  --pin-path PATH       where maps are pinned (default %s)\n"
 		"  --persist             on exit leave programs attached and maps pinned\n"
+		"  --precise-time        ns packet timestamps (default: the kernel's coarse\n"
+		"                        clock, one tick of resolution, ~20 ns cheaper)\n"
 		"  --timeout NAME=SEC    flow timeout; NAME is one of opening, established,\n"
 		"                        closing, established_rst, exception, closed_fin,\n"
 		"                        single_direction, udp, other; repeatable\n"
@@ -135,6 +137,7 @@ enum {
 	OPT_PERSIST,
 	OPT_TIMEOUT,
 	OPT_SERVER_PORTS,
+	OPT_PRECISE_TIME,
 };
 
 static const struct option long_opts[] = {
@@ -147,6 +150,7 @@ static const struct option long_opts[] = {
 	{ "persist", no_argument, NULL, OPT_PERSIST },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "server-ports", required_argument, NULL, OPT_SERVER_PORTS },
+	{ "precise-time", no_argument, NULL, OPT_PRECISE_TIME },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -230,6 +234,9 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 			break;
 		case OPT_PERSIST:
 			o->persist = true;
+			break;
+		case OPT_PRECISE_TIME:
+			o->precise_time = true;
 			break;
 		case OPT_TIMEOUT:
 			err = parse_timeout(o, optarg);

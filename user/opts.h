@@ -35,6 +35,7 @@ struct kf_opts {
 	char *ifaces; /* comma-separated, NULL: every up non-loopback */
 	bool xdp;
 	bool persist;
+	bool precise_time;
 	unsigned int interval_s;
 	unsigned int max_flows;
 	const char *pin_path;

@@ -63,12 +63,11 @@ int kf_dump(const struct kf_opts *o)
 	struct timespec rt, mt;
 	int life_fd = -1, err;
 
-	m.sel_fd = open_pinned(o->pin_path, "kf_flow_sel");
-	m.a_fd = open_pinned(o->pin_path, "kf_flows_a");
-	m.b_fd = open_pinned(o->pin_path, "kf_flows_b");
-	life_fd = open_pinned(o->pin_path, "kf_life");
-	err = m.sel_fd < 0 ? m.sel_fd : m.a_fd < 0 ? m.a_fd : m.b_fd < 0 ? m.b_fd : life_fd;
-	if (err < 0)
+	m.sel_fd = m.a_fd = m.b_fd = -1;
+	if ((err = m.sel_fd = open_pinned(o->pin_path, "kf_flow_sel")) < 0 ||
+	    (err = m.a_fd = open_pinned(o->pin_path, "kf_flows_a")) < 0 ||
+	    (err = m.b_fd = open_pinned(o->pin_path, "kf_flows_b")) < 0 ||
+	    (err = life_fd = open_pinned(o->pin_path, "kf_life")) < 0)
 		goto out;
 	err = kf_table_init(&t);
 	if (err)

@@ -1,0 +1,873 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * bench.c - `make bench`: what kflow costs per packet, measured with
+ * BPF_PROG_TEST_RUN beside the empty programs of bench_empty.bpf.c on the
+ * same hook, in the same run (kflow and empty alternate), so that the
+ * figures are the datapath's cost above the hook's own. Also: 100k distinct
+ * flows in random order, two CPUs on one flow, kernel memory per flow and
+ * the time of one drain of 100k flows.
+ *
+ * The table goes to stdout, progress and problems to stderr. It is a
+ * benchmark, not a test: a missed target is printed, not failed; the exit
+ * status is non-zero only when something cannot be loaded or run.
+ * Nothing is pinned: every map's pin path is cleared before the load.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "kflow.h"
+#include "kflow.skel.h"
+#include "bench_empty.skel.h"
+#include "drain.h"
+#include "flowtable.h"
+#include "loader.h"
+#include "log.h"
+
+/* Hot flow: one packet repeated in the kernel, median of HOT_RUNS. */
+#define HOT_REPEAT 2000000
+#define HOT_RUNS 5
+#define HOT_WARMUP 10000 /* creates the flow and warms the caches */
+
+/* Many flows: each packet is one test run (repeat 1), a warm-up pass
+ * creates the flows, then the median of MANY_PASSES timed passes. */
+#define NFLOWS 100000
+#define MANY_PASSES 3
+
+/* Two CPUs on one flow. */
+#define PAIR_REPEAT 5000000
+#define PAIR_ROUNDS 3
+#define PAIR_CPUS 2
+
+#define TARGET_HOT_NS 40.0 /* above empty, hot flow */
+#define TARGET_MANY_NS 170.0 /* above empty, 100k flows */
+#define TARGET_PAIR_RATIO 1.5 /* slowest CPU of two vs one CPU alone */
+
+#define SYN_LEN 64
+#define DATA_LEN 1514
+#define DATA_PAYLOAD 1448
+#define UDP6_LEN 126
+#define MAX_PKT DATA_LEN
+
+enum { PKT_SYN, PKT_DATA, PKT_UDP6, NPKTS };
+enum { HOOK_XDP, HOOK_TC, NHOOKS };
+
+struct prog {
+	const char *name;
+	int fd;
+};
+
+struct hook {
+	const char *name;
+	struct prog kf; /* kflow's program */
+	struct prog empty; /* the baseline of the same program type */
+	__u32 retval; /* what both return for every packet */
+};
+
+struct packet {
+	const char *name;
+	__u32 len;
+	__u8 data[MAX_PKT];
+};
+
+struct bench {
+	struct kflow *skel;
+	struct bench_empty *empty;
+	struct kf_maps maps;
+	struct hook hooks[NHOOKS];
+	struct packet pkts[NPKTS];
+	__u8 *flow_pkts; /* NFLOWS SYN frames of SYN_LEN bytes */
+	__u32 *order; /* the random order they are visited in */
+	int checks; /* accounting checks done */
+	int mismatches; /* ... that found a packet or flow missing */
+	int overflowed; /* ... that found packets in the overflow record */
+};
+
+/* What one drain found; ms is the time kf_drain() took. */
+struct drained {
+	int entries; /* map entries, the overflow key included */
+	size_t flows; /* flows holding packets, the overflow record excluded */
+	__u64 packets; /* all packets, the overflow record's included */
+	__u64 overflow; /* packets in the overflow record (family 0) */
+	double ms;
+};
+
+static const __u8 mac_src[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
+static const __u8 mac_dst[ETH_ALEN] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x02 };
+
+/* ---- packets ---- */
+
+static void put_eth(__u8 *p, __u16 ethertype)
+{
+	struct ethhdr eth;
+
+	memcpy(eth.h_dest, mac_dst, ETH_ALEN);
+	memcpy(eth.h_source, mac_src, ETH_ALEN);
+	eth.h_proto = htobe16(ethertype);
+	memcpy(p, &eth, sizeof(eth));
+}
+
+static __u16 ip_csum(const void *hdr, size_t len)
+{
+	const __u8 *p = hdr;
+	__u32 sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (__u32)p[i] << 8 | p[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htobe16(~sum & 0xffff);
+}
+
+/* Ethernet + IPv4 + TCP: a tcp_len-byte header (opts fills what follows the
+ * first 20 bytes) and payload zero bytes, zero-padded up to len. */
+static void build_tcp4(__u8 *p, __u32 len, __u32 saddr, __u16 sport, __u32 daddr, __u16 dport,
+		       __u8 flags, const __u8 *opts, __u32 tcp_len, __u32 payload)
+{
+	struct iphdr iph = {};
+	struct tcphdr th = {};
+	__u8 *l4 = p + ETH_HLEN + sizeof(iph);
+
+	memset(p, 0, len);
+	put_eth(p, ETH_P_IP);
+	iph.version = 4;
+	iph.ihl = sizeof(iph) / 4;
+	iph.tot_len = htobe16(sizeof(iph) + tcp_len + payload);
+	iph.id = htobe16(0x1234);
+	iph.frag_off = htobe16(0x4000); /* DF */
+	iph.ttl = 64;
+	iph.protocol = IPPROTO_TCP;
+	iph.saddr = htobe32(saddr);
+	iph.daddr = htobe32(daddr);
+	iph.check = ip_csum(&iph, sizeof(iph));
+	memcpy(p + ETH_HLEN, &iph, sizeof(iph));
+
+	th.source = htobe16(sport);
+	th.dest = htobe16(dport);
+	th.seq = htobe32(1000);
+	th.ack_seq = htobe32(flags & 0x10 ? 2000 : 0);
+	th.doff = tcp_len / 4;
+	th.window = htobe16(64240);
+	memcpy(l4, &th, sizeof(th));
+	l4[13] = flags; /* FIN..CWR, the byte the datapath reads */
+	memcpy(l4 + sizeof(th), opts, tcp_len - sizeof(th));
+}
+
+/* Ethernet + IPv6 + UDP with payload zero bytes. */
+static void build_udp6(__u8 *p, __u32 len, __u32 payload)
+{
+	struct ipv6hdr ip6 = {};
+	struct udphdr uh = {};
+
+	memset(p, 0, len);
+	put_eth(p, ETH_P_IPV6);
+	ip6.version = 6;
+	ip6.payload_len = htobe16(sizeof(uh) + payload);
+	ip6.nexthdr = IPPROTO_UDP;
+	ip6.hop_limit = 64;
+	ip6.saddr.s6_addr[0] = 0x20; /* 2001:db8::1 */
+	ip6.saddr.s6_addr[1] = 0x01;
+	ip6.saddr.s6_addr[2] = 0x0d;
+	ip6.saddr.s6_addr[3] = 0xb8;
+	ip6.daddr = ip6.saddr; /* 2001:db8::2 */
+	ip6.saddr.s6_addr[15] = 1;
+	ip6.daddr.s6_addr[15] = 2;
+	memcpy(p + ETH_HLEN, &ip6, sizeof(ip6));
+	uh.source = htobe16(40000);
+	uh.dest = htobe16(53);
+	uh.len = htobe16(sizeof(uh) + payload);
+	memcpy(p + ETH_HLEN + sizeof(ip6), &uh, sizeof(uh));
+}
+
+static const __u8 syn_opts[] = { 2, 4, 0x05, 0xb4 }; /* MSS 1460 */
+static const __u8 data_opts[] = { 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2 }; /* NOP NOP TS */
+
+static int build_packets(struct bench *b)
+{
+	struct packet *p = b->pkts;
+	__u64 x = 0x6b666c6f77ULL; /* fixed seed: the same order every run */
+
+	p[PKT_SYN].name = "IPv4 TCP SYN, 64 B";
+	p[PKT_SYN].len = SYN_LEN;
+	build_tcp4(p[PKT_SYN].data, SYN_LEN, 0x0a000001, 40000, 0xc0000201, 443, 0x02, syn_opts,
+		   sizeof(struct tcphdr) + sizeof(syn_opts), 0);
+	p[PKT_DATA].name = "IPv4 TCP data, 1514 B";
+	p[PKT_DATA].len = DATA_LEN;
+	build_tcp4(p[PKT_DATA].data, DATA_LEN, 0x0a000001, 40001, 0xc0000201, 443, 0x18,
+		   data_opts, sizeof(struct tcphdr) + sizeof(data_opts), DATA_PAYLOAD);
+	p[PKT_UDP6].name = "IPv6 UDP, 126 B";
+	p[PKT_UDP6].len = UDP6_LEN;
+	build_udp6(p[PKT_UDP6].data, UDP6_LEN,
+		   UDP6_LEN - ETH_HLEN - sizeof(struct ipv6hdr) - sizeof(struct udphdr));
+
+	b->flow_pkts = malloc((size_t)NFLOWS * SYN_LEN);
+	b->order = malloc(NFLOWS * sizeof(*b->order));
+	if (!b->flow_pkts || !b->order) {
+		pr_warn("cannot allocate the %d benchmark flows: %s\n", NFLOWS, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	/* Flow i: 10.0.0.0 + (i / 16) + 1, port 1024 + i % 16, to 192.0.2.1:80. */
+	for (__u32 i = 0; i < NFLOWS; i++) {
+		build_tcp4(b->flow_pkts + (size_t)i * SYN_LEN, SYN_LEN, 0x0a000000 + (i >> 4) + 1,
+			   1024 + (i & 15), 0xc0000201, 80, 0x02, syn_opts,
+			   sizeof(struct tcphdr) + sizeof(syn_opts), 0);
+		b->order[i] = i;
+	}
+	/* Fisher-Yates with xorshift64. */
+	for (__u32 i = NFLOWS - 1; i > 0; i--) {
+		__u32 j, t;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		j = x % (i + 1);
+		t = b->order[i];
+		b->order[i] = b->order[j];
+		b->order[j] = t;
+	}
+	return 0;
+}
+
+/* ---- running programs ---- */
+
+/* One BPF_PROG_TEST_RUN; *ns is the kernel's average per repetition. */
+static int run_prog(const struct prog *pr, __u32 retval, const void *data, __u32 len, int repeat,
+		    __u32 *ns)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = len,
+		    .repeat = repeat);
+	int err;
+
+	err = bpf_prog_test_run_opts(pr->fd, &opts);
+	if (err) {
+		pr_warn("test run of program %s failed: %s\n", pr->name, strerror(-err));
+		return err;
+	}
+	if (opts.retval != retval) {
+		pr_warn("program %s returned %d, expected %d\n", pr->name, (int)opts.retval,
+			(int)retval);
+		return -EPROTO;
+	}
+	*ns = opts.duration;
+	return 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static bool sum_packets(struct kf_flow *f, void *arg)
+{
+	struct drained *d = arg;
+	__u64 n = f->iv.dir[0].packets + f->iv.dir[1].packets;
+
+	d->packets += n;
+	if (f->key.family)
+		d->flows++;
+	else
+		d->overflow += n;
+	return false;
+}
+
+/* Drains the active interval map into a fresh table, which also empties the
+ * map for the next scenario, and says what was in it. */
+static int drain_flows(struct bench *b, struct drained *d)
+{
+	struct timespec t0, t1;
+	struct kf_table t;
+	int err;
+
+	err = kf_table_init(&t);
+	if (err) {
+		pr_warn("cannot allocate the drain table: %s\n", strerror(-err));
+		return err;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = kf_drain(&b->maps, &t);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (err < 0) {
+		pr_warn("drain of the interval maps failed: %s\n", strerror(-err));
+		goto out;
+	}
+	d->entries = err;
+	d->flows = 0;
+	d->packets = 0;
+	d->overflow = 0;
+	kf_table_walk(&t, sum_packets, d);
+	d->ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	err = 0;
+out:
+	kf_table_free(&t);
+	return err;
+}
+
+/* Every packet run through kflow must be in the map, and in its own flow:
+ * the maps are sized so that none is ever full. A datapath that lost
+ * packets would be measured doing the wrong thing. */
+static void check_counted(struct bench *b, const char *what, const struct drained *d,
+			  size_t flows, __u64 packets)
+{
+	b->checks++;
+	if (d->flows != flows || d->packets != packets) {
+		b->mismatches++;
+		pr_warn("accounting mismatch after %s: drained %zu flows, %llu packets; "
+			"expected %zu, %llu\n",
+			what, d->flows, (unsigned long long)d->packets, flows,
+			(unsigned long long)packets);
+	}
+	if (d->overflow) {
+		b->overflowed++;
+		pr_warn("%s: %llu packets went to the overflow record although the flow map "
+			"had room: their flow's insert failed (see flow_map_full)\n",
+			what, (unsigned long long)d->overflow);
+	}
+}
+
+static const char *verdict(bool pass)
+{
+	return pass ? "PASS" : "MISS";
+}
+
+/* ---- 1. hot flow ---- */
+
+static int hot_flow(struct bench *b, const struct hook *h, const struct packet *p)
+{
+	double kf[HOT_RUNS], em[HOT_RUNS], kf_ns, em_ns;
+	struct drained d;
+	char what[64];
+	__u32 ns;
+	int err;
+
+	err = run_prog(&h->kf, h->retval, p->data, p->len, HOT_WARMUP, &ns);
+	if (!err)
+		err = run_prog(&h->empty, h->retval, p->data, p->len, HOT_WARMUP, &ns);
+	for (int i = 0; !err && i < HOT_RUNS; i++) {
+		err = run_prog(&h->kf, h->retval, p->data, p->len, HOT_REPEAT, &ns);
+		kf[i] = ns;
+		if (!err)
+			err = run_prog(&h->empty, h->retval, p->data, p->len, HOT_REPEAT, &ns);
+		em[i] = ns;
+	}
+	if (err)
+		return err;
+	err = drain_flows(b, &d);
+	if (err)
+		return err;
+	snprintf(what, sizeof(what), "%s hot flow %s", h->name, p->name);
+	check_counted(b, what, &d, 1, HOT_WARMUP + (__u64)HOT_RUNS * HOT_REPEAT);
+
+	kf_ns = median(kf, HOT_RUNS);
+	em_ns = median(em, HOT_RUNS);
+	printf("  %-4s %-22s %7.0f %7.0f %12.0f   <= %3.0f ns   %s\n", h->name, p->name, kf_ns,
+	       em_ns, kf_ns - em_ns, TARGET_HOT_NS, verdict(kf_ns - em_ns <= TARGET_HOT_NS));
+	fflush(stdout);
+	return 0;
+}
+
+/* ---- 2, 4, 5. many flows, memory, drain ---- */
+
+/* One pass over every flow in the shuffled order; *ns_sum adds up the
+ * kernel-measured time of each single run. */
+static int flows_pass(struct bench *b, const struct hook *h, const struct prog *pr,
+		      __u64 *ns_sum)
+{
+	__u32 ns;
+	int err;
+
+	*ns_sum = 0;
+	for (__u32 i = 0; i < NFLOWS; i++) {
+		err = run_prog(pr, h->retval, b->flow_pkts + (size_t)b->order[i] * SYN_LEN,
+			       SYN_LEN, 1, &ns);
+		if (err)
+			return err;
+		*ns_sum += ns;
+	}
+	return 0;
+}
+
+static int map_id(int fd, __u32 *id)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	*id = info.id;
+	return 0;
+}
+
+/* The interval map kf_flow_sel points to now. */
+static int active_map(const struct bench *b, int *fd, const char **name)
+{
+	__u32 zero = 0, cur = 0, a_id = 0;
+	int err;
+
+	if (bpf_map_lookup_elem(b->maps.sel_fd, &zero, &cur)) {
+		err = -errno;
+		pr_warn("cannot read map kf_flow_sel: %s\n", strerror(errno));
+		return err;
+	}
+	err = map_id(b->maps.a_fd, &a_id);
+	if (err) {
+		pr_warn("cannot read the id of map kf_flows_a: %s\n", strerror(-err));
+		return err;
+	}
+	*fd = cur == a_id ? b->maps.a_fd : b->maps.b_fd;
+	*name = cur == a_id ? "kf_flows_a" : "kf_flows_b";
+	return 0;
+}
+
+/* The kernel's memory figure of a map: "memlock:" of its fdinfo. */
+static int read_memlock(int fd, const char *name, unsigned long long *bytes)
+{
+	char path[64], line[256];
+	int err = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f) {
+		err = -errno;
+		pr_warn("cannot open %s (map %s): %s\n", path, name, strerror(errno));
+		return err;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "memlock: %llu", bytes) == 1) {
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	if (err)
+		pr_warn("%s (map %s) has no memlock line\n", path, name);
+	return err;
+}
+
+struct many_result {
+	double kf_ns, empty_ns; /* per packet, flows already in the map */
+	double new_kf_ns, new_empty_ns; /* per packet, the warm-up pass */
+	unsigned long long memlock;
+	const char *map_name;
+	struct drained drain;
+};
+
+static int many_flows(struct bench *b, const struct hook *h, struct many_result *r)
+{
+	double kf[MANY_PASSES], em[MANY_PASSES];
+	char what[64];
+	__u64 sum;
+	int err, fd = -1;
+
+	pr_info("%s: %d flows, a warm-up and %d timed passes each for %s and %s\n", h->name,
+		NFLOWS, MANY_PASSES, h->kf.name, h->empty.name);
+	err = flows_pass(b, h, &h->kf, &sum);
+	r->new_kf_ns = (double)sum / NFLOWS;
+	if (!err)
+		err = flows_pass(b, h, &h->empty, &sum);
+	r->new_empty_ns = (double)sum / NFLOWS;
+	for (int i = 0; !err && i < MANY_PASSES; i++) {
+		err = flows_pass(b, h, &h->kf, &sum);
+		kf[i] = (double)sum / NFLOWS;
+		if (!err)
+			err = flows_pass(b, h, &h->empty, &sum);
+		em[i] = (double)sum / NFLOWS;
+	}
+	if (err)
+		return err;
+	r->kf_ns = median(kf, MANY_PASSES);
+	r->empty_ns = median(em, MANY_PASSES);
+
+	err = active_map(b, &fd, &r->map_name);
+	if (!err)
+		err = read_memlock(fd, r->map_name, &r->memlock);
+	if (!err)
+		err = drain_flows(b, &r->drain);
+	if (err)
+		return err;
+	snprintf(what, sizeof(what), "%s %d flows", h->name, NFLOWS);
+	check_counted(b, what, &r->drain, NFLOWS, (__u64)NFLOWS * (1 + MANY_PASSES));
+	return 0;
+}
+
+/* ---- 3. two CPUs on one flow ---- */
+
+/* What the threads of one measurement share. The gate holds them until
+ * every thread exists, so that the barrier counts only threads that run. */
+struct crew {
+	pthread_mutex_t gate;
+	pthread_barrier_t start; /* every round starts on all CPUs at once */
+	bool abort; /* a thread could not be started: run nothing */
+};
+
+struct worker {
+	pthread_t tid;
+	int cpu;
+	const struct hook *h;
+	const struct packet *p;
+	struct crew *crew;
+	double ns[PAIR_ROUNDS];
+	int err;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	cpu_set_t set;
+	__u32 ns = 0;
+	int err;
+
+	CPU_ZERO(&set);
+	CPU_SET(w->cpu, &set);
+	err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (err) {
+		w->err = -err;
+		pr_warn("cannot pin a benchmark thread to CPU %d: %s\n", w->cpu, strerror(err));
+	}
+	pthread_mutex_lock(&w->crew->gate);
+	pthread_mutex_unlock(&w->crew->gate);
+	if (w->crew->abort)
+		return NULL;
+	/* A failed thread still takes part in the barrier, so that the others
+	 * are not left waiting. */
+	for (int r = 0; r < PAIR_ROUNDS; r++) {
+		pthread_barrier_wait(&w->crew->start);
+		if (!w->err)
+			w->err = run_prog(&w->h->kf, w->h->retval, w->p->data, w->p->len,
+					  PAIR_REPEAT, &ns);
+		w->ns[r] = ns;
+	}
+	return NULL;
+}
+
+/* Runs n workers, worker i on CPU i, PAIR_ROUNDS rounds started together. */
+static int run_workers(struct worker *w, int n, const struct hook *h, const struct packet *p)
+{
+	struct crew crew = { .gate = PTHREAD_MUTEX_INITIALIZER };
+	int err = 0, started, i;
+
+	pthread_mutex_lock(&crew.gate);
+	for (started = 0; started < n; started++) {
+		memset(&w[started], 0, sizeof(w[started]));
+		w[started].cpu = started;
+		w[started].h = h;
+		w[started].p = p;
+		w[started].crew = &crew;
+		err = -pthread_create(&w[started].tid, NULL, worker_main, &w[started]);
+		if (err) {
+			pr_warn("cannot start benchmark thread %d: %s\n", started, strerror(-err));
+			break;
+		}
+	}
+	if (!err) {
+		err = -pthread_barrier_init(&crew.start, NULL, n);
+		if (err)
+			pr_warn("cannot create the start barrier of %d threads: %s\n", n,
+				strerror(-err));
+	}
+	crew.abort = err != 0;
+	pthread_mutex_unlock(&crew.gate);
+
+	for (i = 0; i < started; i++) {
+		pthread_join(w[i].tid, NULL);
+		if (w[i].err && !err)
+			err = w[i].err;
+	}
+	if (!crew.abort)
+		pthread_barrier_destroy(&crew.start);
+	return err;
+}
+
+static int two_cpus(struct bench *b, const struct hook *h)
+{
+	const struct packet *p = &b->pkts[PKT_SYN];
+	struct worker alone, pair[PAIR_CPUS];
+	double a_ns, c_ns[PAIR_CPUS], worst = 0;
+	struct drained d;
+	char what[64];
+	__u32 ns;
+	int err;
+
+	err = run_prog(&h->kf, h->retval, p->data, p->len, HOT_WARMUP, &ns);
+	if (!err)
+		err = run_workers(&alone, 1, h, p);
+	if (!err)
+		err = run_workers(pair, PAIR_CPUS, h, p);
+	if (!err)
+		err = drain_flows(b, &d);
+	if (err)
+		return err;
+	snprintf(what, sizeof(what), "%s on two CPUs", h->name);
+	check_counted(b, what, &d, 1,
+		      HOT_WARMUP + (__u64)(1 + PAIR_CPUS) * PAIR_ROUNDS * PAIR_REPEAT);
+
+	a_ns = median(alone.ns, PAIR_ROUNDS);
+	for (int i = 0; i < PAIR_CPUS; i++) {
+		c_ns[i] = median(pair[i].ns, PAIR_ROUNDS);
+		if (c_ns[i] > worst)
+			worst = c_ns[i];
+	}
+	printf("  %-4s %14.0f %10.0f %10.0f %9.2fx   <= %.1fx   %s\n", h->name, a_ns, c_ns[0],
+	       c_ns[1], worst / a_ns, TARGET_PAIR_RATIO,
+	       verdict(worst / a_ns <= TARGET_PAIR_RATIO));
+	fflush(stdout);
+	return 0;
+}
+
+/* Are CPUs 0..n-1 online and ours to run on? Asked before pinning. */
+static bool have_cpus(int n)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return false;
+	for (int i = 0; i < n; i++)
+		if (!CPU_ISSET(i, &set))
+			return false;
+	return true;
+}
+
+/* ---- setup ---- */
+
+static int load(struct bench *b)
+{
+	struct bpf_map *map;
+	__u32 zero = 0;
+	int err;
+
+	b->skel = kflow__open();
+	if (!b->skel) {
+		err = -errno;
+		pr_warn("cannot open the kflow BPF object: %s\n", strerror(errno));
+		return err;
+	}
+	bpf_object__for_each_map(map, b->skel->obj) {
+		err = bpf_map__set_pin_path(map, NULL);
+		if (err) {
+			pr_warn("cannot clear the pin path of map %s: %s\n", bpf_map__name(map),
+				strerror(-err));
+			return err;
+		}
+	}
+	/* --max-flows 100000 sizing: the flows plus the overflow key. */
+	err = bpf_map__set_max_entries(b->skel->maps.kf_flows_a, NFLOWS + 1);
+	if (!err)
+		err = bpf_map__set_max_entries(b->skel->maps.kf_flows_b, NFLOWS + 1);
+	if (err) {
+		pr_warn("cannot size maps kf_flows_a/kf_flows_b: %s\n", strerror(-err));
+		return err;
+	}
+	err = kflow__load(b->skel);
+	if (err) {
+		pr_warn("cannot load the kflow BPF programs: %s\n", strerror(-err));
+		return err;
+	}
+	b->empty = bench_empty__open_and_load();
+	if (!b->empty) {
+		err = -errno;
+		pr_warn("cannot load the empty BPF programs: %s\n", strerror(errno));
+		return err;
+	}
+
+	b->maps.sel_fd = bpf_map__fd(b->skel->maps.kf_flow_sel);
+	b->maps.a_fd = bpf_map__fd(b->skel->maps.kf_flows_a);
+	b->maps.b_fd = bpf_map__fd(b->skel->maps.kf_flows_b);
+	b->maps.ncpus = libbpf_num_possible_cpus();
+	if (b->maps.ncpus < 0) {
+		pr_warn("cannot count possible CPUs: %s\n", strerror(-b->maps.ncpus));
+		return b->maps.ncpus;
+	}
+	err = add_overflow_key(b->maps.a_fd, b->maps.ncpus);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(b->maps.sel_fd, &zero, &b->maps.a_fd, BPF_ANY)) {
+		err = -errno;
+		pr_warn("cannot install map kf_flows_a in kf_flow_sel: %s\n", strerror(errno));
+		return err;
+	}
+
+	b->hooks[HOOK_XDP] = (struct hook){
+		.name = "XDP",
+		.kf = { "kf_xdp_ingress", bpf_program__fd(b->skel->progs.kf_xdp_ingress) },
+		.empty = { "empty_xdp", bpf_program__fd(b->empty->progs.empty_xdp) },
+		.retval = XDP_PASS,
+	};
+	b->hooks[HOOK_TC] = (struct hook){
+		.name = "TC",
+		.kf = { "kf_tc_ingress", bpf_program__fd(b->skel->progs.kf_tc_ingress) },
+		.empty = { "empty_tc", bpf_program__fd(b->empty->progs.empty_tc) },
+		.retval = (__u32)TC_ACT_UNSPEC,
+	};
+	return 0;
+}
+
+/* A sysctl that changes what the figures mean, or -1. */
+static int read_sysctl(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static int pin_self(int cpu)
+{
+	cpu_set_t set;
+	int err;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (err)
+		pr_warn("cannot pin the benchmark to CPU %d: %s\n", cpu, strerror(err));
+	return -err;
+}
+
+int main(void)
+{
+	struct many_result many[NHOOKS];
+	struct bench b = {};
+	struct utsname un;
+	size_t stride = (sizeof(struct flow_stats) + 7) & ~(size_t)7;
+	bool pair_ok = have_cpus(PAIR_CPUS);
+	int err, h, p;
+
+	kf_log_setup_libbpf();
+	err = build_packets(&b);
+	if (err)
+		goto cleanup;
+	err = load(&b);
+	if (err)
+		goto cleanup;
+	/* One CPU for everything measured alone: no migration between runs,
+	 * and "one CPU alone" below is this same CPU 0. */
+	err = pin_self(0);
+	if (err)
+		goto cleanup;
+	if (read_sysctl("/proc/sys/kernel/bpf_stats_enabled") > 0)
+		pr_warn("kernel.bpf_stats_enabled is on: every run pays for its statistics\n");
+	if (read_sysctl("/proc/sys/net/core/bpf_jit_enable") == 0)
+		pr_warn("net.core.bpf_jit_enable is 0: programs run interpreted\n");
+
+	uname(&un);
+	printf("kflow bench: kernel %s, %d possible CPUs, BPF_PROG_TEST_RUN ns/packet "
+	       "(kernel-measured), kflow and empty alternating in this run\n",
+	       un.release, b.maps.ncpus);
+
+	printf("\n1. Hot flow: one packet repeated %d times, median of %d (ns/packet)\n",
+	       HOT_REPEAT, HOT_RUNS);
+	printf("  %-4s %-22s %7s %7s %12s   %-9s   %s\n", "hook", "packet", "kflow", "empty",
+	       "above empty", "target", "result");
+	fflush(stdout);
+	for (h = 0; h < NHOOKS; h++) {
+		for (p = 0; p < NPKTS; p++) {
+			err = hot_flow(&b, &b.hooks[h], &b.pkts[p]);
+			if (err)
+				goto cleanup;
+		}
+	}
+
+	for (h = 0; h < NHOOKS; h++) {
+		err = many_flows(&b, &b.hooks[h], &many[h]);
+		if (err)
+			goto cleanup;
+	}
+	printf("\n2. %d distinct flows (IPv4 TCP SYN, 64 B) in random order, repeat 1 each,\n"
+	       "   summed over a pass, median of %d passes after a warm-up (ns/packet)\n",
+	       NFLOWS, MANY_PASSES);
+	printf("  %-4s %7s %7s %12s   %-10s   %s\n", "hook", "kflow", "empty", "above empty",
+	       "target", "result");
+	for (h = 0; h < NHOOKS; h++)
+		printf("  %-4s %7.1f %7.1f %12.1f   <= %3.0f ns   %s\n", b.hooks[h].name,
+		       many[h].kf_ns, many[h].empty_ns, many[h].kf_ns - many[h].empty_ns,
+		       TARGET_MANY_NS, verdict(many[h].kf_ns - many[h].empty_ns <= TARGET_MANY_NS));
+	printf("  the warm-up pass, where every packet creates its flow (no target set):\n");
+	printf("  %-4s %7s %7s %12s   %-10s   %s\n", "hook", "kflow", "empty", "above empty",
+	       "overflowed", "result");
+	for (h = 0; h < NHOOKS; h++)
+		printf("  %-4s %7.1f %7.1f %12.1f   %-10llu   info\n", b.hooks[h].name,
+		       many[h].new_kf_ns, many[h].new_empty_ns,
+		       many[h].new_kf_ns - many[h].new_empty_ns,
+		       (unsigned long long)many[h].drain.overflow);
+	fflush(stdout);
+
+	printf("\n3. Two CPUs on one flow: %s, repeat %d per thread, median of %d rounds\n"
+	       "   (ns/packet; ratio = slower of the two CPUs / CPU 0 alone)\n",
+	       b.pkts[PKT_SYN].name, PAIR_REPEAT, PAIR_ROUNDS);
+	printf("  %-4s %14s %10s %10s %10s   %-7s   %s\n", "hook", "CPU 0 alone", "CPU 0", "CPU 1",
+	       "ratio", "target", "result");
+	fflush(stdout);
+	if (!pair_ok) {
+		printf("  skipped: needs CPUs 0 and 1\n");
+	} else {
+		for (h = 0; h < NHOOKS; h++) {
+			err = two_cpus(&b, &b.hooks[h]);
+			if (err)
+				goto cleanup;
+		}
+	}
+
+	printf("\n4. Kernel memory per flow: memlock of the interval map after the %d-flow run\n"
+	       "   / its entries (the overflow key included); no target set\n",
+	       NFLOWS);
+	printf("  %-4s %-10s %8s %12s %9s   %-26s   %s\n", "run", "map", "entries", "memlock (B)",
+	       "B/entry", "key + value x CPUs (B)", "result");
+	for (h = 0; h < NHOOKS; h++)
+		printf("  %-4s %-10s %8d %12llu %9.0f   %zu + %zu x %d = %-12zu   info\n",
+		       b.hooks[h].name, many[h].map_name, many[h].drain.entries,
+		       many[h].memlock, (double)many[h].memlock / many[h].drain.entries,
+		       sizeof(struct flow_key), stride, b.maps.ncpus,
+		       sizeof(struct flow_key) + stride * b.maps.ncpus);
+
+	printf("\n5. Drain: one kf_drain() of the interval map holding the %d flows into an "
+	       "empty\n   struct kf_table (swap with its RCU wait, batch lookup-and-delete, "
+	       "merge); no target set\n",
+	       NFLOWS);
+	printf("  %-4s %8s %10s %12s   %s\n", "run", "entries", "time (ms)", "ns/entry", "result");
+	for (h = 0; h < NHOOKS; h++)
+		printf("  %-4s %8d %10.1f %12.0f   info\n", b.hooks[h].name, many[h].drain.entries,
+		       many[h].drain.ms, many[h].drain.ms * 1e6 / many[h].drain.entries);
+
+	printf("\nAccounting: %d of %d scenarios drained every packet and flow they ran; "
+	       "%d had packets in the\noverflow record although the map had room "
+	       "(\"overflowed\"; details on stderr)\n",
+	       b.checks - b.mismatches, b.checks, b.overflowed);
+	fflush(stdout);
+	err = 0;
+cleanup:
+	bench_empty__destroy(b.empty);
+	kflow__destroy(b.skel);
+	free(b.flow_pkts);
+	free(b.order);
+	return err ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# lib.sh - shared set-up for kflow's network tests: two namespaces joined by
+# a veth pair with offloads off, static neighbours, v4 and v6 addresses; the
+# agent runs in the server namespace; tcpdump captures the same interface.
+# Everything a test makes is removed by kf_teardown (run from an EXIT trap).
+
+KFLOW=${KFLOW:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/kflow}
+NETDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SUFFIX=$$$RANDOM
+NS_C=kfc$SUFFIX
+NS_S=kfs$SUFFIX
+VETH_C=kfvc$SUFFIX
+VETH_S=kfvs$SUFFIX
+IP4_C=10.199.0.1
+IP4_S=10.199.0.2
+IP6_C=fd00:199::1
+IP6_S=fd00:199::2
+SUBNETS="--subnet 10.199.0.0/24 --subnet fd00:199::/64"
+PORT=8099
+PIN=/sys/fs/bpf/kflow-test-$SUFFIX
+TMP=$(mktemp -d /tmp/kflow-test.XXXXXX)
+KF_PIDS=()
+
+kf_fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+in_c() { nsenter --net=/run/netns/$NS_C "$@"; }
+in_s() { nsenter --net=/run/netns/$NS_S "$@"; }
+# Background processes are started with nsenter itself (not through the
+# functions above), so that $! is the process and teardown can kill it.
+NSE_C="nsenter --net=/run/netns/$NS_C"
+NSE_S="nsenter --net=/run/netns/$NS_S"
+
+kf_setup() {
+	ip netns add $NS_C || kf_fail "cannot create netns"
+	ip netns add $NS_S || kf_fail "cannot create netns"
+	ip link add $VETH_C netns $NS_C type veth peer name $VETH_S netns $NS_S ||
+		kf_fail "cannot create veth pair"
+	for side in C S; do
+		local ns=NS_$side veth=VETH_$side ip4=IP4_$side ip6=IP6_$side
+		ip -n ${!ns} link set lo up
+		ip netns exec ${!ns} sysctl -qw net.ipv6.conf.all.accept_ra=0 \
+			net.ipv6.conf.default.accept_ra=0 net.ipv6.conf.all.disable_ipv6=0
+		ip -n ${!ns} addr add ${!ip4}/24 dev ${!veth}
+		if [ -n "$KF_NO_IPV6" ]; then
+			# No IPv6 at all: no MLD reports of the kernel's own timing.
+			ip netns exec ${!ns} sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		else
+			ip -n ${!ns} addr add ${!ip6}/64 dev ${!veth} nodad
+		fi
+		ip netns exec ${!ns} ethtool -K ${!veth} tso off gso off gro off tx off rx off \
+			>/dev/null 2>&1 || kf_fail "ethtool cannot turn offloads off on ${!veth}"
+		ip -n ${!ns} link set ${!veth} up
+	done
+	local mac_c mac_s
+	mac_c=$(ip -n $NS_C -br link show $VETH_C | awk '{print $3}')
+	mac_s=$(ip -n $NS_S -br link show $VETH_S | awk '{print $3}')
+	ip -n $NS_C neigh replace $IP4_S lladdr $mac_s dev $VETH_C nud permanent
+	ip -n $NS_S neigh replace $IP4_C lladdr $mac_c dev $VETH_S nud permanent
+	if [ -z "$KF_NO_IPV6" ]; then
+		ip -n $NS_C neigh replace $IP6_S lladdr $mac_s dev $VETH_C nud permanent
+		ip -n $NS_S neigh replace $IP6_C lladdr $mac_c dev $VETH_S nud permanent
+	fi
+}
+
+# Waits up to 10 s for a line matching $2 in file $1.
+kf_wait_for() {
+	for _ in $(seq 100); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	kf_fail "timed out waiting for '$2' in $1: $(tail -3 "$1" 2>/dev/null)"
+}
+
+kf_start_server() {
+	$NSE_S python3 "$NETDIR/traffic.py" serve $PORT >"$TMP/server.log" 2>&1 &
+	KF_PIDS+=($!)
+	kf_wait_for "$TMP/server.log" ready
+}
+
+kf_start_capture() {
+	$NSE_S tcpdump -i $VETH_S -s 200 -U -w "$TMP/cap.pcap" >"$TMP/tcpdump.log" 2>&1 &
+	CAP_PID=$!
+	KF_PIDS+=($CAP_PID)
+	kf_wait_for "$TMP/tcpdump.log" "listening on"
+}
+
+kf_stop_capture() {
+	sleep 0.5
+	kill -INT $CAP_PID 2>/dev/null
+	wait $CAP_PID 2>/dev/null
+}
+
+# kf_start_agent NAME ARGS...: kflow run in the server namespace, records to
+# $TMP/NAME.jsonl, log to $TMP/NAME.log; waits until it counts.
+kf_start_agent() {
+	local name=$1
+	shift
+	$NSE_S "$KFLOW" run --iface $VETH_S --pin-path $PIN --output jsonl:"$TMP/$name.jsonl" \
+		"$@" 2>"$TMP/$name.log" &
+	AGENT_PID=$!
+	KF_PIDS+=($AGENT_PID)
+	kf_wait_for "$TMP/$name.log" "running:"
+}
+
+# kf_stop_agent [SIGNAL]: the agent must exit 0 after its final drain.
+kf_stop_agent() {
+	local rc
+	kill -${1:-INT} $AGENT_PID
+	wait $AGENT_PID
+	rc=$?
+	[ $rc -eq 0 ] || kf_fail "kflow exited $rc: $(tail -5 "$TMP"/*.log)"
+}
+
+kf_has_filters() {
+	in_s tc filter show dev $VETH_S ingress | grep -q . ||
+		in_s tc filter show dev $VETH_S egress | grep -q .
+}
+
+kf_has_clsact() {
+	in_s tc qdisc show dev $VETH_S | grep -q clsact
+}
+
+kf_has_xdp() {
+	ip -n $NS_S link show dev $VETH_S | grep -q xdp
+}
+
+kf_teardown() {
+	local p
+	for p in "${KF_PIDS[@]}"; do
+		kill -KILL $p 2>/dev/null
+		wait $p 2>/dev/null
+	done
+	if [ -d "$PIN" ]; then
+		in_s "$KFLOW" cleanup --pin-path $PIN >/dev/null 2>&1 || rm -rf "$PIN"
+	fi
+	ip netns del $NS_C 2>/dev/null
+	ip netns del $NS_S 2>/dev/null
+	if [ -n "$KF_KEEP_TMP" ]; then
+		echo "kept $TMP" >&2
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap kf_teardown EXIT
+
+kf_check() {
+	python3 "$NETDIR/flowcheck.py" "$TMP/cap.pcap" "$@" $SUBNETS --server-port $PORT ||
+		kf_fail "records differ from the capture (see MISMATCH lines)"
+}

@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# test-cli.sh - bad command lines and bad pinned state: one clear error
+# line, a non-zero exit, and nothing attached or pinned afterwards.
+source "$(dirname "$0")/lib.sh"
+
+kf_setup
+
+# expect_fail PATTERN ARGS...: kflow ARGS must fail, print one error line
+# matching PATTERN, and leave nothing behind.
+expect_fail() {
+	local pattern=$1 rc
+	shift
+	in_s "$KFLOW" "$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ $rc -ne 0 ] || kf_fail "kflow $* exited 0"
+	[ "$(grep -c 'error:' "$TMP/err")" = 1 ] ||
+		kf_fail "kflow $*: want exactly one error line, got: $(cat "$TMP/err")"
+	grep -q -- "$pattern" "$TMP/err" || kf_fail "kflow $*: error does not say '$pattern': $(cat "$TMP/err")"
+	[ -s "$TMP/out" ] && kf_fail "kflow $*: wrote to stdout: $(cat "$TMP/out")"
+	[ -n "$PERSISTED" ] && return 0 # a persisted agent's hooks stay, checked below
+	kf_has_filters && kf_fail "kflow $*: left TC filters"
+	kf_has_clsact && kf_fail "kflow $*: left a clsact qdisc"
+	kf_has_xdp && kf_fail "kflow $*: left XDP"
+	return 0
+}
+
+P="--pin-path $PIN"
+expect_fail "nosuch0" run --iface nosuch0 $P
+expect_fail "not an Ethernet device" run --iface lo $P
+expect_fail "listed twice" run --iface $VETH_S,$VETH_S $P
+expect_fail "--interval" run --interval 0 $P
+expect_fail "--interval" run --interval abc $P
+expect_fail "--max-flows" run --max-flows 0 $P
+expect_fail "--max-flows" run --max-flows -5 $P
+expect_fail "--output" run --output csv:/tmp/x $P
+expect_fail "--timeout" run --timeout nope=3 $P
+expect_fail "--timeout" run --timeout udp=0 $P
+expect_fail "--server-ports" run --server-ports 70000 $P
+expect_fail "unknown option" run --bogus $P
+expect_fail "needs a value" run --iface
+expect_fail "unknown command" frobnicate
+expect_fail "absolute path" run --pin-path relative/dir
+expect_fail "for 'kflow run' only" dump --xdp
+expect_fail "cannot open" dump $P
+[ -e "$PIN" ] && kf_fail "a failed run left $PIN"
+
+# A pin path holding a map of the same name but another shape.
+mkdir -p "$PIN"
+bpftool map create "$PIN/kf_flows_a" type hash key 4 value 4 entries 8 name kf_flows_a ||
+	kf_fail "bpftool map create"
+expect_fail "incompatible" run --iface $VETH_S $P
+[ -e "$PIN/kf_flows_b" ] && kf_fail "an incompatible pin path got new pins"
+rm -rf "$PIN"
+
+# Persisted state made with another --max-flows.
+kf_start_agent first --interval 60 --persist --max-flows 100
+kf_stop_agent TERM
+PERSISTED=1 expect_fail "incompatible" run --iface $VETH_S --max-flows 200 $P
+kf_has_filters || kf_fail "a refused run detached the persisted agent's filters"
+in_s "$KFLOW" cleanup $P 2>/dev/null || kf_fail "cleanup"
+
+# Persisted with XDP, restarted without: refused rather than counting twice.
+kf_start_agent second --interval 60 --persist --xdp
+kf_stop_agent TERM
+in_s "$KFLOW" run --iface $VETH_S $P >/dev/null 2>"$TMP/err" && kf_fail "mode change accepted"
+grep -q "with XDP" "$TMP/err" || kf_fail "mode change error unclear: $(cat "$TMP/err")"
+kf_has_xdp || kf_fail "a refused run detached the persisted agent's XDP"
+in_s "$KFLOW" cleanup $P 2>/dev/null || kf_fail "cleanup"
+
+# Two agents on one pin path.
+kf_start_agent third --interval 60
+expect_running() { kill -0 $AGENT_PID || kf_fail "first agent died"; }
+in_s "$KFLOW" run --iface $VETH_S $P >/dev/null 2>"$TMP/err" && kf_fail "second agent accepted"
+grep -q "another kflow is running" "$TMP/err" || kf_fail "unclear: $(cat "$TMP/err")"
+expect_running
+kf_stop_agent INT
+echo "ok"

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""traffic.py - test traffic for kflow's network tests (stdlib only).
+
+  traffic.py serve PORT            TCP and UDP server on [::]:PORT (v4 and v6)
+  traffic.py bulk HOST PORT BYTES SECONDS   one TCP connection, paced upload
+  traffic.py short HOST PORT COUNT [--parallel]  COUNT short TCP exchanges
+  traffic.py udp HOST PORT COUNT   COUNT UDP request/response pairs
+
+The server answers every TCP connection with one 200-byte reply once the
+client has shut down its side, and every UDP datagram with a 64-byte reply.
+"""
+import socket
+import sys
+import threading
+import time
+
+
+def serve(port):
+    tcp = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    tcp.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    tcp.bind(("::", port))
+    tcp.listen(128)
+    udp = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    udp.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    udp.bind(("::", port))
+
+    def udp_loop():
+        while True:
+            _, peer = udp.recvfrom(65535)
+            udp.sendto(b"r" * 64, peer)
+
+    def handle(conn):
+        with conn:
+            while conn.recv(65536):
+                pass
+            conn.sendall(b"s" * 200)
+
+    threading.Thread(target=udp_loop, daemon=True).start()
+    print("ready", flush=True)
+    while True:
+        conn, _ = tcp.accept()
+        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+
+def connect(host, port):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect((host, port))
+    return s
+
+
+def exchange(s, payload):
+    s.sendall(payload)
+    s.shutdown(socket.SHUT_WR)
+    got = 0
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        got += len(d)
+    s.close()
+    return got
+
+
+def bulk(host, port, total, seconds):
+    s = connect(host, port)
+    chunk = 16384
+    steps = max(1, total // chunk)
+    start = time.monotonic()
+    for i in range(steps):
+        s.sendall(b"b" * chunk)
+        wait = start + seconds * (i + 1) / steps - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+    exchange(s, b"")
+
+
+def short(host, port, count, parallel=False):
+    def one():
+        exchange(connect(host, port), b"q" * 100)
+
+    if not parallel:
+        for _ in range(count):
+            one()
+        return
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def udp(host, port, count):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    for _ in range(count):
+        s.sendto(b"u" * 100, (host, port))
+        s.recvfrom(65535)
+        time.sleep(0.01)
+
+
+def main(argv):
+    cmd = argv[1]
+    if cmd == "serve":
+        serve(int(argv[2]))
+    elif cmd == "bulk":
+        bulk(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
+    elif cmd == "short":
+        short(argv[2], int(argv[3]), int(argv[4]), "--parallel" in argv)
+    elif cmd == "udp":
+        udp(argv[2], int(argv[3]), int(argv[4]))
+    else:
+        sys.exit("unknown command " + cmd)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
