@@ -132,6 +132,7 @@ $(BUILD)/kflow-bench: $(OUTPUT)/bench.o $(AGENT_OBJS) | $(BUILD)
 
 .PHONY: test test-unit test-net
 test: test-unit test-net
+	@echo "all tests passed"
 
 test-unit: all $(BUILD)/test_progs
 	$(Q)$(BUILD)/test_progs

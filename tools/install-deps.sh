@@ -1,0 +1,23 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# install-deps.sh - install the Debian 12 packages kflow's build and tests
+# need, only those missing (no network when everything is there). Root only.
+set -e
+
+BUILD="make gcc libc6-dev pkg-config clang-19 llvm-19 libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev"
+TESTS="iproute2 tcpdump ethtool iputils-ping python3 util-linux procps"
+
+missing=""
+for p in $BUILD $TESTS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps.sh: missing packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "install-deps.sh: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
