@@ -76,7 +76,7 @@ static __always_inline void add_packet(struct flow_stats *st, __u32 dir, const s
 static __always_inline void account_packet(const struct pkt_meta *m, __u32 hook, __u64 now)
 {
 	static const struct flow_stats zero_stats;
-	struct flow_key overflow_key = {};
+	static const struct flow_key overflow_key; /* all zero: family 0 */
 	struct flow_stats *st;
 	__u32 zero = 0;
 	void *flows;

@@ -136,9 +136,11 @@ static __always_inline int parse_l4(struct pkt_meta *m, void *cur, void *end, __
 }
 
 /* Ports of a fragment train: remembered from the first fragment, looked up by
- * the later ones. Only first fragments write, so the common path is untouched. */
-static __always_inline int frag_ports(struct pkt_meta *m, struct frag_key *fk, int first,
-				      __u16 *sport, __u16 *dport)
+ * the later ones. Only first fragments write, so the common path is untouched.
+ * A later fragment whose first was not seen still joins its address pair's
+ * flow (ports 0): the failure goes to soft_err, the bytes stay counted. */
+static __always_inline void frag_ports(struct frag_key *fk, int first, __u16 *sport,
+				       __u16 *dport, __u32 *soft_err)
 {
 	struct frag_ports *fp, val;
 
@@ -146,37 +148,22 @@ static __always_inline int frag_ports(struct pkt_meta *m, struct frag_key *fk, i
 		val.sport = *sport;
 		val.dport = *dport;
 		if (bpf_map_update_elem(&kf_frags, fk, &val, BPF_ANY))
-			return KF_CNT_FRAG_TRACK_FAIL;
-		return KF_PARSE_OK;
+			*soft_err = KF_CNT_FRAG_TRACK_FAIL;
+		return;
 	}
 	fp = bpf_map_lookup_elem(&kf_frags, fk);
-	if (!fp)
-		return KF_CNT_FRAG_NO_FIRST;
+	if (!fp) {
+		*soft_err = KF_CNT_FRAG_NO_FIRST;
+		return;
+	}
 	*sport = fp->sport;
 	*dport = fp->dport;
-	return KF_PARSE_OK;
-}
-
-/* A failed frag lookup is counted but the packet still joins its address
- * pair's flow (ports 0): its bytes must not leave the totals. */
-static __always_inline int finish_ports(struct pkt_meta *m, struct frag_key *fk, int frag,
-					int first, __u16 *sport, __u16 *dport, __u32 *soft_err)
-{
-	int err;
-
-	if (!frag)
-		return KF_PARSE_OK;
-	err = frag_ports(m, fk, first, sport, dport);
-	if (err != KF_PARSE_OK)
-		*soft_err = err;
-	return KF_PARSE_OK;
 }
 
 static __always_inline int parse_ipv4(struct pkt_meta *m, void *data, void *end,
 				      __u32 *soft_err)
 {
 	struct iphdr *iph = data + m->l3_off;
-	struct frag_key fk = {};
 	__u16 sport = 0, dport = 0, frag_off;
 	__u32 ihl;
 	int err, frag, first;
@@ -214,13 +201,15 @@ static __always_inline int parse_ipv4(struct pkt_meta *m, void *data, void *end,
 		m->l4_payload = iph->protocol == IPPROTO_TCP || iph->protocol == IPPROTO_UDP;
 	}
 	if (frag) {
+		struct frag_key fk = {};
+
 		__builtin_memcpy(fk.src, &iph->saddr, 4);
 		__builtin_memcpy(fk.dst, &iph->daddr, 4);
 		fk.id = m->ipid;
 		fk.proto = iph->protocol;
 		fk.family = 4;
+		frag_ports(&fk, first, &sport, &dport, soft_err);
 	}
-	finish_ports(m, &fk, frag, first, &sport, &dport, soft_err);
 	fill_key(m, &iph->saddr, &iph->daddr, sport, dport, 4);
 	return KF_PARSE_OK;
 }
@@ -235,7 +224,7 @@ static __always_inline int parse_ipv6(struct pkt_meta *m, void *data, void *end,
 				      __u32 *soft_err)
 {
 	struct ipv6hdr *ip6h = data + m->l3_off;
-	struct frag_key fk = {};
+	__u32 frag_id = 0;
 	void *cur = ip6h + 1;
 	__u16 sport = 0, dport = 0;
 	__u8 nexthdr;
@@ -264,7 +253,7 @@ static __always_inline int parse_ipv6(struct pkt_meta *m, void *data, void *end,
 
 			frag = 1;
 			first = !(off & KF_IP6_OFFMASK);
-			fk.id = bpf_ntohl(*(__u32 *)(ext + 4));
+			frag_id = bpf_ntohl(*(__u32 *)(ext + 4));
 			len = 8;
 		} else if (nexthdr == KF_IP6_AH) {
 			len = (ext[1] + 2) * 4;
@@ -293,12 +282,15 @@ static __always_inline int parse_ipv6(struct pkt_meta *m, void *data, void *end,
 		m->l4_payload = nexthdr == IPPROTO_TCP || nexthdr == IPPROTO_UDP;
 	}
 	if (frag) {
+		struct frag_key fk = {};
+
 		__builtin_memcpy(fk.src, &ip6h->saddr, 16);
 		__builtin_memcpy(fk.dst, &ip6h->daddr, 16);
+		fk.id = frag_id;
 		fk.proto = nexthdr;
 		fk.family = 6;
+		frag_ports(&fk, first, &sport, &dport, soft_err);
 	}
-	finish_ports(m, &fk, frag, first, &sport, &dport, soft_err);
 	fill_key(m, &ip6h->saddr, &ip6h->daddr, sport, dport, 16);
 	return KF_PARSE_OK;
 }

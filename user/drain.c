@@ -118,8 +118,7 @@ static int map_id(int fd, __u32 *id)
 	return 0;
 }
 
-/* Which of a/b slot 0 points to: 0 for a, 1 for b. */
-static int active_index(const struct kf_maps *m)
+int kf_active_index(const struct kf_maps *m)
 {
 	__u32 zero = 0, cur = 0, a_id = 0;
 	int err;
@@ -134,7 +133,7 @@ static int active_index(const struct kf_maps *m)
 
 int kf_drain(const struct kf_maps *m, struct kf_table *t)
 {
-	int idx = active_index(m), old_fd, new_fd, err, n1, n2;
+	int idx = kf_active_index(m), old_fd, new_fd, err, n1, n2;
 	__u32 zero = 0;
 
 	if (idx < 0) {
@@ -164,7 +163,7 @@ int kf_drain(const struct kf_maps *m, struct kf_table *t)
 
 int kf_peek(const struct kf_maps *m, struct kf_table *t)
 {
-	int idx = active_index(m);
+	int idx = kf_active_index(m);
 
 	if (idx < 0)
 		return idx;

@@ -17,6 +17,10 @@ struct kf_maps {
  * Returns the number of flow entries drained, or a negative errno. */
 int kf_drain(const struct kf_maps *m, struct kf_table *t);
 
+/* Which interval map packets go to now: 0 for kf_flows_a, 1 for
+ * kf_flows_b, or a negative errno. */
+int kf_active_index(const struct kf_maps *m);
+
 /* Reads the active interval map into t without deleting anything (dump). */
 int kf_peek(const struct kf_maps *m, struct kf_table *t);
 

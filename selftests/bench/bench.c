@@ -411,35 +411,17 @@ static int flows_pass(struct bench *b, const struct hook *h, const struct prog *
 	return 0;
 }
 
-static int map_id(int fd, __u32 *id)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		return -errno;
-	*id = info.id;
-	return 0;
-}
-
 /* The interval map kf_flow_sel points to now. */
 static int active_map(const struct bench *b, int *fd, const char **name)
 {
-	__u32 zero = 0, cur = 0, a_id = 0;
-	int err;
+	int idx = kf_active_index(&b->maps);
 
-	if (bpf_map_lookup_elem(b->maps.sel_fd, &zero, &cur)) {
-		err = -errno;
-		pr_warn("cannot read map kf_flow_sel: %s\n", strerror(errno));
-		return err;
+	if (idx < 0) {
+		pr_warn("cannot tell which interval map is live: %s\n", strerror(-idx));
+		return idx;
 	}
-	err = map_id(b->maps.a_fd, &a_id);
-	if (err) {
-		pr_warn("cannot read the id of map kf_flows_a: %s\n", strerror(-err));
-		return err;
-	}
-	*fd = cur == a_id ? b->maps.a_fd : b->maps.b_fd;
-	*name = cur == a_id ? "kf_flows_a" : "kf_flows_b";
+	*fd = idx ? b->maps.b_fd : b->maps.a_fd;
+	*name = idx ? "kf_flows_b" : "kf_flows_a";
 	return 0;
 }
 

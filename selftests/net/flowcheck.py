@@ -118,6 +118,14 @@ def expected_flows(pcap, nets, server_port, everything):
     return stats, client
 
 
+# The fields issue 2 requires in every flow record (l4_flow_log names).
+REQUIRED = """time start_time end_time flow_id ip_0 ip_1 is_ipv4 mac_0 mac_1 eth_type vlan
+protocol client_port server_port capture_nic capture_nic_name byte_tx byte_rx packet_tx
+packet_rx l3_byte_tx l3_byte_rx l4_byte_tx l4_byte_rx total_byte_tx total_byte_rx
+total_packet_tx total_packet_rx tcp_flags_bit_0 tcp_flags_bit_1 syn_count synack_count
+fin_count is_new_flow close_type status duration direction_score""".split()
+
+
 def read_records(paths):
     recs = []
     for path in paths:
@@ -206,6 +214,11 @@ def main():
             g[0], g[1], g[2], g[3] = g[2], g[3], g[0], g[1]
 
     errors = []
+    for r in recs:
+        missing = [f for f in REQUIRED if f not in r] if not r.get("overflow") else []
+        if missing:
+            errors.append(f"record of flow {r.get('flow_id')} lacks {missing}")
+            break
     short = [0, 0]
     for fid, sides in stats.items():
         want_c = client.get(fid)
