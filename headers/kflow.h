@@ -163,4 +163,42 @@ struct frag_ports {
 	__u16 dport;
 };
 
+/* Identity (bpf/identity.bpf.c). */
+#define KF_SOCK_ENTRIES 65536
+#define KF_COMM_LEN 16
+
+/* Who last used a socket in process context. */
+struct sock_owner {
+	__u32 tgid;
+	__u32 pad;
+	__u64 cgroup_id; /* cgroup v2 id of the task */
+	char comm[KF_COMM_LEN];
+};
+
+/* A local socket as the socket sees itself. Unconnected sockets have a zero
+ * remote; a socket bound to the wildcard address has a zero local address. */
+struct sock_tuple {
+	__u8 local[16]; /* IPv4 in the first 4 bytes */
+	__u8 remote[16];
+	__u16 local_port; /* host byte order */
+	__u16 remote_port;
+	__u8 proto;
+	__u8 family; /* 4 or 6 */
+	__u16 pad;
+};
+
+struct sock_ref {
+	__u64 cookie;
+	__u64 cgroup_id; /* the socket's cgroup v2 id */
+};
+
+/* The process that bound a port in a cgroup: owner of accepted sockets,
+ * which are never created in process context. */
+struct bind_key {
+	__u64 cgroup_id;
+	__u16 port; /* host byte order */
+	__u8 proto;
+	__u8 pad[5];
+};
+
 #endif /* KFLOW_H */

@@ -62,6 +62,16 @@ void test__fail_at(const char *file, int line, const char *fmt, ...)
 	___ok;								\
 })
 
+#define ASSERT_STREQ(actual, expected, name) ({			\
+	const char *___act = (actual);					\
+	const char *___exp = (expected);				\
+	bool ___ok = !strcmp(___act, ___exp);				\
+	if (!___ok)							\
+		_ASSERT_FAIL("unexpected %s: actual '%s' != expected '%s'\n", \
+			     (name), ___act, ___exp);			\
+	___ok;								\
+})
+
 #define ASSERT_NEQ(actual, expected, name) ({				\
 	typeof(actual) ___act = (actual);				\
 	typeof(expected) ___exp = (expected);				\

@@ -17,6 +17,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <net/if_arp.h>
 #include <bpf/bpf.h>
 #include "agent.h"
 #include "attach.h"
@@ -24,7 +25,9 @@
 #include "counters.h"
 #include "drain.h"
 #include "iface.h"
+#include "identity.h"
 #include "lifemap.h"
+#include "linkwatch.h"
 #include "loader.h"
 #include "log.h"
 #include "orient.h"
@@ -43,6 +46,8 @@ struct kf_agent {
 	__u64 seen[KF_CNT_MAX];
 	__u64 window_start_us;
 	struct kf_info info;
+	struct kf_identity id;
+	struct mnl_socket *links; /* rtnetlink link events */
 };
 
 struct tick {
@@ -83,8 +88,17 @@ static bool tick_flow(struct kf_flow *f, void *arg)
 
 		f->life.flow_id = (sec & 0xffffffffULL) << 32 | (a->info.next_flow_seq++ & 0xffffffffULL);
 	}
-	if (f->in_interval)
+	if (f->in_interval) {
 		kf_orient(f, a->o, &a->listeners);
+		for (int side = 0; side < 2; side++) {
+			if (!f->id[side].pid) /* once per flow and interval until found */
+				f->id[side].tried = false;
+			kf_identity_resolve(&a->id, &f->key, side, &f->id[side]);
+		}
+		if (a->id.enabled)
+			f->obs_point = kf_identity_obs_point(&a->id, &f->key, &f->id[f->life.client & 1],
+							     &f->id[!(f->life.client & 1)]);
+	}
 	to = kf_flow_timeout(f, a->o);
 	if (t->mono_ns >= f->life.last_ns + (__u64)to * 1000000000ULL) {
 		write_record(t, f, kf_close_type(f), to);
@@ -113,7 +127,9 @@ static int interval_tick(struct kf_agent *a)
 	t.win.start_us = a->window_start_us;
 	t.win.end_us = wall_ns / 1000;
 	t.life_fd = bpf_map__fd(a->b.skel->maps.kf_life);
+	t.win.id = a->id.enabled ? &a->id : NULL;
 	kf_listeners_load(&a->listeners);
+	kf_identity_interval(&a->id);
 	kf_table_walk(&a->table, tick_flow, &t);
 	kf_outputs_flush(&a->out);
 	a->window_start_us = t.win.end_us;
@@ -121,8 +137,35 @@ static int interval_tick(struct kf_agent *a)
 	err = kf_life_store(t.life_fd, &a->table);
 	bpf_map_update_elem(bpf_map__fd(a->b.skel->maps.kf_info), &zero, &a->info, BPF_ANY);
 	kf_counters_log_delta(bpf_map__fd(a->b.skel->maps.kf_counters), a->b.ncpus, a->seen);
+	kf_identity_log(&a->id);
 	pr_debug("interval: %d entries drained, %zu flows live\n", n, a->table.count);
 	return err == -ENOMEM ? err : 0;
+}
+
+static void on_link(void *arg, const struct kf_link_event *ev)
+{
+	struct kf_agent *a = arg;
+	struct kf_attach att;
+	struct kf_iface ifc = { .ifindex = ev->ifindex };
+	__u32 key = ev->ifindex;
+	bool attached;
+
+	attached = !bpf_map_lookup_elem(bpf_map__fd(a->b.skel->maps.kf_attach), &key, &att);
+	if (ev->removed) {
+		if (attached) {
+			pr_info("%s (ifindex %d) went away\n", att.name, ev->ifindex);
+			kf_attach_forget(&a->b, ev->ifindex);
+		}
+		return;
+	}
+	if (attached || !(ev->flags & IFF_UP) || (ev->flags & IFF_LOOPBACK) ||
+	    ev->type != ARPHRD_ETHER || !kf_iface_wanted(a->o->ifaces, a->o->exclude_ifaces, ev->name))
+		return;
+	snprintf(ifc.name, sizeof(ifc.name), "%s", ev->name);
+	kf_ifname_remember(ifc.ifindex, ifc.name);
+	if (kf_attach_one(&a->b, &ifc, a->o->xdp))
+		pr_warn("%s came up but could not be attached; its traffic is not counted\n",
+			ifc.name);
 }
 
 static int arm_timer(int tfd, unsigned int interval_s)
@@ -159,6 +202,8 @@ static int event_loop(struct kf_agent *a)
 	epoll_ctl(efd, EPOLL_CTL_ADD, sfd, &ev);
 	ev.data.fd = tfd;
 	epoll_ctl(efd, EPOLL_CTL_ADD, tfd, &ev);
+	ev.data.fd = kf_linkwatch_fd(a->links);
+	epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
 	err = arm_timer(tfd, a->o->interval_s);
 	if (err)
 		goto out;
@@ -178,6 +223,11 @@ static int event_loop(struct kf_agent *a)
 			if (read(sfd, &si, sizeof(si)) == sizeof(si))
 				pr_info("got signal %u: final drain\n", si.ssi_signo);
 			break;
+		}
+		if (got.data.fd != tfd) {
+			if (kf_linkwatch_read(a->links, on_link, a) == -ENOBUFS)
+				pr_warn("missed interface events (rtnetlink overrun)\n");
+			continue;
 		}
 		__u64 expirations;
 
@@ -206,7 +256,7 @@ static int setup(struct kf_agent *a)
 	int n, err;
 
 	/* Cheap checks first: a bad interface or output leaves nothing behind. */
-	n = kf_ifaces_resolve(a->o->ifaces, &a->ifs);
+	n = kf_ifaces_resolve(a->o->ifaces, a->o->exclude_ifaces, &a->ifs);
 	if (n < 0)
 		return n;
 	a->nifs = n;
@@ -233,6 +283,25 @@ static int setup(struct kf_agent *a)
 	}
 	kf_counters_read(bpf_map__fd(a->b.skel->maps.kf_counters), a->b.ncpus, a->seen);
 	a->window_start_us = clock_ns(CLOCK_REALTIME) / 1000;
+	if (!a->o->no_identity) {
+		const char *cg = a->o->cgroup_root ? a->o->cgroup_root : kf_cgroup2_mount();
+
+		if (!cg) {
+			pr_warn("error: no cgroup v2 mount for process identity (use --no-identity)\n");
+			return -ENOENT;
+		}
+		err = kf_identity_start(&a->id, a->o->pin_path, cg, a->o->pod_log_root,
+					a->o->pod_cluster);
+		if (err)
+			return err;
+	}
+	/* Subscribe before the first attach: an interface that comes up in
+	 * between is seen either in the list or as an event. */
+	a->links = kf_linkwatch_open();
+	if (!a->links) {
+		pr_warn("error: cannot subscribe to interface events: %s\n", strerror(errno));
+		return -errno;
+	}
 	return kf_attach_all(&a->b, a->ifs, a->nifs, a->o->xdp);
 }
 
@@ -258,6 +327,9 @@ int kf_run(const struct kf_opts *o)
 		if (!err)
 			err = e;
 	}
+	kf_linkwatch_close(a.links);
+	if (a.id.bpf.skel)
+		kf_identity_stop(&a.id, keep);
 	if (a.b.loaded && !keep)
 		kf_bpf_unpin(&a.b);
 	else if (a.b.loaded && running)

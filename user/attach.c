@@ -11,6 +11,7 @@
  * generic hook otherwise, and refuses to replace an XDP program not ours.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -275,56 +276,64 @@ static int reconcile_recorded(int attach_fd, const struct kf_iface *ifs, int n, 
 	return 0;
 }
 
-int kf_attach_all(struct kf_bpf *b, const struct kf_iface *ifs, int n, bool xdp)
+int kf_attach_one(struct kf_bpf *b, const struct kf_iface *ifc, bool xdp)
 {
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex, .attach_point = BPF_TC_INGRESS);
 	int attach_fd = bpf_map__fd(b->skel->maps.kf_attach);
 	int in_fd = bpf_program__fd(b->skel->progs.kf_tc_ingress);
 	int out_fd = bpf_program__fd(b->skel->progs.kf_tc_egress);
 	int xdp_fd = bpf_program__fd(b->skel->progs.kf_xdp_ingress);
-	int err, i;
+	__u32 key = ifc->ifindex;
+	struct kf_attach a = {};
+	int err;
 
-	err = reconcile_recorded(attach_fd, ifs, n, xdp);
-	if (err)
+	bpf_map_lookup_elem(attach_fd, &key, &a); /* keeps QDISC_OURS */
+	snprintf(a.name, sizeof(a.name), "%s", ifc->name);
+	err = bpf_tc_hook_create(&hook);
+	if (!err)
+		a.flags |= KF_ATT_QDISC_OURS;
+	else if (err != -EEXIST) {
+		pr_warn("error: cannot create clsact qdisc on %s: %s\n", ifc->name, strerror(-err));
 		return err;
-	for (i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifs[i].ifindex,
-			    .attach_point = BPF_TC_INGRESS);
-		__u32 key = ifs[i].ifindex;
-		struct kf_attach a = {};
-
-		bpf_map_lookup_elem(attach_fd, &key, &a); /* keeps QDISC_OURS */
-		strncpy(a.name, ifs[i].name, sizeof(a.name) - 1);
-		err = bpf_tc_hook_create(&hook);
-		if (!err)
-			a.flags |= KF_ATT_QDISC_OURS;
-		else if (err != -EEXIST) {
-			pr_warn("error: cannot create clsact qdisc on %s: %s\n", ifs[i].name,
-				strerror(-err));
-			return err;
-		}
-		/* Record before attaching, so a failure half-way is still undone. */
-		if (bpf_map_update_elem(attach_fd, &key, &a, BPF_ANY))
-			return -errno;
-		if (xdp) {
-			err = xdp_attach_one(&ifs[i], xdp_fd, &a.xdp_prog_id);
-			if (!err)
-				a.flags |= KF_ATT_XDP;
-		} else {
-			err = tc_attach_one(ifs[i].ifindex, ifs[i].name, BPF_TC_INGRESS, in_fd);
-			if (!err)
-				a.flags |= KF_ATT_TC_INGRESS;
-		}
-		if (!err) {
-			err = tc_attach_one(ifs[i].ifindex, ifs[i].name, BPF_TC_EGRESS, out_fd);
-			if (!err)
-				a.flags |= KF_ATT_TC_EGRESS;
-		}
-		if (bpf_map_update_elem(attach_fd, &key, &a, BPF_ANY) && !err)
-			err = -errno;
-		if (err)
-			return err;
-		pr_info("counting on %s (ifindex %d): %s ingress, TC egress\n", ifs[i].name,
-			ifs[i].ifindex, xdp ? "XDP" : "TC");
 	}
-	return 0;
+	/* Record before attaching, so a failure half-way is still undone. */
+	if (bpf_map_update_elem(attach_fd, &key, &a, BPF_ANY))
+		return -errno;
+	if (xdp) {
+		err = xdp_attach_one(ifc, xdp_fd, &a.xdp_prog_id);
+		if (!err)
+			a.flags |= KF_ATT_XDP;
+	} else {
+		err = tc_attach_one(ifc->ifindex, ifc->name, BPF_TC_INGRESS, in_fd);
+		if (!err)
+			a.flags |= KF_ATT_TC_INGRESS;
+	}
+	if (!err) {
+		err = tc_attach_one(ifc->ifindex, ifc->name, BPF_TC_EGRESS, out_fd);
+		if (!err)
+			a.flags |= KF_ATT_TC_EGRESS;
+	}
+	if (bpf_map_update_elem(attach_fd, &key, &a, BPF_ANY) && !err)
+		err = -errno;
+	if (!err)
+		pr_info("counting on %s (ifindex %d): %s ingress, TC egress\n", ifc->name,
+			ifc->ifindex, xdp ? "XDP" : "TC");
+	return err;
+}
+
+void kf_attach_forget(struct kf_bpf *b, int ifindex)
+{
+	__u32 key = ifindex;
+
+	bpf_map_delete_elem(bpf_map__fd(b->skel->maps.kf_attach), &key);
+}
+
+int kf_attach_all(struct kf_bpf *b, const struct kf_iface *ifs, int n, bool xdp)
+{
+	int err;
+
+	err = reconcile_recorded(bpf_map__fd(b->skel->maps.kf_attach), ifs, n, xdp);
+	for (int i = 0; !err && i < n; i++)
+		err = kf_attach_one(b, &ifs[i], xdp);
+	return err;
 }

@@ -15,6 +15,12 @@
  * after a message naming the interface. */
 int kf_attach_all(struct kf_bpf *b, const struct kf_iface *ifs, int n, bool xdp);
 
+/* Attaches to one more interface (it came up after the start). */
+int kf_attach_one(struct kf_bpf *b, const struct kf_iface *ifc, bool xdp);
+
+/* Forgets an interface that went away (its hooks went with it). */
+void kf_attach_forget(struct kf_bpf *b, int ifindex);
+
 /* Detaches everything recorded in the kf_attach map at attach_fd (our
  * filters, our XDP program, and a clsact qdisc we created once it is empty)
  * and empties the map. Missing interfaces are not errors. */

@@ -7,12 +7,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "kflow.h"
+#include "sideid.h"
 
 struct kf_flow {
 	struct flow_key key;
 	struct flow_life life;
 	struct flow_stats iv; /* this interval, summed over CPUs and drains */
 	bool in_interval; /* iv holds packets */
+	struct kf_side_id id[2]; /* by canonical side (a, b) */
+	const char *obs_point; /* observation_point, decided while it had packets */
 	struct kf_flow *next; /* hash chain */
 };
 

@@ -3,6 +3,8 @@
  * parser starts at an Ethernet header, and an L3 device (tun, wireguard)
  * hands TC a bare IP packet. */
 #include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,38 +28,62 @@ static int iface_query(int sock, const char *name, short *flags, int *hwtype)
 	return 0;
 }
 
-static int add_named(int sock, char *name, struct kf_iface *out, int n)
+static bool has_glob(const char *s)
 {
-	short flags;
-	int hwtype, idx, i;
+	return strpbrk(s, "*?[") != NULL;
+}
 
-	idx = if_nametoindex(name);
-	if (!idx || strlen(name) >= IF_NAMESIZE) {
-		pr_warn("error: --iface: no interface named '%s' in this network namespace\n",
-			name);
-		return -ENODEV;
-	}
-	if (iface_query(sock, name, &flags, &hwtype) == 0 && hwtype != ARPHRD_ETHER) {
-		pr_warn("error: --iface: '%s' is not an Ethernet device (type %d)\n", name,
-			hwtype);
-		return -EOPNOTSUPP;
-	}
-	for (i = 0; i < n; i++) {
-		if (out[i].ifindex == idx) {
-			pr_warn("error: --iface: '%s' is listed twice\n", name);
-			return -EINVAL;
+static bool matches_any(const char *list, const char *name, bool *literal_hit)
+{
+	char copy[1024], *tok, *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!fnmatch(tok, name, 0)) {
+			if (literal_hit && !has_glob(tok))
+				*literal_hit = true;
+			return true;
 		}
 	}
-	out[n].ifindex = idx;
-	strcpy(out[n].name, name);
+	return false;
+}
+
+bool kf_iface_wanted(const char *list, const char *exclude, const char *name)
+{
+	if (exclude && matches_any(exclude, name, NULL))
+		return false;
+	return !list || matches_any(list, name, NULL);
+}
+
+/* Every plain name in the list must name an interface of this namespace. */
+static int check_literals(int sock, const char *list)
+{
+	char copy[1024], *tok, *save = NULL;
+	short flags;
+	int hwtype;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (has_glob(tok))
+			continue;
+		if (strlen(tok) >= IF_NAMESIZE || !if_nametoindex(tok)) {
+			pr_warn("error: --iface: no interface named '%s' in this network namespace\n",
+				tok);
+			return -ENODEV;
+		}
+		if (iface_query(sock, tok, &flags, &hwtype) == 0 && hwtype != ARPHRD_ETHER) {
+			pr_warn("error: --iface: '%s' is not an Ethernet device (type %d)\n", tok,
+				hwtype);
+			return -EOPNOTSUPP;
+		}
+	}
 	return 0;
 }
 
-int kf_ifaces_resolve(const char *list, struct kf_iface **out)
+int kf_ifaces_resolve(const char *list, const char *exclude, struct kf_iface **out)
 {
 	struct if_nameindex *all = NULL, *it;
 	struct kf_iface *ifs = NULL;
-	char *copy = NULL, *tok, *save = NULL;
 	int sock, n = 0, cap = 0, err = 0;
 	short flags;
 	int hwtype;
@@ -67,6 +93,11 @@ int kf_ifaces_resolve(const char *list, struct kf_iface **out)
 		pr_warn("error: cannot open a socket for interface queries: %s\n",
 			strerror(errno));
 		return -errno;
+	}
+	if (list) {
+		err = check_literals(sock, list);
+		if (err)
+			goto out;
 	}
 	all = if_nameindex();
 	if (!all) {
@@ -81,45 +112,30 @@ int kf_ifaces_resolve(const char *list, struct kf_iface **out)
 		err = -ENOMEM;
 		goto out;
 	}
-	if (list) {
-		copy = strdup(list);
-		if (!copy) {
-			err = -ENOMEM;
-			goto out;
+	for (it = all; it->if_index; it++) {
+		bool literal = false;
+
+		if (list && !matches_any(list, it->if_name, &literal))
+			continue;
+		if (exclude && matches_any(exclude, it->if_name, NULL))
+			continue;
+		if (iface_query(sock, it->if_name, &flags, &hwtype))
+			continue;
+		if (!literal && (!(flags & IFF_UP) || (flags & IFF_LOOPBACK)))
+			continue;
+		if (hwtype != ARPHRD_ETHER) {
+			pr_info("skipping %s: not an Ethernet device (type %d)\n", it->if_name,
+				hwtype);
+			continue;
 		}
-		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (n == cap) {
-				err = -EINVAL;
-				pr_warn("error: --iface: more names than interfaces\n");
-				goto out;
-			}
-			err = add_named(sock, tok, ifs, n);
-			if (err)
-				goto out;
-			n++;
-		}
-	} else {
-		for (it = all; it->if_index; it++) {
-			if (iface_query(sock, it->if_name, &flags, &hwtype))
-				continue;
-			if (!(flags & IFF_UP) || (flags & IFF_LOOPBACK))
-				continue;
-			if (hwtype != ARPHRD_ETHER) {
-				pr_info("skipping %s: not an Ethernet device (type %d)\n",
-					it->if_name, hwtype);
-				continue;
-			}
-			ifs[n].ifindex = it->if_index;
-			strncpy(ifs[n].name, it->if_name, IF_NAMESIZE - 1);
-			n++;
-		}
+		ifs[n].ifindex = it->if_index;
+		snprintf(ifs[n].name, IF_NAMESIZE, "%s", it->if_name);
+		kf_ifname_remember(ifs[n].ifindex, ifs[n].name);
+		n++;
 	}
-	if (!n) {
-		err = -ENODEV;
-		pr_warn("error: no interface to count on (none up besides loopback)\n");
-	}
+	if (!n)
+		pr_info("no interface to count on yet: waiting for one to come up\n");
 out:
-	free(copy);
 	if (all)
 		if_freenameindex(all);
 	close(sock);
@@ -131,8 +147,24 @@ out:
 	return n;
 }
 
+#define KF_NAME_CACHE 1024
+static struct {
+	int ifindex;
+	char name[IF_NAMESIZE];
+} name_cache[KF_NAME_CACHE];
+
+void kf_ifname_remember(int ifindex, const char *name)
+{
+	int slot = ifindex % KF_NAME_CACHE;
+
+	name_cache[slot].ifindex = ifindex;
+	snprintf(name_cache[slot].name, IF_NAMESIZE, "%s", name);
+}
+
 const char *kf_ifname(int ifindex, char buf[IF_NAMESIZE])
 {
+	if (ifindex > 0 && name_cache[ifindex % KF_NAME_CACHE].ifindex == ifindex)
+		return name_cache[ifindex % KF_NAME_CACHE].name;
 	if (!if_indextoname(ifindex, buf))
 		buf[0] = '\0';
 	return buf;

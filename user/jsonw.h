@@ -7,7 +7,7 @@
 #include <linux/types.h>
 
 struct jsonw {
-	char buf[4096];
+	char buf[8192];
 	size_t len;
 	int truncated;
 };

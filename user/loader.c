@@ -33,7 +33,7 @@ int kf_prog_pin_path(const struct kf_bpf *b, const struct bpf_program *p, char *
 
 /* libbpf reuses a pinned map only when type, sizes and flags match, and its
  * own message is easy to miss; say which map and what differs. */
-static int check_pinned_map(struct bpf_map *map)
+int kf_check_pinned_map(struct bpf_map *map)
 {
 	const char *path = bpf_map__pin_path(map);
 	struct bpf_map_info info = {};
@@ -186,7 +186,7 @@ int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
 	bpf_map__set_max_entries(b->skel->maps.kf_life, 4 * max_flows);
 
 	bpf_object__for_each_map(map, b->skel->obj) {
-		err = check_pinned_map(map);
+		err = kf_check_pinned_map(map);
 		if (err)
 			return err;
 	}

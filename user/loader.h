@@ -28,6 +28,10 @@ void kf_bpf_unpin(struct kf_bpf *b);
 /* Releases fds; pins stay. NULL-safe on a zeroed struct. */
 void kf_bpf_close(struct kf_bpf *b);
 
+/* 0 if map is not pinned yet or its pin is reusable; else -EEXIST after a
+ * message naming the pinned map and what differs. */
+int kf_check_pinned_map(struct bpf_map *map);
+
 /* Puts the zeroed overflow entry (family 0 key) into an interval map. */
 int add_overflow_key(int map_fd, int ncpus);
 

@@ -36,8 +36,15 @@ void kf_usage(void)
 		"       kflow dump [--pin-path P]  print live flows as JSON lines (no drain)\n"
 		"       kflow cleanup [--pin-path P] remove what a --persist agent left\n"
 		"run options:\n"
-		"  --iface LIST          comma-separated interfaces (default: every up,\n"
-		"                        non-loopback interface of this network namespace)\n"
+		"  --iface LIST          comma-separated interfaces or globs (default: every\n"
+		"                        up, non-loopback interface of this network namespace);\n"
+		"                        interfaces that appear later are attached too\n"
+		"  --exclude-iface LIST  comma-separated interfaces or globs to leave alone\n"
+		"  --cgroup-root DIR     identity: observe sockets below this cgroup v2\n"
+		"                        directory (default: the cgroup v2 mount)\n"
+		"  --pod-log-root DIR    identity: kubelet pod directories (default /var/log/pods)\n"
+		"  --pod-cluster NAME    identity: the pod_cluster tag of local ends\n"
+		"  --no-identity         no process/container/pod identity\n"
 		"  --xdp                 count ingress with XDP (native, else generic), egress with TC\n"
 		"  --interval SECONDS    record interval, aligned to the wall clock (default 60)\n"
 		"  --output SPEC         jsonl:PATH or jsonl:- (stdout, the default); repeatable\n"
@@ -138,6 +145,11 @@ enum {
 	OPT_TIMEOUT,
 	OPT_SERVER_PORTS,
 	OPT_PRECISE_TIME,
+	OPT_EXCLUDE_IFACE,
+	OPT_CGROUP_ROOT,
+	OPT_POD_LOG_ROOT,
+	OPT_POD_CLUSTER,
+	OPT_NO_IDENTITY,
 };
 
 static const struct option long_opts[] = {
@@ -151,6 +163,11 @@ static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "server-ports", required_argument, NULL, OPT_SERVER_PORTS },
 	{ "precise-time", no_argument, NULL, OPT_PRECISE_TIME },
+	{ "exclude-iface", required_argument, NULL, OPT_EXCLUDE_IFACE },
+	{ "cgroup-root", required_argument, NULL, OPT_CGROUP_ROOT },
+	{ "pod-log-root", required_argument, NULL, OPT_POD_LOG_ROOT },
+	{ "pod-cluster", required_argument, NULL, OPT_POD_CLUSTER },
+	{ "no-identity", no_argument, NULL, OPT_NO_IDENTITY },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -170,6 +187,7 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 	o->interval_s = 60;
 	o->max_flows = KF_DEFAULT_MAX_FLOWS;
 	o->pin_path = KF_DEFAULT_PIN_PATH;
+	o->pod_log_root = "/var/log/pods";
 	memcpy(o->timeouts, default_timeouts, sizeof(o->timeouts));
 
 	if (argc < 2) {
@@ -237,6 +255,21 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 			break;
 		case OPT_PRECISE_TIME:
 			o->precise_time = true;
+			break;
+		case OPT_EXCLUDE_IFACE:
+			o->exclude_ifaces = optarg;
+			break;
+		case OPT_CGROUP_ROOT:
+			o->cgroup_root = optarg;
+			break;
+		case OPT_POD_LOG_ROOT:
+			o->pod_log_root = optarg;
+			break;
+		case OPT_POD_CLUSTER:
+			o->pod_cluster = optarg;
+			break;
+		case OPT_NO_IDENTITY:
+			o->no_identity = true;
 			break;
 		case OPT_TIMEOUT:
 			err = parse_timeout(o, optarg);

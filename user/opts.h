@@ -32,7 +32,12 @@ enum kf_timeout {
 
 struct kf_opts {
 	enum kf_cmd cmd;
-	char *ifaces; /* comma-separated, NULL: every up non-loopback */
+	char *ifaces; /* comma-separated globs, NULL: every up non-loopback */
+	char *exclude_ifaces; /* comma-separated globs */
+	bool no_identity;
+	const char *cgroup_root; /* NULL: the cgroup v2 mount */
+	const char *pod_log_root;
+	const char *pod_cluster;
 	bool xdp;
 	bool persist;
 	bool precise_time;

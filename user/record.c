@@ -65,6 +65,24 @@ static void overflow_record(struct jsonw *w, const struct kf_flow *f,
 	jw_end(w);
 }
 
+static void identity_fields(struct jsonw *w, const struct kf_identity *id,
+			    const struct kf_side_id *s, const char *n)
+{
+	const struct kf_pod *pod = kf_identity_pod(id, s);
+	char name[32];
+
+#define F(field) (snprintf(name, sizeof(name), "%s_%s", field, n), name)
+	jw_u64(w, F("process_id"), s->pid);
+	jw_str(w, F("process_kname"), s->comm);
+	jw_str(w, F("container_id"), s->container_id);
+	jw_str(w, F("pod_uid"), s->pod_uid);
+	jw_str(w, F("pod"), pod ? pod->name : "");
+	jw_str(w, F("pod_ns"), pod ? pod->ns : "");
+	jw_str(w, F("pod_node"), s->local ? id->node : "");
+	jw_str(w, F("pod_cluster"), s->local ? id->cluster : "");
+#undef F
+}
+
 void kf_record_format(struct jsonw *w, struct kf_flow *f, const struct kf_window *win,
 		      unsigned int close_type, unsigned int timeout_s)
 {
@@ -125,6 +143,11 @@ void kf_record_format(struct jsonw *w, struct kf_flow *f, const struct kf_window
 	jw_u64(w, "status", kf_status(close_type, k->proto));
 	jw_u64(w, "duration", (l->last_ns - l->first_ns) / 1000);
 	jw_u64(w, "direction_score", l->direction_score);
+	if (win->id) {
+		identity_fields(w, win->id, &f->id[c], "0");
+		identity_fields(w, win->id, &f->id[s], "1");
+		jw_str(w, "observation_point", f->obs_point ? f->obs_point : "");
+	}
 	jw_end(w);
 	l->flags |= KF_LIFE_NEW_SENT;
 }

@@ -4,12 +4,14 @@
 #define KF_RECORD_H
 
 #include "flowtable.h"
+#include "identity.h"
 #include "jsonw.h"
 
 struct kf_window {
 	__s64 mono_to_wall_ns; /* wall clock = monotonic + this */
 	__u64 start_us; /* interval start, wall clock */
 	__u64 end_us; /* interval end (this drain), wall clock */
+	const struct kf_identity *id; /* NULL: no identity fields */
 };
 
 /* Formats f's record: the interval's counters, lifetime totals, and

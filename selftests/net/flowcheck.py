@@ -20,6 +20,7 @@ Options:
                        equal to the running sums
   --expect-close P=CT  the last record of every protocol-P flow has close_type CT
   --min-records N      at least one flow has N or more records
+  --nic NAME           only records counted on this interface (capture_nic_name)
 Exit status 0 when everything matches; mismatches are printed one a line.
 """
 import argparse
@@ -183,12 +184,15 @@ def main():
     ap.add_argument("--intervals", action="store_true")
     ap.add_argument("--expect-close", action="append", default=[])
     ap.add_argument("--min-records", type=int, default=0)
+    ap.add_argument("--nic")
     args = ap.parse_args()
     nets = [ipaddress.ip_network(s) for s in args.subnet]
 
     outside = [0, 0]  # capture packets/bytes outside the test subnets
     stats, client = expected_flows(args.pcap, nets, args.server_port, outside)
     recs = read_records(args.jsonl)
+    if args.nic:
+        recs = [r for r in recs if r.get("capture_nic_name") == args.nic]
     got = collections.defaultdict(lambda: [0, 0, 0, 0])
     got_client = {}
     overflow = [0, 0]

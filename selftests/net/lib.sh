@@ -7,7 +7,11 @@
 
 KFLOW=${KFLOW:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/kflow}
 NETDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-SUFFIX=$$$RANDOM
+# The interpreter itself, not a wrapper (pyenv shims fork): tests compare
+# the pid and command of processes they start.
+PY=$(python3 -c 'import os, sys; print(os.path.realpath(sys.executable))')
+# Short: interface names (prefix + suffix) must fit in 15 characters.
+SUFFIX=$(printf '%05d%d' $RANDOM $((RANDOM % 10)))
 NS_C=kfc$SUFFIX
 NS_S=kfs$SUFFIX
 VETH_C=kfvc$SUFFIX
@@ -19,8 +23,12 @@ IP6_S=fd00:199::2
 SUBNETS="--subnet 10.199.0.0/24 --subnet fd00:199::/64"
 PORT=8099
 PIN=/sys/fs/bpf/kflow-test-$SUFFIX
+# The identity hooks observe sockets below this test cgroup only.
+CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+CG_ROOT=$CG2/kflow-test-$SUFFIX
 TMP=$(mktemp -d /tmp/kflow-test.XXXXXX)
 KF_PIDS=()
+KF_NETNS=() # more namespaces a test made
 
 kf_fail() {
 	echo "FAIL: $*" >&2
@@ -35,6 +43,8 @@ NSE_C="nsenter --net=/run/netns/$NS_C"
 NSE_S="nsenter --net=/run/netns/$NS_S"
 
 kf_setup() {
+	[ -n "$CG2" ] || kf_fail "no cgroup v2 mount (identity needs one)"
+	mkdir "$CG_ROOT" || kf_fail "cannot create test cgroup $CG_ROOT"
 	ip netns add $NS_C || kf_fail "cannot create netns"
 	ip netns add $NS_S || kf_fail "cannot create netns"
 	ip link add $VETH_C netns $NS_C type veth peer name $VETH_S netns $NS_S ||
@@ -100,7 +110,7 @@ kf_start_agent() {
 	local name=$1
 	shift
 	$NSE_S "$KFLOW" run --iface $VETH_S --pin-path $PIN --output jsonl:"$TMP/$name.jsonl" \
-		"$@" 2>"$TMP/$name.log" &
+		--cgroup-root "$CG_ROOT" "$@" 2>"$TMP/$name.log" &
 	AGENT_PID=$!
 	KF_PIDS+=($AGENT_PID)
 	kf_wait_for "$TMP/$name.log" "running:"
@@ -137,13 +147,27 @@ kf_teardown() {
 	if [ -d "$PIN" ]; then
 		in_s "$KFLOW" cleanup --pin-path $PIN >/dev/null 2>&1 || rm -rf "$PIN"
 	fi
-	ip netns del $NS_C 2>/dev/null
-	ip netns del $NS_S 2>/dev/null
+	for p in $NS_C $NS_S "${KF_NETNS[@]}"; do
+		ip netns del $p 2>/dev/null
+	done
+	kf_cgroup_remove "$CG_ROOT"
 	if [ -n "$KF_KEEP_TMP" ]; then
 		echo "kept $TMP" >&2
 	else
 		rm -rf "$TMP"
 	fi
+}
+# Removes a cgroup tree, deepest first, once its processes are gone.
+kf_cgroup_remove() {
+	[ -d "$1" ] || return 0
+	local d
+	find "$1" -depth -type d | while read -r d; do
+		for _ in 1 2 3 4 5; do
+			rmdir "$d" 2>/dev/null && break
+			cat "$d/cgroup.procs" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+			sleep 0.2
+		done
+	done
 }
 trap kf_teardown EXIT
 

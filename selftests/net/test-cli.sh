@@ -28,7 +28,6 @@ expect_fail() {
 P="--pin-path $PIN"
 expect_fail "nosuch0" run --iface nosuch0 $P
 expect_fail "not an Ethernet device" run --iface lo $P
-expect_fail "listed twice" run --iface $VETH_S,$VETH_S $P
 expect_fail "--interval" run --interval 0 $P
 expect_fail "--interval" run --interval abc $P
 expect_fail "--max-flows" run --max-flows 0 $P

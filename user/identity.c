@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * identity.c - joins a flow's ends to local sockets and their owners.
+ *
+ * An end (address, port) of a TCP/UDP flow is looked up in kf_sock_tuple as
+ * the socket would see itself: connected first, then bound to its address
+ * with no peer, then bound to the wildcard address; IPv4 ends are also tried
+ * as v4-mapped IPv6, for dual-stack sockets. The socket's cgroup gives the
+ * container and pod; its cookie gives the process (kf_sock_owner), else the
+ * process that bound the port in that cgroup (kf_bind_owner, for accepted
+ * sockets), else a sock_diag + /proc scan (sockets older than the agent).
+ * An end that is no socket here but a local pod's address gets the pod.
+ * Nothing is guessed: what is not found stays empty and is counted.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <netinet/in.h>
+#include "identity.h"
+#include "log.h"
+
+int kf_identity_start(struct kf_identity *id, const char *pin_path, const char *cg_root,
+		      const char *log_root, const char *cluster)
+{
+	const char *node = getenv("NODE_NAME");
+	int err;
+
+	id->log_root = log_root;
+	id->cluster = cluster ? cluster : "";
+	if (node && node[0])
+		snprintf(id->node, sizeof(id->node), "%s", node);
+	else if (gethostname(id->node, sizeof(id->node) - 1))
+		id->node[0] = '\0';
+	err = kf_idbpf_start(&id->bpf, pin_path, cg_root);
+	if (err)
+		return err;
+	id->enabled = true;
+	return 0;
+}
+
+void kf_identity_stop(struct kf_identity *id, bool keep)
+{
+	kf_idbpf_stop(&id->bpf, keep);
+	kf_pods_free(&id->pods);
+	kf_sockscan_free(id->scan);
+	id->scan = NULL;
+	id->enabled = false;
+}
+
+void kf_identity_interval(struct kf_identity *id)
+{
+	if (!id->enabled)
+		return;
+	kf_cg_refresh();
+	kf_pods_refresh(&id->pods, id->log_root);
+	pr_debug("identity: %zu named pods, %zu pod addresses, %zu pod veths\n", id->pods.npods,
+		 id->pods.nips, id->pods.nlinks);
+	kf_sockscan_free(id->scan);
+	id->scan = NULL;
+	id->scanned = false;
+}
+
+static void v4_mapped(__u8 out[16], const __u8 *v4)
+{
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	memcpy(out + 12, v4, 4);
+}
+
+/* The socket of one end, trying the ways a socket may see itself. */
+static int find_socket(struct kf_identity *id, const struct flow_key *k, int side,
+		       struct sock_ref *ref)
+{
+	int fd = bpf_map__fd(id->bpf.skel->maps.kf_sock_tuple);
+	const __u8 *local = side ? k->addr_b : k->addr_a, *remote = side ? k->addr_a : k->addr_b;
+	struct sock_tuple t;
+
+	for (int form = 0; form < 6; form++) {
+		bool mapped = form & 1; /* odd forms: IPv4 end, dual-stack socket */
+		int bound = form / 2; /* 0 connected, 1 bound address, 2 wildcard */
+
+		if (mapped && k->family != 4)
+			continue;
+		memset(&t, 0, sizeof(t));
+		t.proto = k->proto;
+		t.family = mapped ? 6 : k->family;
+		t.local_port = side ? k->port_b : k->port_a;
+		if (bound == 0)
+			t.remote_port = side ? k->port_a : k->port_b;
+		if (mapped) {
+			if (bound < 2)
+				v4_mapped(t.local, local);
+			if (bound == 0)
+				v4_mapped(t.remote, remote);
+		} else {
+			if (bound < 2)
+				memcpy(t.local, local, 16);
+			if (bound == 0)
+				memcpy(t.remote, remote, 16);
+		}
+		if (!bpf_map_lookup_elem(fd, &t, ref))
+			return 0;
+	}
+	return -1;
+}
+
+static int find_owner(struct kf_identity *id, const struct sock_ref *ref, __u16 port, __u8 proto,
+		      struct sock_owner *o)
+{
+	struct bind_key bk = { .cgroup_id = ref->cgroup_id, .port = port, .proto = proto };
+
+	if (!bpf_map_lookup_elem(bpf_map__fd(id->bpf.skel->maps.kf_sock_owner), &ref->cookie, o))
+		return 0;
+	if (!bpf_map_lookup_elem(bpf_map__fd(id->bpf.skel->maps.kf_bind_owner), &bk, o))
+		return 0;
+	if (!id->scanned) { /* sockets older than the agent */
+		id->scan = kf_sockscan_run();
+		id->scanned = true;
+	}
+	if (!kf_sockscan_by_cookie(id->scan, ref->cookie, o))
+		return 0;
+	return kf_sockscan_by_bind(id->scan, &bk, o);
+}
+
+void kf_identity_resolve(struct kf_identity *id, const struct flow_key *k, int side,
+			 struct kf_side_id *out)
+{
+	struct kf_cg_info info;
+	struct sock_owner o;
+	struct sock_ref ref;
+	const char *path, *uid;
+
+	if (!id->enabled || out->tried)
+		return;
+	memset(out, 0, sizeof(*out));
+	out->tried = true;
+	if ((k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP) && !find_socket(id, k, side, &ref)) {
+		out->local = true;
+		if (!find_owner(id, &ref, side ? k->port_b : k->port_a, k->proto, &o)) {
+			out->pid = o.tgid;
+			memcpy(out->comm, o.comm, sizeof(out->comm));
+			out->comm[sizeof(out->comm) - 1] = '\0';
+		} else {
+			id->stats[KF_ID_NO_OWNER]++;
+		}
+		path = ref.cgroup_id ? kf_cg_path(ref.cgroup_id) : NULL;
+		if (!path) {
+			id->stats[KF_ID_NO_CGROUP]++;
+		} else if (kf_cg_parse(path, &info)) {
+			strcpy(out->container_id, info.container_id);
+			strcpy(out->pod_uid, info.pod_uid);
+		}
+		return;
+	}
+	uid = kf_pod_uid_by_ip(&id->pods, k->family, side ? k->addr_b : k->addr_a);
+	if (uid) {
+		out->local = true;
+		strcpy(out->pod_uid, uid);
+	}
+}
+
+const char *kf_identity_obs_point(const struct kf_identity *id, const struct flow_key *k,
+				  const struct kf_side_id *c, const struct kf_side_id *s)
+{
+	const char *pod = kf_pod_uid_by_link(&id->pods, k->ifindex);
+
+	if (pod && c->pod_uid[0] && !strcmp(pod, c->pod_uid))
+		return "c";
+	if (pod && s->pod_uid[0] && !strcmp(pod, s->pod_uid))
+		return "s";
+	if (c->local && s->local)
+		return "local";
+	if (c->local)
+		return "c-nd";
+	if (s->local)
+		return "s-nd";
+	return "";
+}
+
+const struct kf_pod *kf_identity_pod(const struct kf_identity *id, const struct kf_side_id *s)
+{
+	return s->pod_uid[0] ? kf_pod_by_uid(&id->pods, s->pod_uid) : NULL;
+}
+
+void kf_identity_log(struct kf_identity *id)
+{
+	if (id->stats[KF_ID_NO_OWNER] || id->stats[KF_ID_NO_CGROUP])
+		pr_info("identity this interval: %llu local sockets without a process, %llu "
+			"without a cgroup path (left empty)\n",
+			(unsigned long long)id->stats[KF_ID_NO_OWNER],
+			(unsigned long long)id->stats[KF_ID_NO_CGROUP]);
+	memset(id->stats, 0, sizeof(id->stats));
+}

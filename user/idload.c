@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* idload.c - the identity programs observe sockets of every process below
+ * the cgroup they attach to; their links are pinned so that a --persist
+ * agent's hooks survive it and the next agent swaps in its programs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "idload.h"
+#include "loader.h"
+#include "log.h"
+
+static int link_pin_path(const struct kf_idbpf *id, const struct bpf_program *p, char *buf,
+			 size_t len)
+{
+	int n = snprintf(buf, len, "%s/kf_link_%s", id->pin_path, bpf_program__name(p));
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int attach_one(struct kf_idbpf *id, struct bpf_program *p, int cg_fd)
+{
+	char path[PATH_MAX];
+	struct bpf_link *link;
+	int err;
+
+	err = link_pin_path(id, p, path, sizeof(path));
+	if (err)
+		return err;
+	link = access(path, F_OK) ? NULL : bpf_link__open(path);
+	if (link) {
+		err = bpf_link__update_program(link, p);
+		if (err) {
+			pr_warn("error: cannot update pinned link %s: %s\n", path, strerror(-err));
+			bpf_link__destroy(link);
+			return err;
+		}
+	} else {
+		link = bpf_program__attach_cgroup(p, cg_fd);
+		if (!link) {
+			err = -errno;
+			pr_warn("error: cannot attach %s to the cgroup: %s\n", bpf_program__name(p),
+				strerror(errno));
+			return err;
+		}
+		err = bpf_link__pin(link, path);
+		if (err) {
+			pr_warn("error: cannot pin link %s: %s\n", path, strerror(-err));
+			bpf_link__destroy(link);
+			return err;
+		}
+	}
+	id->links[id->nlinks++] = link;
+	return 0;
+}
+
+int kf_idbpf_start(struct kf_idbpf *id, const char *pin_path, const char *cg_root)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_path);
+	struct bpf_program *p;
+	struct bpf_map *map;
+	int cg_fd, err;
+
+	memset(id, 0, sizeof(*id));
+	snprintf(id->pin_path, sizeof(id->pin_path), "%s", pin_path);
+	id->skel = identity__open_opts(&open_opts);
+	if (!id->skel) {
+		pr_warn("error: cannot open the identity BPF object: %s\n", strerror(errno));
+		return -errno;
+	}
+	bpf_object__for_each_map(map, id->skel->obj) {
+		err = kf_check_pinned_map(map);
+		if (err)
+			return err;
+	}
+	err = identity__load(id->skel);
+	if (err) {
+		pr_warn("error: cannot load the identity programs: %s\n", strerror(-err));
+		return err;
+	}
+	cg_fd = open(cg_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg_fd < 0) {
+		err = -errno;
+		pr_warn("error: --cgroup-root %s: %s\n", cg_root, strerror(errno));
+		return err;
+	}
+	bpf_object__for_each_program(p, id->skel->obj) {
+		err = attach_one(id, p, cg_fd);
+		if (err)
+			break;
+	}
+	close(cg_fd);
+	if (!err)
+		pr_info("identity: observing sockets below cgroup %s\n", cg_root);
+	return err;
+}
+
+void kf_idbpf_stop(struct kf_idbpf *id, bool keep)
+{
+	for (int i = 0; i < id->nlinks; i++) {
+		if (!keep)
+			bpf_link__unpin(id->links[i]);
+		else
+			bpf_link__disconnect(id->links[i]);
+		bpf_link__destroy(id->links[i]);
+	}
+	id->nlinks = 0;
+	if (id->skel && !keep)
+		bpf_object__unpin_maps(id->skel->obj, NULL);
+	identity__destroy(id->skel);
+	id->skel = NULL;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* idload.h - load the identity programs and attach them to a cgroup. */
+#ifndef KF_IDLOAD_H
+#define KF_IDLOAD_H
+
+#include <stdbool.h>
+#include "identity.skel.h"
+
+struct kf_idbpf {
+	struct identity *skel;
+	struct bpf_link *links[16];
+	int nlinks;
+	char pin_path[4096];
+};
+
+/* Loads with maps pinned under pin_path (reused when compatible) and
+ * attaches every program to the cgroup v2 directory cg_root, through links
+ * pinned as <pin_path>/kf_link_<program>; a link a persisted agent pinned
+ * gets the new program instead. Returns 0 or a negative errno (logged). */
+int kf_idbpf_start(struct kf_idbpf *id, const char *pin_path, const char *cg_root);
+
+/* keep: leave links attached and everything pinned (--persist). */
+void kf_idbpf_stop(struct kf_idbpf *id, bool keep);
+
+#endif /* KF_IDLOAD_H */
