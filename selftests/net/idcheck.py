@@ -17,6 +17,21 @@ import sys
 FIELDS = ("container_id", "pod_uid", "pod", "pod_ns")
 
 
+def check_pod_only(r, ends, errors):
+    """An end that is no socket here (ICMP) but a local pod's address: the
+    pod's tags, and no process or container."""
+    where = f"icmp {r['ip_0']} > {r['ip_1']} on {r['capture_nic_name']}"
+    for n, ip in (("0", r["ip_0"]), ("1", r["ip_1"])):
+        e = ends[ip]
+        if not e["pod_uid"]:
+            continue
+        for f in ("pod_uid", "pod", "pod_ns"):
+            if r[f"{f}_{n}"] != e[f]:
+                errors.append(f"{where}: {f}_{n} = {r[f'{f}_{n}']!r}, want {e[f]!r}")
+        if r[f"process_id_{n}"] or r[f"container_id_{n}"]:
+            errors.append(f"{where}: end {n} has a process or container, but is no socket")
+
+
 def main():
     exp = json.load(open(sys.argv[1]))
     ends = exp["ends"]
@@ -24,9 +39,13 @@ def main():
     errors, seen = [], set()
     for line in open(sys.argv[2]):
         r = json.loads(line)
-        if r.get("overflow") or r["protocol"] not in (6, 17):
+        if r.get("overflow") or r["ip_0"] not in ends or r["ip_1"] not in ends:
             continue
-        if r["ip_0"] not in ends or r["ip_1"] not in ends:
+        if r["protocol"] == 1:
+            check_pod_only(r, ends, errors)
+            seen.add((r["ip_0"], r["ip_1"], "icmp"))
+            continue
+        if r["protocol"] not in (6, 17):
             continue
         where = f"{r['ip_0']}:{r['client_port']} > {r['ip_1']}:{r['server_port']} on {r['capture_nic_name']}"
         if (r["ip_1"], r["server_port"]) not in servers:
@@ -50,9 +69,9 @@ def main():
         want = "c" if behind == r["ip_0"] else "s" if behind == r["ip_1"] else "local"
         if r["observation_point"] != want:
             errors.append(f"{where}: observation_point {r['observation_point']!r}, want {want!r}")
-    for c, s in exp["need"]:
-        if (c, s) not in seen:
-            errors.append(f"no record of {c} > {s}")
+    for need in exp["need"]:
+        if tuple(need) not in seen:
+            errors.append(f"no record of {' > '.join(need)}")
     for e in errors:
         print("MISMATCH " + e)
     print(f"idcheck: {len(seen)} client/server pairs, {len(errors)} mismatches", file=sys.stderr)

@@ -92,7 +92,7 @@ kf_start_server() {
 }
 
 kf_start_capture() {
-	$NSE_S tcpdump -i $VETH_S -s 200 -U -w "$TMP/cap.pcap" >"$TMP/tcpdump.log" 2>&1 &
+	$NSE_S tcpdump --immediate-mode -i $VETH_S -s 200 -U -w "$TMP/cap.pcap" >"$TMP/tcpdump.log" 2>&1 &
 	CAP_PID=$!
 	KF_PIDS+=($CAP_PID)
 	kf_wait_for "$TMP/tcpdump.log" "listening on"

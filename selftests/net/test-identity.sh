@@ -102,6 +102,7 @@ in_pod pod2 $PY "$NETDIR/traffic.py" bulk ${POD_IP[pod1]} 80 400000 3 &
 BULK=$!
 KF_PIDS+=($BULK)
 (in_pod pod2 $PY "$NETDIR/traffic.py" udp ${POD_IP[pod1]} 80 5) || kf_fail "udp pod2 > pod1"
+(in_pod pod2 ping -q -c 3 -i 0.2 ${POD_IP[pod1]} >/dev/null) || kf_fail "ping pod2 > pod1"
 for _ in 1 2 3; do
 	(in_pod pod3 $PY "$NETDIR/traffic.py" short ${POD_IP[pod1]} 80 1) || kf_fail "one-shot pod3 > pod1"
 done
@@ -111,7 +112,7 @@ done
 # A pod that appears now: attached within a second, counted exactly.
 new_pod pod5 5 shop late-0 "kubepods/podUID/CID"
 kf_wait_for "$TMP/agent.log" "counting on kfh5$SUFFIX"
-in_s tcpdump -i kfh5$SUFFIX -s 200 -U -w "$TMP/cap.pcap" >"$TMP/tcpdump.log" 2>&1 &
+$NSE_S tcpdump --immediate-mode -i kfh5$SUFFIX -s 200 -U -w "$TMP/cap.pcap" >"$TMP/tcpdump.log" 2>&1 &
 CAP_PID=$!
 KF_PIDS+=($CAP_PID)
 kf_wait_for "$TMP/tcpdump.log" "listening on"
@@ -125,7 +126,7 @@ sleep 3
 # Removed while its last flows are still in the interval map (the capture
 # ends with the interface).
 (in_pod pod2 $PY "$NETDIR/traffic.py" short ${POD_IP[pod5]} 8080 1) || kf_fail "pod2 > pod5 (last)"
-sleep 0.3
+sleep 1
 ip -n $NS_S link del kfh5$SUFFIX
 kf_wait_for "$TMP/agent.log" "went away"
 wait $CAP_PID 2>/dev/null
@@ -145,8 +146,9 @@ grep -v "libbpf:" "$TMP/agent.log" | grep -E "error|cannot|warn" && kf_fail "the
 	printf '},\n"servers": [["%s", 80], ["%s", 5432], ["%s", 8080]],\n' ${POD_IP[pod1]} ${POD_IP[pod4]} ${POD_IP[pod5]}
 	printf '"links": {"kfh1%s": "%s", "kfh2%s": "%s", "kfh3%s": "%s", "kfh4%s": "%s", "kfh5%s": "%s"},\n' \
 		$SUFFIX ${POD_IP[pod1]} $SUFFIX ${POD_IP[pod2]} $SUFFIX ${POD_IP[pod3]} $SUFFIX ${POD_IP[pod4]} $SUFFIX ${POD_IP[pod5]}
-	printf '"need": [["%s", "%s"], ["%s", "%s"], ["10.210.4.1", "%s"], ["%s", "%s"]]}\n' \
-		${POD_IP[pod2]} ${POD_IP[pod1]} ${POD_IP[pod3]} ${POD_IP[pod1]} ${POD_IP[pod4]} ${POD_IP[pod2]} ${POD_IP[pod5]}
+	printf '"need": [["%s", "%s"], ["%s", "%s"], ["10.210.4.1", "%s"], ["%s", "%s"], ["%s", "%s", "icmp"]]}\n' \
+		${POD_IP[pod2]} ${POD_IP[pod1]} ${POD_IP[pod3]} ${POD_IP[pod1]} ${POD_IP[pod4]} \
+		${POD_IP[pod2]} ${POD_IP[pod5]} ${POD_IP[pod2]} ${POD_IP[pod1]}
 } >"$TMP/expect.json"
 python3 "$NETDIR/idcheck.py" "$TMP/expect.json" "$TMP/rec.jsonl" || kf_fail "identity mismatches"
 python3 "$NETDIR/flowcheck.py" "$TMP/cap.pcap" "$TMP/rec.jsonl" --subnet 10.210.0.0/16 \
