@@ -114,7 +114,7 @@ $(OUTPUT)/tests/%.o: selftests/prog_tests/%.c selftests/test_progs.h $(HDRS) $(S
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Iselftests -c $< -o $@
 
-$(OUTPUT)/tests/test_progs.o: selftests/test_progs.c selftests/test_progs.h $(OUTPUT)/tests/tests.h
+$(OUTPUT)/tests/test_progs.o: selftests/test_progs.c selftests/test_progs.h $(OUTPUT)/tests/tests.h $(HDRS) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Iselftests -I$(OUTPUT)/tests -c $< -o $@
 

@@ -9,6 +9,7 @@
 
 #include "parse.bpf.h"
 #include "counters.bpf.h"
+#include "l4perf.bpf.h"
 
 /* Wire lengths of the segments this buffer stands for. A GSO/GRO aggregate
  * of n segments carries its headers once; on the wire each segment had them. */
@@ -35,6 +36,35 @@ static __always_inline void wire_lengths(const struct pkt_meta *m, __u64 *bytes,
 	*l4 = m->l4_payload ? *l3 - m->l4_hdr_len : 0;
 }
 
+static __always_inline void add_delay(struct kf_delay *dl, __u32 us)
+{
+	if (!us)
+		return;
+	dl->sum += us;
+	dl->count++;
+	if (us > dl->max)
+		dl->max = us;
+}
+
+static __always_inline void add_events(struct flow_stats *st, __u32 dir,
+				       const struct l4_events *ev)
+{
+	struct flow_dir *d = &st->dir[dir & 1];
+
+	d->retrans += ev->retrans;
+	d->ooo += ev->ooo;
+	d->zero_win += ev->zero_win;
+	add_delay(&st->srt[dir & 1], ev->srt);
+	add_delay(&st->art[dir & 1], ev->art);
+	add_delay(&st->cit, ev->cit);
+	if (ev->rtt > st->rtt)
+		st->rtt = ev->rtt;
+	if (ev->rtt_client > st->rtt_client)
+		st->rtt_client = ev->rtt_client;
+	if (ev->rtt_server > st->rtt_server)
+		st->rtt_server = ev->rtt_server;
+}
+
 static __always_inline void add_packet(struct flow_stats *st, __u32 dir, const struct pkt_meta *m,
 				       __u64 now)
 {
@@ -52,11 +82,15 @@ static __always_inline void add_packet(struct flow_stats *st, __u32 dir, const s
 		d->first_ns = now;
 		__builtin_memcpy(d->mac, m->mac, 6);
 	}
+	/* The coarse clock lags the fine one by up to a tick: keep the order. */
+	if (now < d->first_ns)
+		d->first_ns = now;
 	d->bytes += bytes;
 	d->l3_bytes += l3;
 	d->l4_bytes += l4;
 	d->packets += m->segs;
-	d->last_ns = now;
+	if (now > d->last_ns)
+		d->last_ns = now;
 	if (m->key.proto != IPPROTO_TCP || m->later_frag)
 		return;
 	d->tcp_flags |= m->tcp_flags;
@@ -70,17 +104,72 @@ static __always_inline void add_packet(struct flow_stats *st, __u32 dir, const s
 		d->rst++;
 }
 
-/* Counts the packet into the active interval map. When the map has no room
- * the packet goes to the reserved overflow key (family 0), split by hook, so
- * no packet ever leaves the totals. */
-static __always_inline void account_packet(const struct pkt_meta *m, __u32 hook, __u64 now)
+/* The flow's L4 state entry, made on its first packet. NULL when the map
+ * has no room: the packet is still counted, without TCP health. */
+static __always_inline struct l4_state *l4_state_of(const struct pkt_meta *m)
+{
+	static const struct l4_state zero_l4;
+	struct l4_state *ls;
+	int err;
+
+	ls = bpf_map_lookup_elem(&kf_l4, &m->key);
+	if (ls)
+		return ls;
+	err = bpf_map_update_elem(&kf_l4, &m->key, &zero_l4, BPF_NOEXIST);
+	if (!err || err == -KF_EEXIST)
+		ls = bpf_map_lookup_elem(&kf_l4, &m->key);
+	if (!ls)
+		count_event(KF_CNT_L4_STATE_FAIL);
+	return ls;
+}
+
+/* Counts the packet into the active interval map, with what it did to the
+ * flow's L4 state. When the map has no room the packet goes to the reserved
+ * overflow key (family 0), split by hook, so no packet ever leaves the
+ * totals. time(fine) is the caller's clock: read once, fine only for a
+ * packet whose timing matters (one that takes the lock, UDP and ICMP echo
+ * direction changes). */
+static __always_inline void account_packet(const struct pkt_meta *m, __u32 hook, __u64 replay_ts)
 {
 	static const struct flow_stats zero_stats;
 	static const struct flow_key overflow_key; /* all zero: family 0 */
+	struct l4_events ev = {};
+	struct l4_state *ls = NULL;
 	struct flow_stats *st;
-	__u32 zero = 0;
+	__u32 zero = 0, payload = 0;
+	bool fine = false;
 	void *flows;
-	int err = 0;
+	int err = 0, pc = PC_INVALID;
+	__u64 now;
+
+	if (!m->later_frag && m->segs == 1)
+		payload = m->ip_len - m->l3_hdr_len - m->l4_hdr_len;
+	else if (!m->later_frag)
+		payload = m->pkt_len - m->l2_len - m->l3_hdr_len - m->l4_hdr_len;
+	if (!m->later_frag && (m->key.proto == IPPROTO_TCP || m->key.proto == IPPROTO_UDP ||
+			       m->icmp_echo)) {
+		ls = l4_state_of(m);
+		if (ls && m->key.proto == IPPROTO_TCP) {
+			pc = pkt_class(m->tcp_flags & KF_TCP_FLAGS6);
+			fine = !tcp_fast(ls, m, pc, payload, &ev);
+		} else if (ls && m->key.proto == IPPROTO_UDP) {
+			fine = payload && READ_ONCE(ls->udp_pending) != 1 + (m->dir & 1);
+		} else if (ls) {
+			fine = true;
+		}
+	}
+	now = kf_time(fine, replay_ts);
+	if (ls && fine) {
+		if (m->key.proto == IPPROTO_TCP) {
+			bpf_spin_lock(&ls->lock);
+			tcp_locked(ls, m, pc, m->tcp_flags & KF_TCP_FLAGS6, payload, now, &ev);
+			bpf_spin_unlock(&ls->lock);
+		} else if (m->key.proto == IPPROTO_UDP) {
+			udp_perf(ls, m, payload, now, &ev);
+		} else {
+			icmp_perf(ls, m, now, &ev);
+		}
+	}
 
 	flows = bpf_map_lookup_elem(&kf_flow_sel, &zero);
 	if (!flows) {
@@ -97,6 +186,11 @@ static __always_inline void account_packet(const struct pkt_meta *m, __u32 hook,
 	}
 	if (st) {
 		add_packet(st, m->dir, m, now);
+		/* One test instead of a dozen read-modify-writes for the
+		 * packets (most of them) that produced no event. */
+		if (ev.retrans | ev.ooo | ev.zero_win | ev.srt | ev.art | ev.cit | ev.rtt |
+		    ev.rtt_client | ev.rtt_server)
+			add_events(st, m->dir, &ev);
 		return;
 	}
 	st = bpf_map_lookup_elem(flows, &overflow_key);

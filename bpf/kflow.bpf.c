@@ -11,21 +11,28 @@
  * the packet through: TC returns TC_ACT_UNSPEC so filters after ours still
  * run, XDP returns XDP_PASS.
  */
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
-#include "account.bpf.h"
 
 /* Set by the agent before load (--precise-time). The coarse clock has jiffy
  * resolution (4 ms at HZ=250) but costs about 1 ns where the fine one costs
  * about 22 ns on a KVM guest: on a hot flow that is most of the budget. The
  * branch is resolved at load time, so the unused read is not in the program. */
 const volatile __u8 cfg_precise_time = 0;
+/* `kflow replay`: packet time is the capture time the agent put in
+ * skb->tstamp through BPF_PROG_TEST_RUN. */
+const volatile __u8 cfg_replay = 0;
 
-static __always_inline __u64 kf_now(void)
+static __always_inline __u64 kf_time(bool fine, __u64 replay_ts)
 {
-	return cfg_precise_time ? bpf_ktime_get_ns() : bpf_ktime_get_coarse_ns();
+	if (cfg_replay)
+		return replay_ts;
+	return fine || cfg_precise_time ? bpf_ktime_get_ns() : bpf_ktime_get_coarse_ns();
 }
+
+#include "account.bpf.h"
 
 /* Headers deeper than this in a non-linear skb are pulled into the linear
  * area first (TC only; XDP buffers are linear). */
@@ -35,7 +42,6 @@ static __always_inline void handle_skb(struct __sk_buff *skb, __u32 hook)
 {
 	struct pkt_meta m = {};
 	__u32 soft_err = KF_CNT_MAX, linear;
-	__u64 now = kf_now();
 	int err;
 
 	linear = skb->data_end - skb->data;
@@ -53,7 +59,7 @@ static __always_inline void handle_skb(struct __sk_buff *skb, __u32 hook)
 	}
 	if (soft_err != KF_CNT_MAX)
 		count_event(soft_err);
-	account_packet(&m, hook, now);
+	account_packet(&m, hook, cfg_replay ? skb->tstamp : 0);
 }
 
 SEC("tc")
@@ -76,7 +82,6 @@ int kf_xdp_ingress(struct xdp_md *ctx)
 	struct pkt_meta m = {};
 	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
 	__u32 soft_err = KF_CNT_MAX;
-	__u64 now = kf_now();
 	int err;
 
 	m.pkt_len = end - data;
@@ -89,7 +94,7 @@ int kf_xdp_ingress(struct xdp_md *ctx)
 	}
 	if (soft_err != KF_CNT_MAX)
 		count_event(soft_err);
-	account_packet(&m, KF_HOOK_INGRESS, now);
+	account_packet(&m, KF_HOOK_INGRESS, 0);
 	return XDP_PASS;
 }
 

@@ -18,7 +18,10 @@
 #define KF_TCP_RST 0x04
 #define KF_TCP_PSH 0x08
 #define KF_TCP_ACK 0x10
+#define KF_TCP_URG 0x20
 #define KF_TCP_FLAGS6 0x3f
+
+#define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
 
 #define KF_ICMP_ECHOREPLY 0
 #define KF_ICMP_ECHO 8

@@ -11,6 +11,7 @@
 #ifndef KF_PARSE_BPF_H
 #define KF_PARSE_BPF_H
 
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -52,6 +53,11 @@ struct pkt_meta {
 	__u8 l4_payload; /* 1 when L4 payload bytes are meaningful (TCP/UDP) */
 	__u8 later_frag;
 	__u8 mac[6];
+	__u8 icmp_echo; /* 1 echo request, 2 echo reply */
+	__u16 tcp_win; /* raw window field */
+	__u16 icmp_seq;
+	__u32 tcp_seq;
+	__u32 tcp_ack;
 };
 
 /* Which side sorts lower: compare addresses word by word, then ports. */
@@ -108,6 +114,9 @@ static __always_inline int parse_l4(struct pkt_meta *m, void *cur, void *end, __
 		*sport = bpf_ntohs(th->source);
 		*dport = bpf_ntohs(th->dest);
 		m->tcp_flags = raw[13] | ((raw[12] & 1) << 8);
+		m->tcp_seq = bpf_ntohl(th->seq);
+		m->tcp_ack = bpf_ntohl(th->ack_seq);
+		m->tcp_win = bpf_ntohs(th->window);
 		m->l4_hdr_len = doff;
 		m->l4_payload = 1;
 	} else if (proto == IPPROTO_UDP) {
@@ -130,6 +139,8 @@ static __always_inline int parse_l4(struct pkt_meta *m, void *cur, void *end, __
 		if (ih->type == echo_req || ih->type == echo_rep) {
 			*sport = bpf_ntohs(ih->id);
 			*dport = *sport;
+			m->icmp_echo = ih->type == echo_req ? 1 : 2;
+			m->icmp_seq = bpf_ntohs(ih->seq);
 		}
 	}
 	return KF_PARSE_OK;

@@ -10,8 +10,9 @@
 #define KFLOW_H
 
 #include <linux/types.h>
+#include <linux/bpf.h> /* struct bpf_spin_lock */
 
-#define KF_ABI_VERSION 1
+#define KF_ABI_VERSION 2
 
 #define KF_DEFAULT_MAX_FLOWS 65536
 #define KF_FRAG_ENTRIES 8192
@@ -59,15 +60,126 @@ struct flow_dir {
 	__u32 rst; /* RST bit set */
 	__u16 tcp_flags; /* OR of the 9 TCP flag bits */
 	__u8 mac[6]; /* source MAC of the first packet on this CPU */
+	__u32 retrans; /* segments this side sent again (SYN phase included) */
+	__u32 ooo; /* segments that filled a hole below the highest data seen */
+	__u32 zero_win; /* analysed packets with window 0, after the handshake */
+	__u32 pad;
+};
+
+/* Sum, count and maximum of one delay metric, in microseconds. */
+struct kf_delay {
+	__u64 sum;
+	__u32 count;
+	__u32 max;
 };
 
 /* Per-CPU value of the interval flow maps (kf_flows_a/kf_flows_b). */
 struct flow_stats {
 	struct flow_dir dir[2]; /* indexed by enum kf_dir */
+	/* Delays by the side whose packet ended the sample (enum kf_dir): srt
+	 * by the side that acknowledged, art by the side that answered (UDP
+	 * art too), ICMP echo srt by the side that replied. The agent reports
+	 * the server's. */
+	struct kf_delay srt[2];
+	struct kf_delay art[2];
+	struct kf_delay cit; /* the client's think time (reference 5.8) */
+	__u32 rtt; /* max of the interval, us: SYN to handshake ACK */
+	__u32 rtt_client; /* SYN-ACK to handshake ACK */
+	__u32 rtt_server; /* SYN to SYN-ACK */
 	__u32 first_ipid; /* IPv4 id of the first packet on this CPU */
 	__u8 first_dir; /* direction of that packet */
 	__u8 eth_vlans; /* VLAN tags seen on the first packet (0..2) */
 	__u16 pad;
+};
+
+/* TCP states of the reference's state machine (section 3). */
+enum kf_tcp_state {
+	KF_TS_RAW,
+	KF_TS_OPENING1,
+	KF_TS_OPENING2,
+	KF_TS_ESTABLISHED,
+	KF_TS_CLOSING_TX1,
+	KF_TS_CLOSING_TX2,
+	KF_TS_CLOSING_RX1,
+	KF_TS_CLOSING_RX2,
+	KF_TS_CLOSED,
+	KF_TS_RESET,
+	KF_TS_SYN1,
+	KF_TS_SYNACK1,
+	KF_TS_CLIENT_PORT_REUSE,
+	KF_TS_SERVER_RESET,
+	KF_TS_ESTABLISH_RESET,
+	KF_TS_SERVER_QUEUE_LACK, /* ServerCandidateQueueLack */
+	KF_TS_OPENING_RST,
+	KF_TS_EXCEPTION,
+	KF_TS_MAX,
+};
+
+/* Which timeout the last transition armed (the agent holds the values). */
+enum kf_tcp_timeout {
+	KF_TT_OPENING,
+	KF_TT_ESTABLISHED,
+	KF_TT_CLOSING,
+	KF_TT_ESTABLISHED_RST,
+	KF_TT_EXCEPTION,
+	KF_TT_CLOSED_FIN,
+	KF_TT_OPENING_RST,
+};
+
+/* Sequence and timing state of one side of a TCP flow. */
+struct tcp_side {
+	__u64 last_ts; /* last analysed packet */
+	__u32 isn_thr; /* ISN + 1, valid with KF_SIDE_ISN */
+	__u32 max_end; /* highest seq + payload of its data, valid with KF_SIDE_SEQ */
+	__u32 hole_lo; /* one unfilled range below max_end, empty when lo == hi */
+	__u32 hole_hi;
+	__u32 last_seq; /* of the last analysed packet */
+	__u32 last_len; /* its payload (1 for SYN / SYN-ACK) */
+	__u32 last_ack;
+	__u16 flags; /* enum kf_side_flags */
+	__u16 pad;
+};
+
+enum kf_side_flags {
+	KF_SIDE_ISN = 1 << 0,
+	KF_SIDE_SEQ = 1 << 1,
+	KF_SIDE_SRT = 1 << 2, /* may take an srt sample on its next pure ACK */
+	KF_SIDE_ART = 1 << 3, /* may take an art sample on its next new data */
+	KF_SIDE_BIG = 1 << 4, /* its last analysed packet had payload > 1 */
+	KF_SIDE_HS_ACK = 1 << 5, /* its last packet was the handshake ACK */
+	KF_SIDE_SYN = 1 << 6, /* it sent a SYN */
+	KF_SIDE_SYNACK = 1 << 7, /* it sent a SYN-ACK */
+};
+
+/* Lifetime L4 state of one flow, shared by both directions and all CPUs
+ * (kf_l4). TCP fields are written under the lock; UDP/ICMP fields are
+ * plain stores (a lost race costs one delay sample, never a count). */
+struct l4_state {
+	struct bpf_spin_lock lock;
+	__u8 state; /* enum kf_tcp_state */
+	__u8 timeout; /* enum kf_tcp_timeout */
+	__u8 client; /* enum kf_dir of the client (first packet, or SYN/SYN-ACK) */
+	__u8 hs; /* enum kf_hs_flags */
+	__u64 syn_ts; /* first SYN */
+	__u64 synack_ts; /* first SYN-ACK */
+	struct tcp_side side[2];
+	__u32 syn_seq; /* latest pure SYN's seq */
+	__u32 syn_ack_seq; /* latest payload-less SYN-ACK's seq */
+	__u32 ka_seq; /* latest keepalive probe's seq and ack */
+	__u32 ka_ack;
+	__u64 udp_ts[2]; /* UDP: last packet with payload, by direction */
+	__u64 echo_ts; /* ICMP: time of the outstanding echo request */
+	__u16 echo_seq;
+	__u8 echo_dir; /* direction of that request */
+	__u8 udp_pending; /* UDP: 1 + direction of the last packet with payload */
+	__u32 pad;
+};
+
+enum kf_hs_flags {
+	KF_HS_ACTIVE = 1 << 0, /* handshake phase: from the first SYN */
+	KF_HS_SYN_FIRST = 1 << 1, /* the SYN came before any SYN-ACK */
+	KF_HS_RTT_OK = 1 << 2, /* no abnormal packet since the SYN-ACK */
+	KF_HS_SEEN = 1 << 3, /* the client was decided by a SYN or SYN-ACK */
 };
 
 /* Lifetime state of a flow, owned by the agent and mirrored into the pinned
@@ -138,6 +250,7 @@ enum kf_counter {
 	KF_CNT_FLOW_MAP_FULL, /* flow map full: counted in the overflow record */
 	KF_CNT_FLOW_INSERT_FAIL, /* insert failed otherwise: in the overflow record */
 	KF_CNT_OVERFLOW_LOST, /* overflow record missing: packet not counted */
+	KF_CNT_L4_STATE_FAIL, /* no L4 state entry: counted, but no TCP health */
 	KF_CNT_MAX,
 };
 
@@ -146,7 +259,7 @@ enum kf_counter {
 		"bad_ip_version", "bad_ip_hdr", "bad_ip_len", "trunc_ip6_ext", \
 		"ip6_ext_depth", "trunc_l4", "bad_tcp_doff", "frag_no_first", \
 		"frag_track_fail", "no_active_map", "flow_map_full",          \
-		"flow_insert_fail", "overflow_lost"
+		"flow_insert_fail", "overflow_lost", "l4_state_fail"
 
 /* Key of kf_frags: the fragment train of one datagram. */
 struct frag_key {

@@ -55,6 +55,7 @@ struct tick {
 	struct kf_window win;
 	__u64 mono_ns;
 	int life_fd;
+	int l4_fd;
 	struct jsonw w;
 };
 
@@ -88,6 +89,8 @@ static bool tick_flow(struct kf_flow *f, void *arg)
 
 		f->life.flow_id = (sec & 0xffffffffULL) << 32 | (a->info.next_flow_seq++ & 0xffffffffULL);
 	}
+	/* One consistent read of the flow's L4 state per interval. */
+	f->has_l4 = !bpf_map_lookup_elem_flags(t->l4_fd, &f->key, &f->l4, BPF_F_LOCK);
 	if (f->in_interval) {
 		kf_orient(f, a->o, &a->listeners);
 		for (int side = 0; side < 2; side++) {
@@ -103,6 +106,7 @@ static bool tick_flow(struct kf_flow *f, void *arg)
 	if (t->mono_ns >= f->life.last_ns + (__u64)to * 1000000000ULL) {
 		write_record(t, f, kf_close_type(f), to);
 		bpf_map_delete_elem(t->life_fd, &f->key);
+		bpf_map_delete_elem(t->l4_fd, &f->key);
 		return true;
 	}
 	if (f->in_interval)
@@ -110,6 +114,40 @@ static bool tick_flow(struct kf_flow *f, void *arg)
 	memset(&f->iv, 0, sizeof(f->iv));
 	f->in_interval = false;
 	return false;
+}
+
+static __u64 l4_last_activity(const struct l4_state *ls)
+{
+	__u64 t = ls->echo_ts;
+
+	for (int d = 0; d < 2; d++) {
+		if (ls->side[d].last_ts > t)
+			t = ls->side[d].last_ts;
+		if (ls->udp_ts[d] > t)
+			t = ls->udp_ts[d];
+	}
+	return t;
+}
+
+/* L4 state of flows the agent never saw (their packets overflowed) leaves
+ * once idle for two intervals; the agent's own flows leave when they end. */
+static void sweep_l4(struct kf_agent *a, int fd, __u64 mono_ns)
+{
+	__u64 idle = 2ULL * a->o->interval_s * 1000000000ULL;
+	struct flow_key key, next, *prev = NULL;
+	struct l4_state ls;
+	unsigned int n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (kf_table_find(&a->table, &key) || bpf_map_lookup_elem(fd, &key, &ls))
+			continue;
+		if (l4_last_activity(&ls) + idle < mono_ns && !bpf_map_delete_elem(fd, &key))
+			n++;
+	}
+	if (n)
+		pr_debug("swept %u idle L4 states of flows without records\n", n);
 }
 
 static int interval_tick(struct kf_agent *a)
@@ -127,10 +165,12 @@ static int interval_tick(struct kf_agent *a)
 	t.win.start_us = a->window_start_us;
 	t.win.end_us = wall_ns / 1000;
 	t.life_fd = bpf_map__fd(a->b.skel->maps.kf_life);
+	t.l4_fd = bpf_map__fd(a->b.skel->maps.kf_l4);
 	t.win.id = a->id.enabled ? &a->id : NULL;
 	kf_listeners_load(&a->listeners);
 	kf_identity_interval(&a->id);
 	kf_table_walk(&a->table, tick_flow, &t);
+	sweep_l4(a, t.l4_fd, t.mono_ns);
 	kf_outputs_flush(&a->out);
 	a->window_start_us = t.win.end_us;
 

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * close.c - flow end from the lifetime TCP flags of each side.
- *
- * This reads the flag sets the kernel ORs per direction; it is the coarse
- * form of the reference's TCP state machine (section 3), deciding the same
- * close_type for the common endings: both FINs (1), one FIN (8, 11), RST by
- * server (2) or client (9), server RST to a SYN (15), SYN never answered (7),
- * SYN-ACK never completed (10), silent established flow (3). Non-TCP flows
- * end as 1. The timeouts are the reference's conntrack defaults.
+ * close.c - flow end. TCP flows end by the state the kernel's state machine
+ * (bpf/l4perf.bpf.h, reference section 3) left them in: its timeout, then
+ * the close_type of reference 3.1, with the heartbeat, server-RST and queue
+ * rules that need lifetime context. A TCP flow without kernel state (its
+ * entry could not be made) falls back to the lifetime TCP flags of each
+ * side. Non-TCP flows end as 1. Timeouts are the reference's defaults.
  */
 #include <netinet/in.h>
 #include "close.h"
@@ -15,6 +13,7 @@
 #define F_FIN 0x01
 #define F_SYN 0x02
 #define F_RST 0x04
+#define F_PSH 0x08
 #define F_ACK 0x10
 
 struct sides {
@@ -37,10 +36,43 @@ static struct sides sides_of(const struct kf_flow *f)
 	};
 }
 
+static const enum kf_timeout tt_map[] = {
+	[KF_TT_OPENING] = KF_TO_OPENING,
+	[KF_TT_ESTABLISHED] = KF_TO_ESTABLISHED,
+	[KF_TT_CLOSING] = KF_TO_CLOSING,
+	[KF_TT_ESTABLISHED_RST] = KF_TO_ESTABLISHED_RST,
+	[KF_TT_EXCEPTION] = KF_TO_EXCEPTION,
+	[KF_TT_CLOSED_FIN] = KF_TO_CLOSED_FIN,
+	[KF_TT_OPENING_RST] = KF_TO_OPENING_RST,
+};
+
+/* Sides by the kernel's client, which the state machine's tables use. */
+static struct sides l4_sides(const struct kf_flow *f)
+{
+	const struct flow_life *l = &f->life;
+	int c = f->l4.client & 1, s = !c;
+
+	return (struct sides){
+		.c = l->life_flags[c],
+		.s = l->life_flags[s],
+		.cp = l->total_packets[c],
+		.sp = l->total_packets[s],
+		.synack = l->synack[s] > 0,
+	};
+}
+
 unsigned int kf_flow_timeout(const struct kf_flow *f, const struct kf_opts *o)
 {
 	struct sides x;
 
+	if (f->key.proto == IPPROTO_TCP && f->has_l4) {
+		x = l4_sides(f);
+		if (!x.cp || !x.sp) /* the other side never spoke: overrides all */
+			return o->timeouts[KF_TO_SINGLE_DIRECTION];
+		return f->l4.timeout < sizeof(tt_map) / sizeof(tt_map[0]) ?
+			       o->timeouts[tt_map[f->l4.timeout]] :
+			       o->timeouts[KF_TO_EXCEPTION];
+	}
 	if (f->key.proto == IPPROTO_UDP)
 		return o->timeouts[KF_TO_UDP];
 	if (f->key.proto != IPPROTO_TCP) {
@@ -62,12 +94,60 @@ unsigned int kf_flow_timeout(const struct kf_flow *f, const struct kf_opts *o)
 	return o->timeouts[KF_TO_ESTABLISHED];
 }
 
+/* The LB health check: SYN, SYN-ACK, [ACK], RST and never a PSH. */
+static bool heartbeat(const struct sides *x)
+{
+	return !((x->c | x->s) & F_PSH) && (x->c & (F_SYN | F_RST)) == (F_SYN | F_RST) &&
+	       (x->s & (F_SYN | F_ACK)) == (F_SYN | F_ACK);
+}
+
+static unsigned int l4_close_type(const struct kf_flow *f)
+{
+	struct sides x = l4_sides(f);
+	bool server_rst = x.s & F_RST, hb = heartbeat(&x);
+
+	switch (f->l4.state) {
+	case KF_TS_CLOSING_TX2:
+	case KF_TS_CLOSING_RX2:
+	case KF_TS_CLOSED:
+		return 1;
+	case KF_TS_RESET:
+		return hb ? 20 : server_rst ? 2 : 9;
+	case KF_TS_OPENING1:
+		return 7;
+	case KF_TS_OPENING2:
+		return 10;
+	case KF_TS_CLOSING_TX1:
+		return 8;
+	case KF_TS_CLOSING_RX1:
+		return 11;
+	case KF_TS_SYN1:
+	case KF_TS_CLIENT_PORT_REUSE:
+		return hb ? 20 : 13;
+	case KF_TS_SERVER_RESET:
+		return 15;
+	case KF_TS_SYNACK1:
+		return 17;
+	case KF_TS_ESTABLISH_RESET:
+	case KF_TS_OPENING_RST:
+		return hb ? 20 : server_rst ? 19 : 18;
+	case KF_TS_SERVER_QUEUE_LACK:
+		return x.sp <= 3 ? 9 : 17;
+	case KF_TS_EXCEPTION:
+		return 0;
+	default: /* Established, or nothing analysable */
+		return 3;
+	}
+}
+
 unsigned int kf_close_type(const struct kf_flow *f)
 {
 	struct sides x;
 
 	if (f->key.proto != IPPROTO_TCP)
 		return 1;
+	if (f->has_l4)
+		return l4_close_type(f);
 	x = sides_of(f);
 	if (x.s & F_RST)
 		return x.synack ? 2 : 15;

@@ -132,6 +132,22 @@ static void dir_add(struct flow_dir *to, const struct flow_dir *from)
 	to->fin += from->fin;
 	to->rst += from->rst;
 	to->tcp_flags |= from->tcp_flags;
+	to->retrans += from->retrans;
+	to->ooo += from->ooo;
+	to->zero_win += from->zero_win;
+}
+
+static void delay_add(struct kf_delay *to, const struct kf_delay *from)
+{
+	to->sum += from->sum;
+	to->count += from->count;
+	if (from->max > to->max)
+		to->max = from->max;
+}
+
+static __u32 max_u32(__u32 a, __u32 b)
+{
+	return a > b ? a : b;
 }
 
 static __u64 stats_first_ns(const struct flow_stats *s)
@@ -156,6 +172,14 @@ static void stats_add(struct flow_stats *dst, const struct flow_stats *src)
 	}
 	dir_add(&dst->dir[0], &src->dir[0]);
 	dir_add(&dst->dir[1], &src->dir[1]);
+	for (int d = 0; d < 2; d++) {
+		delay_add(&dst->srt[d], &src->srt[d]);
+		delay_add(&dst->art[d], &src->art[d]);
+	}
+	delay_add(&dst->cit, &src->cit);
+	dst->rtt = max_u32(dst->rtt, src->rtt);
+	dst->rtt_client = max_u32(dst->rtt_client, src->rtt_client);
+	dst->rtt_server = max_u32(dst->rtt_server, src->rtt_server);
 }
 
 void kf_stats_sum_cpus(const void *slots, int ncpus, size_t stride, struct flow_stats *out)

@@ -16,6 +16,8 @@ struct kf_flow {
 	bool in_interval; /* iv holds packets */
 	struct kf_side_id id[2]; /* by canonical side (a, b) */
 	const char *obs_point; /* observation_point, decided while it had packets */
+	struct l4_state l4; /* the kernel's L4 state, read once per interval */
+	bool has_l4;
 	struct kf_flow *next; /* hash chain */
 };
 

@@ -17,8 +17,13 @@
 #include "log.h"
 
 _Static_assert(sizeof(struct flow_key) == 44, "flow_key layout is ABI");
-_Static_assert(sizeof(struct flow_dir) == 72, "flow_dir layout is ABI");
-_Static_assert(sizeof(struct flow_stats) == 152, "flow_stats layout is ABI");
+_Static_assert(sizeof(struct flow_dir) == 88, "flow_dir layout is ABI");
+_Static_assert(sizeof(struct flow_stats) == 280, "flow_stats layout is ABI");
+_Static_assert(sizeof(struct l4_state) == 152, "l4_state layout is ABI");
+_Static_assert(sizeof(struct sock_owner) == 32, "sock_owner layout is ABI");
+_Static_assert(sizeof(struct sock_tuple) == 40, "sock_tuple layout is ABI");
+_Static_assert(sizeof(struct sock_ref) == 16, "sock_ref layout is ABI");
+_Static_assert(sizeof(struct bind_key) == 16, "bind_key layout is ABI");
 _Static_assert(sizeof(struct flow_life) == 96, "flow_life layout is ABI");
 _Static_assert(sizeof(struct kf_attach) == 24, "kf_attach layout is ABI");
 _Static_assert(sizeof(struct kf_info) == 16, "kf_info layout is ABI");
@@ -184,6 +189,7 @@ int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
 	 * max_entries of hash inner maps (bpf_map_meta_equal), and libbpf 1.1
 	 * crashes resizing a template. */
 	bpf_map__set_max_entries(b->skel->maps.kf_life, 4 * max_flows);
+	bpf_map__set_max_entries(b->skel->maps.kf_l4, 2 * max_flows);
 
 	bpf_object__for_each_map(map, b->skel->obj) {
 		err = kf_check_pinned_map(map);

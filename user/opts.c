@@ -21,12 +21,14 @@ const char *const kf_timeout_names[KF_TO_MAX] = {
 	[KF_TO_SINGLE_DIRECTION] = "single_direction",
 	[KF_TO_UDP] = "udp",
 	[KF_TO_OTHER] = "other",
+	[KF_TO_OPENING_RST] = "opening_rst",
 };
 
 static const unsigned int default_timeouts[KF_TO_MAX] = {
 	[KF_TO_OPENING] = 5,	     [KF_TO_ESTABLISHED] = 300, [KF_TO_CLOSING] = 5,
 	[KF_TO_ESTABLISHED_RST] = 35, [KF_TO_EXCEPTION] = 5,	[KF_TO_CLOSED_FIN] = 2,
 	[KF_TO_SINGLE_DIRECTION] = 5, [KF_TO_UDP] = 5,		[KF_TO_OTHER] = 35,
+	[KF_TO_OPENING_RST] = 1,
 };
 
 void kf_usage(void)
@@ -55,7 +57,7 @@ void kf_usage(void)
 		"                        clock, one tick of resolution, ~20 ns cheaper)\n"
 		"  --timeout NAME=SEC    flow timeout; NAME is one of opening, established,\n"
 		"                        closing, established_rst, exception, closed_fin,\n"
-		"                        single_direction, udp, other; repeatable\n"
+		"                        single_direction, udp, other, opening_rst; repeatable\n"
 		"  --server-ports LIST   ports that are always the server side\n"
 		"  -v, --verbose         more logging (repeat for libbpf debug)\n",
 		KF_DEFAULT_MAX_FLOWS, KF_DEFAULT_PIN_PATH);

@@ -27,6 +27,7 @@ enum kf_timeout {
 	KF_TO_SINGLE_DIRECTION,
 	KF_TO_UDP,
 	KF_TO_OTHER,
+	KF_TO_OPENING_RST,
 	KF_TO_MAX,
 };
 

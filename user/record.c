@@ -83,6 +83,51 @@ static void identity_fields(struct jsonw *w, const struct kf_identity *id,
 #undef F
 }
 
+static void delay_fields(struct jsonw *w, const char *name, const struct kf_delay *dl)
+{
+	char key[32];
+
+	snprintf(key, sizeof(key), "%s_sum", name);
+	jw_u64(w, key, dl->sum);
+	snprintf(key, sizeof(key), "%s_count", name);
+	jw_u64(w, key, dl->count);
+	snprintf(key, sizeof(key), "%s_max", name);
+	jw_u64(w, key, dl->max);
+	/* The average is a query-time metric in DeepFlow; given for convenience. */
+	jw_f64(w, name, dl->count ? (double)dl->sum / dl->count : 0);
+}
+
+/* TCP health (reference 5.4 - 5.10), `_tx` by the client, `_rx` by the
+ * server; delays are the server's buckets (srt: server ACKs client data;
+ * art: server answers; UDP art and ICMP echo srt the same way). */
+static void health_fields(struct jsonw *w, const struct kf_flow *f, int c, int s)
+{
+	const struct flow_dir *tx = &f->iv.dir[c], *rx = &f->iv.dir[s];
+	__u32 syn = tx->syn + rx->syn, synack = tx->synack + rx->synack;
+	const struct l4_state *l4 = f->has_l4 ? &f->l4 : NULL;
+
+	jw_u64(w, "retrans_tx", tx->retrans);
+	jw_u64(w, "retrans_rx", rx->retrans);
+	jw_u64(w, "retrans", tx->retrans + rx->retrans);
+	jw_u64(w, "retrans_syn", syn ? syn - 1 : 0);
+	jw_u64(w, "retrans_synack", synack ? synack - 1 : 0);
+	jw_u64(w, "ooo_tx", tx->ooo);
+	jw_u64(w, "ooo_rx", rx->ooo);
+	jw_u64(w, "zero_win_tx", tx->zero_win);
+	jw_u64(w, "zero_win_rx", rx->zero_win);
+	jw_u64(w, "zero_win", tx->zero_win + rx->zero_win);
+	jw_u64(w, "rtt", f->iv.rtt);
+	jw_u64(w, "rtt_client", f->iv.rtt_client);
+	jw_u64(w, "rtt_server", f->iv.rtt_server);
+	delay_fields(w, "srt", &f->iv.srt[s]);
+	delay_fields(w, "art", &f->iv.art[s]);
+	delay_fields(w, "cit", &f->iv.cit);
+	jw_u64(w, "syn_seq", l4 ? l4->syn_seq : 0);
+	jw_u64(w, "syn_ack_seq", l4 ? l4->syn_ack_seq : 0);
+	jw_u64(w, "last_keepalive_seq", l4 ? l4->ka_seq : 0);
+	jw_u64(w, "last_keepalive_ack", l4 ? l4->ka_ack : 0);
+}
+
 void kf_record_format(struct jsonw *w, struct kf_flow *f, const struct kf_window *win,
 		      unsigned int close_type, unsigned int timeout_s)
 {
@@ -103,6 +148,10 @@ void kf_record_format(struct jsonw *w, struct kf_flow *f, const struct kf_window
 	end_us = close_type == KF_CLOSE_FORCED_REPORT ?
 			 win->end_us :
 			 wall_us(win, l->last_ns) + (__u64)timeout_s * 1000000;
+	/* A flow that ended before this window began (an adopting agent's
+	 * first window) reports no time after its end. */
+	if (start_us > end_us)
+		start_us = end_us;
 	addr_text(k, c, ip0, sizeof(ip0));
 	addr_text(k, s, ip1, sizeof(ip1));
 	mac_text(l->mac[c], mac0, sizeof(mac0));
@@ -143,6 +192,7 @@ void kf_record_format(struct jsonw *w, struct kf_flow *f, const struct kf_window
 	jw_u64(w, "status", kf_status(close_type, k->proto));
 	jw_u64(w, "duration", (l->last_ns - l->first_ns) / 1000);
 	jw_u64(w, "direction_score", l->direction_score);
+	health_fields(w, f, c, s);
 	if (win->id) {
 		identity_fields(w, win->id, &f->id[c], "0");
 		identity_fields(w, win->id, &f->id[s], "1");

@@ -56,7 +56,7 @@
 #define PAIR_ROUNDS 3
 #define PAIR_CPUS 2
 
-#define TARGET_HOT_NS 40.0 /* above empty, hot flow */
+#define TARGET_HOT_NS 50.0 /* above empty, hot flow, TCP health on (issue 3; 40 before it) */
 #define TARGET_MANY_NS 170.0 /* above empty, 100k flows */
 #define TARGET_PAIR_RATIO 1.5 /* slowest CPU of two vs one CPU alone */
 

@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * l4perf.bpf.h - TCP health from the packets themselves (reference sections
+ * 3 and 5): the state machine that decides close_type, SYN-phase and data
+ * retransmissions, out-of-order segments, zero window, handshake RTT, srt,
+ * art and cit; UDP art and ICMP echo srt.
+ *
+ * The state of a flow is one kf_l4 entry shared by both directions. TCP
+ * fields change under its spin lock; the results are events (counts and
+ * delay samples) that the caller adds to its own CPU's interval slot, so
+ * nothing else is written per packet. Packets that change no shared state
+ * take no lock: a SYN repeated by the client while the server is silent,
+ * and a data segment already seen in full (a retransmission). These skip
+ * the timing updates DeepFlow would make for them; counts are the same.
+ *
+ * Differences from DeepFlow on purpose (see README): sequence tracking is
+ * the highest byte seen plus one hole per side instead of a list of 16
+ * ranges, so after two separate losses in one window the older hole's
+ * refill counts as a retransmission rather than out-of-order; a segment
+ * that partly overlaps seen data counts as a retransmission (tshark's
+ * reading) instead of being dropped as invalid; ICMP keeps one outstanding
+ * echo request instead of 16.
+ */
+#ifndef KF_L4PERF_BPF_H
+#define KF_L4PERF_BPF_H
+
+#include "parse.bpf.h"
+
+#define KF_RTT_CAP_NS (30ULL * 1000000000ULL) /* samples above are dropped */
+#define KF_SRT_CAP_NS (10ULL * 1000000000ULL)
+
+/* Lifetime L4 state, key -> struct l4_state. Written by every TCP packet
+ * that changes it (under its lock) and by UDP/ICMP packets (plain stores);
+ * read by the agent each interval, deleted by the agent when the flow ends
+ * (and swept when the agent never saw the flow: an overflowed one). A plain
+ * hash: the kernel allows bpf_spin_lock in no LRU map. Sizing: the live
+ * flows of several intervals, 2 x --max-flows (set by the agent). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 2 * KF_DEFAULT_MAX_FLOWS);
+	__type(key, struct flow_key);
+	__type(value, struct l4_state);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kf_l4 SEC(".maps");
+
+/* What one packet did: added to the CPU's interval slot by the caller. */
+struct l4_events {
+	__u8 retrans;
+	__u8 ooo;
+	__u8 zero_win;
+	__u8 pad;
+	__u32 srt; /* us samples, 0 = none */
+	__u32 art;
+	__u32 cit;
+	__u32 rtt;
+	__u32 rtt_client;
+	__u32 rtt_server;
+};
+
+enum { PC_SYN, PC_SA, PC_FIN, PC_RST, PC_ACK, PC_INVALID };
+
+static __always_inline int pkt_class(__u16 f6)
+{
+	switch (f6) {
+	case KF_TCP_SYN:
+		return PC_SYN;
+	case KF_TCP_SYN | KF_TCP_ACK:
+		return PC_SA;
+	case KF_TCP_FIN:
+	case KF_TCP_FIN | KF_TCP_ACK:
+	case KF_TCP_FIN | KF_TCP_PSH | KF_TCP_ACK:
+		return PC_FIN;
+	case KF_TCP_RST:
+	case KF_TCP_RST | KF_TCP_ACK:
+	case KF_TCP_RST | KF_TCP_PSH | KF_TCP_ACK:
+		return PC_RST;
+	case KF_TCP_ACK:
+	case KF_TCP_PSH | KF_TCP_ACK:
+	case KF_TCP_PSH | KF_TCP_ACK | KF_TCP_URG:
+		return PC_ACK;
+	default:
+		return PC_INVALID;
+	}
+}
+
+/* Transition tables (reference section 3): entry = 1 + (state << 3 | timeout),
+ * 0 = no transition. Master: client to server, and the fallback for server
+ * to client; slave: server to client first. */
+#define T(st, to) (1 + ((KF_TS_##st) << 3 | (KF_TT_##to)))
+#define SELF(st, to) { T(st, to), T(st, to), T(st, to), T(st, to), T(st, to) }
+
+static const __u8 master[KF_TS_MAX][5] = {
+	/*                      SYN                       SA                    FIN                         RST                              ACK */
+	[KF_TS_RAW] = { T(OPENING1, OPENING), 0, T(CLOSING_TX1, CLOSING), T(RESET, CLOSING), T(ESTABLISHED, ESTABLISHED) },
+	[KF_TS_OPENING1] = { T(OPENING1, OPENING), 0, T(CLOSING_TX1, CLOSING), T(ESTABLISH_RESET, CLOSING), T(ESTABLISHED, ESTABLISHED) },
+	[KF_TS_OPENING2] = { T(OPENING2, OPENING), 0, T(CLOSING_TX1, CLOSING), T(OPENING_RST, OPENING_RST), T(ESTABLISHED, ESTABLISHED) },
+	[KF_TS_ESTABLISHED] = { T(ESTABLISHED, ESTABLISHED), 0, T(CLOSING_TX1, CLOSING), T(RESET, ESTABLISHED_RST), T(ESTABLISHED, ESTABLISHED) },
+	[KF_TS_CLOSING_TX1] = { T(CLOSING_TX1, CLOSING), T(CLOSING_TX1, CLOSING), T(CLOSING_TX1, CLOSING), T(RESET, CLOSING), T(CLOSING_TX1, CLOSING) },
+	[KF_TS_CLOSING_TX2] = { T(CLOSING_TX2, CLOSING), T(CLOSING_TX2, CLOSING), T(CLOSING_TX2, CLOSING), T(RESET, CLOSED_FIN), T(CLOSED, CLOSED_FIN) },
+	[KF_TS_CLOSING_RX1] = { T(CLOSING_RX1, CLOSING), T(CLOSING_RX1, CLOSING), T(CLOSING_RX2, CLOSING), T(RESET, CLOSING), T(CLOSING_RX1, CLOSING) },
+	[KF_TS_CLOSING_RX2] = { T(CLOSING_RX2, CLOSING), T(CLOSING_RX2, CLOSING), T(CLOSING_RX2, CLOSING), T(RESET, CLOSED_FIN), T(CLOSING_RX2, CLOSING) },
+	[KF_TS_CLOSED] = { 0, 0, 0, 0, T(CLOSED, CLOSED_FIN) },
+	[KF_TS_RESET] = SELF(RESET, EXCEPTION),
+	[KF_TS_SYN1] = { T(OPENING1, OPENING), 0, T(CLOSING_TX1, CLOSING), T(CLIENT_PORT_REUSE, EXCEPTION), T(ESTABLISHED, ESTABLISHED) },
+	[KF_TS_SYNACK1] = { T(ESTABLISHED, ESTABLISHED), 0, T(CLOSING_TX1, CLOSING), T(RESET, CLOSING), T(SYNACK1, ESTABLISHED) },
+	[KF_TS_CLIENT_PORT_REUSE] = SELF(CLIENT_PORT_REUSE, EXCEPTION),
+	[KF_TS_SERVER_RESET] = SELF(SERVER_RESET, EXCEPTION),
+	[KF_TS_ESTABLISH_RESET] = SELF(ESTABLISH_RESET, EXCEPTION),
+	[KF_TS_SERVER_QUEUE_LACK] = SELF(SERVER_QUEUE_LACK, EXCEPTION),
+	[KF_TS_OPENING_RST] = SELF(OPENING_RST, OPENING_RST),
+};
+
+static const __u8 slave[KF_TS_MAX][5] = {
+	[KF_TS_RAW] = { 0, T(OPENING2, OPENING), T(CLOSING_RX1, CLOSING), 0, 0 },
+	[KF_TS_OPENING1] = { 0, T(OPENING2, OPENING), T(CLOSING_RX1, CLOSING), T(SERVER_RESET, EXCEPTION), T(SYN1, CLOSING) },
+	[KF_TS_OPENING2] = { 0, T(OPENING2, OPENING), T(CLOSING_RX1, CLOSING), T(ESTABLISH_RESET, CLOSING), 0 },
+	[KF_TS_ESTABLISHED] = { 0, T(SYNACK1, ESTABLISHED), T(CLOSING_RX1, CLOSING), 0, 0 },
+	[KF_TS_CLOSING_TX1] = { 0, 0, T(CLOSING_TX2, CLOSING), 0, 0 },
+	[KF_TS_CLOSING_TX2] = { 0, 0, 0, 0, T(CLOSING_TX2, CLOSING) },
+	[KF_TS_CLOSING_RX1] = { 0, 0, T(CLOSING_RX1, CLOSING), 0, 0 },
+	[KF_TS_CLOSING_RX2] = { 0, 0, 0, 0, T(CLOSED, CLOSED_FIN) },
+	[KF_TS_CLOSED] = { 0, 0, 0, 0, T(CLOSED, CLOSED_FIN) },
+	[KF_TS_SYN1] = { 0, T(OPENING2, OPENING), T(CLOSING_RX1, CLOSING), T(ESTABLISH_RESET, CLOSING), T(SYN1, CLOSING) },
+	[KF_TS_SYNACK1] = { 0, T(SYNACK1, ESTABLISHED), T(CLOSING_RX1, CLOSING), T(SERVER_QUEUE_LACK, ESTABLISHED_RST), T(ESTABLISHED, ESTABLISHED) },
+	[KF_TS_OPENING_RST] = SELF(OPENING_RST, OPENING_RST),
+};
+
+/* ACK* transitions to Closed happen on a pure ACK only; any other ACK*
+ * there keeps the closing state (or, from Closed, is undefined). */
+static __always_inline void transition(struct l4_state *st, int c2s, int pc, bool pure_ack)
+{
+	__u32 s = st->state;
+	__u8 e = 0;
+
+	if (s >= KF_TS_MAX || pc == PC_INVALID || s == KF_TS_EXCEPTION) {
+		st->state = KF_TS_EXCEPTION;
+		st->timeout = KF_TT_EXCEPTION;
+		return;
+	}
+	if (!c2s)
+		e = slave[s][pc];
+	if (!e)
+		e = master[s][pc];
+	if (e && pc == PC_ACK && ((e - 1) >> 3) == KF_TS_CLOSED && !pure_ack) {
+		/* non-pure ACK*: ClosingTx2/Rx2 stay, Closed has no entry */
+		e = s == KF_TS_CLOSED ? 0 : (__u8)(1 + (s << 3 | KF_TT_CLOSING));
+	}
+	if (!e) {
+		st->state = KF_TS_EXCEPTION;
+		st->timeout = KF_TT_EXCEPTION;
+		return;
+	}
+	st->state = (e - 1) >> 3;
+	st->timeout = (e - 1) & 7;
+}
+
+static __always_inline bool seq_before(__u32 a, __u32 b)
+{
+	return (__s32)(a - b) < 0;
+}
+
+static __always_inline __u32 us_sample(__u64 now, __u64 then, __u64 cap)
+{
+	__u64 d = now - then;
+
+	if (!then || now <= then || d > cap)
+		return 0;
+	return d / 1000;
+}
+
+/* Data segment bookkeeping of the sending side: retransmission, hole fill
+ * (out-of-order) or new data. */
+static __always_inline void seq_track(struct tcp_side *sd, __u32 seq, __u32 len,
+				      struct l4_events *ev)
+{
+	__u32 end = seq + len;
+
+	if (!(sd->flags & KF_SIDE_SEQ)) {
+		sd->flags |= KF_SIDE_SEQ;
+		sd->max_end = end;
+		sd->hole_lo = sd->hole_hi = end;
+		return;
+	}
+	if (!seq_before(seq, sd->max_end)) {
+		if (seq != sd->max_end) { /* a gap: data ahead of what we saw */
+			sd->hole_lo = sd->max_end;
+			sd->hole_hi = seq;
+		}
+		sd->max_end = end;
+		return;
+	}
+	if (sd->hole_lo != sd->hole_hi && !seq_before(seq, sd->hole_lo) &&
+	    !seq_before(sd->hole_hi, end)) {
+		ev->ooo = 1;
+		if (seq == sd->hole_lo)
+			sd->hole_lo = end;
+		else
+			sd->hole_hi = seq; /* keep the lower part of the hole */
+		return;
+	}
+	ev->retrans = 1;
+	if (seq_before(sd->max_end, end))
+		sd->max_end = end;
+}
+
+/* Lock-free: a packet that changes no shared state. */
+static __always_inline bool tcp_fast(const struct l4_state *st, const struct pkt_meta *m,
+				     int pc, __u32 payload, struct l4_events *ev)
+{
+	const struct tcp_side *sd = &st->side[m->dir & 1];
+	__u8 s = READ_ONCE(st->state);
+
+	if (pc == PC_SYN && s == KF_TS_OPENING1 && (m->dir & 1) == st->client &&
+	    (READ_ONCE(sd->flags) & KF_SIDE_SYN)) {
+		ev->retrans = 1;
+		return true;
+	}
+	if (pc == PC_ACK && s == KF_TS_ESTABLISHED && payload > 1 &&
+	    (READ_ONCE(sd->flags) & KF_SIDE_SEQ) &&
+	    !seq_before(READ_ONCE(sd->max_end), m->tcp_seq + payload) &&
+	    READ_ONCE(sd->hole_lo) == READ_ONCE(sd->hole_hi)) {
+		ev->retrans = 1;
+		ev->zero_win = m->tcp_win == 0;
+		return true;
+	}
+	return false;
+}
+
+/* Everything else, under the flow's lock (no helper calls in here). */
+static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_meta *m, int pc,
+				       __u16 f6, __u32 payload, __u64 now, struct l4_events *ev)
+{
+	__u32 d = m->dir & 1, o = !d;
+	struct tcp_side *me = &st->side[d], *peer = &st->side[o];
+	bool pure_ack = f6 == KF_TCP_ACK && payload == 0;
+	bool psh_ack = f6 == (KF_TCP_PSH | KF_TCP_ACK) && payload > 1;
+	bool abnormal;
+
+	if (st->state == KF_TS_RAW && !st->side[0].last_ts && !st->side[1].last_ts) {
+		/* First packet: its sender is the client, unless it is a SYN-ACK. */
+		st->client = pc == PC_SA ? o : d;
+		if (pc == PC_SYN || pc == PC_SA)
+			st->hs |= KF_HS_SEEN;
+	}
+	transition(st, d == st->client, pc, pure_ack);
+
+	abnormal = ((f6 & KF_TCP_SYN) && (f6 & KF_TCP_RST)) ||
+		   (!(f6 & KF_TCP_SYN) && !(f6 & (KF_TCP_ACK | KF_TCP_RST))) ||
+		   (!(f6 & KF_TCP_ACK) && (f6 & (KF_TCP_PSH | 0x20)));
+	if (abnormal || (f6 & KF_TCP_RST)) {
+		st->side[0].flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
+		st->side[1].flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
+		st->hs &= ~KF_HS_RTT_OK;
+		return;
+	}
+	if (now < me->last_ts || now < peer->last_ts)
+		return; /* out of time order: no perf update (reference 5.3) */
+
+	if (pc == PC_SYN) {
+		if (me->flags & KF_SIDE_SYN)
+			ev->retrans = 1;
+		me->flags |= KF_SIDE_SYN | KF_SIDE_ISN;
+		me->isn_thr = m->tcp_seq + 1;
+		st->syn_seq = m->tcp_seq;
+		if (!st->syn_ts) {
+			st->syn_ts = now;
+			st->hs |= KF_HS_ACTIVE;
+			if (!st->synack_ts)
+				st->hs |= KF_HS_SYN_FIRST;
+		}
+	} else if (pc == PC_SA && payload == 0) {
+		if (me->flags & KF_SIDE_SYNACK)
+			ev->retrans = 1;
+		if (!(peer->flags & KF_SIDE_ISN)) { /* no SYN seen: take it from the ack */
+			peer->flags |= KF_SIDE_ISN;
+			peer->isn_thr = m->tcp_ack;
+		}
+		if ((st->hs & KF_HS_ACTIVE) && m->tcp_ack == peer->isn_thr)
+			ev->rtt_server = us_sample(now, st->syn_ts, KF_RTT_CAP_NS);
+		me->flags |= KF_SIDE_SYNACK | KF_SIDE_ISN;
+		me->isn_thr = m->tcp_seq + 1;
+		st->syn_ack_seq = m->tcp_seq;
+		if (!st->synack_ts) {
+			st->synack_ts = now;
+			st->hs |= KF_HS_RTT_OK;
+		}
+	} else if (st->hs & KF_HS_ACTIVE) {
+		/* The first other packet ends the handshake; the client's pure
+		 * ACK of the server's ISN gives the handshake delays. */
+		if (pure_ack && d == st->client && st->synack_ts && (peer->flags & KF_SIDE_ISN) &&
+		    m->tcp_ack == peer->isn_thr) {
+			ev->rtt_client = us_sample(now, st->synack_ts, KF_RTT_CAP_NS);
+			if ((st->hs & (KF_HS_SYN_FIRST | KF_HS_RTT_OK)) ==
+			    (KF_HS_SYN_FIRST | KF_HS_RTT_OK))
+				ev->rtt = us_sample(now, st->syn_ts, KF_RTT_CAP_NS);
+			me->flags |= KF_SIDE_HS_ACK;
+		}
+		st->hs &= ~KF_HS_ACTIVE;
+	}
+
+	if (pc != PC_SYN && pc != PC_SA) {
+		if (payload > 1)
+			seq_track(me, m->tcp_seq, payload, ev);
+		if (m->tcp_win == 0 && !(st->hs & KF_HS_ACTIVE))
+			ev->zero_win = 1;
+		/* Keepalive probe: no data, seq one below what the peer acked. */
+		if (payload <= 1 && !(f6 & (KF_TCP_SYN | KF_TCP_FIN | KF_TCP_RST)) &&
+		    m->tcp_seq + 1 == peer->last_ack && (peer->flags & KF_SIDE_SEQ)) {
+			st->ka_seq = m->tcp_seq;
+			st->ka_ack = m->tcp_ack;
+		}
+	}
+
+	/* srt, art, cit (reference 5.6 - 5.8). */
+	if (pure_ack) {
+		if ((me->flags & KF_SIDE_SRT) && m->tcp_ack == peer->last_seq + peer->last_len)
+			ev->srt = us_sample(now, peer->last_ts, KF_SRT_CAP_NS);
+		me->flags &= ~KF_SIDE_SRT;
+		peer->flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
+	} else if (payload > 1 && pc == PC_ACK) {
+		if ((me->flags & KF_SIDE_ART) && m->tcp_seq == me->last_seq + me->last_len && !ev->retrans)
+			ev->art = us_sample(now, peer->last_ts, KF_RTT_CAP_NS);
+		if (psh_ack && d == st->client) {
+			__u64 last = me->last_ts > peer->last_ts ? me->last_ts : peer->last_ts;
+
+			if (me->flags & KF_SIDE_HS_ACK)
+				ev->cit = now > last ? (now - last) / 1000 : 0;
+			else if ((peer->flags & KF_SIDE_BIG) &&
+				 (!(me->flags & KF_SIDE_BIG) || peer->last_ts > me->last_ts))
+				ev->cit = (now - peer->last_ts) / 1000;
+		}
+		if (psh_ack) {
+			peer->flags |= KF_SIDE_SRT | KF_SIDE_ART;
+			me->flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
+		} else {
+			me->flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
+			peer->flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
+		}
+	} else {
+		me->flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
+		peer->flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
+	}
+	if (psh_ack && d == st->client)
+		me->flags &= ~KF_SIDE_HS_ACK;
+
+	me->last_ts = now;
+	me->last_seq = m->tcp_seq;
+	me->last_len = (pc == PC_SYN || pc == PC_SA) ? 1 : payload;
+	me->last_ack = m->tcp_ack;
+	if (payload > 1)
+		me->flags |= KF_SIDE_BIG;
+	else
+		me->flags &= ~KF_SIDE_BIG;
+}
+
+static __always_inline void udp_perf(struct l4_state *st, const struct pkt_meta *m, __u32 payload,
+				     __u64 now, struct l4_events *ev)
+{
+	__u32 d = m->dir & 1;
+
+	if (!payload)
+		return;
+	if (st->udp_pending == 1 + !d)
+		ev->art = us_sample(now, st->udp_ts[!d], KF_RTT_CAP_NS);
+	st->udp_ts[d] = now;
+	if (st->udp_pending != 1 + d)
+		st->udp_pending = 1 + d;
+}
+
+static __always_inline void icmp_perf(struct l4_state *st, const struct pkt_meta *m, __u64 now,
+				      struct l4_events *ev)
+{
+	__u32 d = m->dir & 1;
+
+	if (m->icmp_echo == 1) { /* request */
+		st->echo_ts = now;
+		st->echo_seq = m->icmp_seq;
+		st->echo_dir = d;
+	} else if (m->icmp_echo == 2 && st->echo_ts && st->echo_dir != d &&
+		   st->echo_seq == m->icmp_seq) {
+		ev->srt = us_sample(now, st->echo_ts, KF_RTT_CAP_NS);
+		st->echo_ts = 0;
+	}
+}
+
+#endif /* KF_L4PERF_BPF_H */
