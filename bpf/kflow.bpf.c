@@ -49,6 +49,13 @@ static __always_inline void handle_skb(struct __sk_buff *skb, __u32 hook)
 		bpf_skb_pull_data(skb, skb->len < KF_PULL_LEN ? skb->len : KF_PULL_LEN);
 
 	m.pkt_len = skb->len;
+	if (cfg_replay) {
+		/* The frame may be cut to what the test run takes; its wire
+		 * length, and the IP header's, are what count. */
+		if (skb->wire_len > m.pkt_len)
+			m.pkt_len = skb->wire_len;
+		m.trust_ip_len = 1;
+	}
 	m.segs = skb->gso_size && skb->gso_segs > 1 ? skb->gso_segs : 1;
 	m.key.ifindex = skb->ifindex;
 	err = parse_packet(&m, (void *)(long)skb->data, (void *)(long)skb->data_end,

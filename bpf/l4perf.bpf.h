@@ -280,7 +280,9 @@ static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_met
 		me->flags |= KF_SIDE_SYNACK | KF_SIDE_ISN;
 		me->isn_thr = m->tcp_seq + 1;
 		st->syn_ack_seq = m->tcp_seq;
-		if (!st->synack_ts) {
+		/* Handshake delays count from a SYN-ACK inside the handshake
+		 * phase, which starts at the first SYN. */
+		if (!st->synack_ts && (st->hs & KF_HS_ACTIVE)) {
 			st->synack_ts = now;
 			st->hs |= KF_HS_RTT_OK;
 		}
@@ -298,11 +300,13 @@ static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_met
 		st->hs &= ~KF_HS_ACTIVE;
 	}
 
+	/* Zero window after the handshake phase; a SYN or SYN-ACK outside a
+	 * tracked handshake counts too. */
+	if (m->tcp_win == 0 && !(st->hs & KF_HS_ACTIVE))
+		ev->zero_win = 1;
 	if (pc != PC_SYN && pc != PC_SA) {
 		if (payload > 1)
 			seq_track(me, m->tcp_seq, payload, ev);
-		if (m->tcp_win == 0 && !(st->hs & KF_HS_ACTIVE))
-			ev->zero_win = 1;
 		/* Keepalive probe: no data, seq one below what the peer acked. */
 		if (payload <= 1 && !(f6 & (KF_TCP_SYN | KF_TCP_FIN | KF_TCP_RST)) &&
 		    m->tcp_seq + 1 == peer->last_ack && (peer->flags & KF_SIDE_SEQ)) {

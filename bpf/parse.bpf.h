@@ -58,6 +58,7 @@ struct pkt_meta {
 	__u16 icmp_seq;
 	__u32 tcp_seq;
 	__u32 tcp_ack;
+	__u8 trust_ip_len; /* replay: a capture's snap length is no malformation */
 };
 
 /* Which side sorts lower: compare addresses word by word, then ports. */
@@ -191,7 +192,7 @@ static __always_inline int parse_ipv4(struct pkt_meta *m, void *data, void *end,
 		m->ip_len = m->pkt_len - m->l2_len;
 	if (m->ip_len < ihl)
 		return KF_CNT_BAD_IP_HDR;
-	if (m->l2_len + m->ip_len > m->pkt_len)
+	if (m->l2_len + m->ip_len > m->pkt_len && !m->trust_ip_len)
 		return KF_CNT_BAD_IP_LEN;
 	if ((void *)iph + ihl > end)
 		return KF_CNT_TRUNC_IP;
@@ -248,7 +249,7 @@ static __always_inline int parse_ipv6(struct pkt_meta *m, void *data, void *end,
 	m->ip_len = sizeof(*ip6h) + bpf_ntohs(ip6h->payload_len);
 	if (m->ip_len == sizeof(*ip6h) && m->segs > 1) /* BIG TCP jumbogram */
 		m->ip_len = m->pkt_len - m->l2_len;
-	if (m->l2_len + m->ip_len > m->pkt_len)
+	if (m->l2_len + m->ip_len > m->pkt_len && !m->trust_ip_len)
 		return KF_CNT_BAD_IP_LEN;
 	m->key.family = 6;
 	nexthdr = ip6h->nexthdr;

@@ -142,6 +142,10 @@ int kf_drain(const struct kf_maps *m, struct kf_table *t)
 	}
 	old_fd = idx ? m->b_fd : m->a_fd;
 	new_fd = idx ? m->a_fd : m->b_fd;
+	if (m->quiescent) {
+		n2 = read_map(old_fd, m->ncpus, t, true);
+		return n2 < 0 ? n2 : add_overflow_key(old_fd, m->ncpus) ?: n2;
+	}
 	/* Leftovers of an agent that died between swap and drain: the map is
 	 * not live, so it is safe to read now. */
 	n1 = read_map(new_fd, m->ncpus, t, true);

@@ -11,6 +11,9 @@ struct kf_maps {
 	int a_fd; /* kf_flows_a */
 	int b_fd; /* kf_flows_b */
 	int ncpus;
+	/* Replay: packets run in this thread through the test run, so the live
+	 * map is quiescent between them and is drained in place, no swap. */
+	bool quiescent;
 };
 
 /* Swaps the interval maps and drains the one packets no longer reach into t.

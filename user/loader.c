@@ -159,22 +159,23 @@ int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
 
 	memset(b, 0, sizeof(*b));
 	b->lock_fd = -1;
-	if (strlen(pin_path) >= sizeof(b->pin_path))
-		return -ENAMETOOLONG;
-	strcpy(b->pin_path, pin_path);
 	b->ncpus = libbpf_num_possible_cpus();
 	if (b->ncpus < 0) {
 		pr_warn("error: cannot count possible CPUs: %s\n", strerror(-b->ncpus));
 		return b->ncpus;
 	}
-	err = kf_bpffs_prepare(pin_path);
-	if (err)
-		return err;
-	b->lock_fd = kf_pin_lock(pin_path);
-	if (b->lock_fd < 0)
-		return b->lock_fd;
-
-	open_opts.pin_root_path = pin_path;
+	if (pin_path) {
+		if (strlen(pin_path) >= sizeof(b->pin_path))
+			return -ENAMETOOLONG;
+		strcpy(b->pin_path, pin_path);
+		err = kf_bpffs_prepare(pin_path);
+		if (err)
+			return err;
+		b->lock_fd = kf_pin_lock(pin_path);
+		if (b->lock_fd < 0)
+			return b->lock_fd;
+		open_opts.pin_root_path = pin_path;
+	}
 	b->skel = kflow__open_opts(&open_opts);
 	if (!b->skel) {
 		err = -errno;
@@ -182,6 +183,7 @@ int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
 		return err;
 	}
 	b->skel->rodata->cfg_precise_time = precise_time;
+	b->skel->rodata->cfg_replay = !pin_path;
 	/* +1: the reserved overflow key lives in every interval map. */
 	bpf_map__set_max_entries(b->skel->maps.kf_flows_a, max_flows + 1);
 	bpf_map__set_max_entries(b->skel->maps.kf_flows_b, max_flows + 1);
@@ -192,7 +194,7 @@ int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
 	bpf_map__set_max_entries(b->skel->maps.kf_l4, 2 * max_flows);
 
 	bpf_object__for_each_map(map, b->skel->obj) {
-		err = kf_check_pinned_map(map);
+		err = pin_path ? kf_check_pinned_map(map) : bpf_map__set_pin_path(map, NULL);
 		if (err)
 			return err;
 	}
@@ -205,7 +207,7 @@ int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
 	}
 	b->loaded = true;
 	err = init_or_adopt(b, max_flows);
-	if (err)
+	if (err || !pin_path)
 		return err;
 	return pin_programs(b);
 }
@@ -215,7 +217,7 @@ void kf_bpf_unpin(struct kf_bpf *b)
 	struct bpf_program *p;
 	char path[PATH_MAX];
 
-	if (!b->loaded)
+	if (!b->loaded || !b->pin_path[0])
 		return;
 	bpf_object__for_each_program(p, b->skel->obj) {
 		if (!kf_prog_pin_path(b, p, path, sizeof(path)))

@@ -17,8 +17,9 @@ struct kf_bpf {
 };
 
 /* Loads the programs with maps sized for max_flows and pinned under
- * pin_path, reusing compatible pinned maps. Returns 0 or a negative errno
- * after one message naming the map or path and the cause. */
+ * pin_path, reusing compatible pinned maps; with pin_path NULL (replay)
+ * nothing is pinned and packet time comes from skb->tstamp. Returns 0 or a
+ * negative errno after one message naming the map or path and the cause. */
 int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
 		bool precise_time);
 

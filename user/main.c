@@ -6,6 +6,7 @@
 #include "log.h"
 #include "opts.h"
 #include "pinned.h"
+#include "replay.h"
 
 int main(int argc, char **argv)
 {
@@ -27,6 +28,9 @@ int main(int argc, char **argv)
 		break;
 	case KF_CMD_CLEANUP:
 		err = kf_cleanup(&o);
+		break;
+	case KF_CMD_REPLAY:
+		err = kf_replay(&o);
 		break;
 	}
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;

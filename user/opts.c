@@ -37,6 +37,8 @@ void kf_usage(void)
 		"usage: kflow run [options]     count flows, write records each interval\n"
 		"       kflow dump [--pin-path P]  print live flows as JSON lines (no drain)\n"
 		"       kflow cleanup [--pin-path P] remove what a --persist agent left\n"
+		"       kflow replay FILE.pcap [--interval S] [--output SPEC] [--timeout NAME=S]\n"
+		"                             records of a capture, as live mode would write them\n"
 		"run options:\n"
 		"  --iface LIST          comma-separated interfaces or globs (default: every\n"
 		"                        up, non-loopback interface of this network namespace);\n"
@@ -175,15 +177,21 @@ static const struct option long_opts[] = {
 	{},
 };
 
-/* Options that only `run` takes. */
-static bool run_only(int c)
+/* Which options a command takes. */
+static bool takes(enum kf_cmd cmd, int c)
 {
-	return c != OPT_PIN_PATH && c != 'v' && c != 'h';
+	if (c == 'v' || c == 'h' || cmd == KF_CMD_RUN)
+		return true;
+	if (cmd == KF_CMD_REPLAY)
+		return c == OPT_INTERVAL || c == OPT_OUTPUT || c == OPT_TIMEOUT ||
+		       c == OPT_MAX_FLOWS || c == OPT_SERVER_PORTS;
+	return c == OPT_PIN_PATH;
 }
 
 int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 {
 	int c, err, verbose = KF_LOG_INFO;
+	bool max_flows_given = false;
 
 	memset(o, 0, sizeof(*o));
 	o->interval_s = 60;
@@ -203,6 +211,8 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 		o->cmd = KF_CMD_DUMP;
 	} else if (!strcmp(argv[1], "cleanup")) {
 		o->cmd = KF_CMD_CLEANUP;
+	} else if (!strcmp(argv[1], "replay")) {
+		o->cmd = KF_CMD_REPLAY;
 	} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 		   !strcmp(argv[1], "help")) {
 		kf_usage();
@@ -215,8 +225,9 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 	opterr = 0;
 	optind = 2;
 	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
-		if (o->cmd != KF_CMD_RUN && c != '?' && c != ':' && run_only(c)) {
-			pr_warn("error: option '%s' is for 'kflow run' only\n", argv[optind - 1]);
+		if (c != '?' && c != ':' && !takes(o->cmd, c)) {
+			pr_warn("error: option '%s' is not one 'kflow %s' takes\n", argv[optind - 1],
+				argv[1]);
 			return -EINVAL;
 		}
 		err = 0;
@@ -244,6 +255,7 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 			break;
 		case OPT_MAX_FLOWS:
 			err = parse_uint("--max-flows", optarg, 1, 1 << 24, &o->max_flows);
+			max_flows_given = true;
 			break;
 		case OPT_PIN_PATH:
 			if (optarg[0] != '/') {
@@ -294,6 +306,15 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 		}
 		if (err)
 			return err;
+	}
+	if (o->cmd == KF_CMD_REPLAY && optind < argc)
+		o->replay_file = argv[optind++];
+	/* A capture rarely holds the flows of a node: smaller maps load faster. */
+	if (o->cmd == KF_CMD_REPLAY && !max_flows_given)
+		o->max_flows = KF_REPLAY_MAX_FLOWS;
+	if (o->cmd == KF_CMD_REPLAY && !o->replay_file) {
+		pr_warn("error: kflow replay needs a pcap file\n");
+		return -EINVAL;
 	}
 	if (optind < argc) {
 		pr_warn("error: unexpected argument '%s'\n", argv[optind]);

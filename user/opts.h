@@ -8,12 +8,14 @@
 
 #define KF_MAX_OUTPUTS 8
 #define KF_MAX_SERVER_PORTS 64
+#define KF_REPLAY_MAX_FLOWS 16384
 #define KF_DEFAULT_PIN_PATH "/sys/fs/bpf/kflow"
 
 enum kf_cmd {
 	KF_CMD_RUN,
 	KF_CMD_DUMP,
 	KF_CMD_CLEANUP,
+	KF_CMD_REPLAY,
 };
 
 /* Flow timeouts in seconds (the reference's conntrack defaults). */
@@ -39,6 +41,7 @@ struct kf_opts {
 	const char *cgroup_root; /* NULL: the cgroup v2 mount */
 	const char *pod_log_root;
 	const char *pod_cluster;
+	const char *replay_file;
 	bool xdp;
 	bool persist;
 	bool precise_time;

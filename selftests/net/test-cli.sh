@@ -40,7 +40,7 @@ expect_fail "unknown option" run --bogus $P
 expect_fail "needs a value" run --iface
 expect_fail "unknown command" frobnicate
 expect_fail "absolute path" run --pin-path relative/dir
-expect_fail "for 'kflow run' only" dump --xdp
+expect_fail "not one .kflow dump. takes" dump --xdp
 expect_fail "cannot open" dump $P
 [ -e "$PIN" ] && kf_fail "a failed run left $PIN"
 

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* tick.h - what happens at the end of each interval, live or in replay. */
+#ifndef KF_TICK_H
+#define KF_TICK_H
+
+#include <stdbool.h>
+#include "counters.h"
+#include "drain.h"
+#include "flowtable.h"
+#include "identity.h"
+#include "loader.h"
+#include "opts.h"
+#include "orient.h"
+#include "output.h"
+
+/* The state an interval's end works on, shared by `run` and `replay`. */
+struct kf_core {
+	const struct kf_opts *o;
+	struct kf_bpf b;
+	struct kf_maps maps;
+	struct kf_table table;
+	struct kf_outputs out;
+	struct kf_listeners listeners;
+	bool offline; /* replay: no local listeners or identity */
+	__u64 seen[KF_CNT_MAX];
+	__u64 window_start_us;
+	struct kf_info info;
+	struct kf_identity id;
+};
+
+/* Swaps and drains the interval map, decides client/server and identity,
+ * writes one record per flow that had packets, ends flows whose timeout
+ * passed at mono_ns (their L4 state and kf_life entries go too), and
+ * mirrors the table into kf_life. Records carry wall = mono + offset. */
+int kf_tick(struct kf_core *c, __u64 mono_ns, __s64 mono_to_wall_ns);
+
+#endif /* KF_TICK_H */
