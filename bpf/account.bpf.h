@@ -106,15 +106,12 @@ static __always_inline void add_packet(struct flow_stats *st, __u32 dir, const s
 
 /* The flow's L4 state entry, made on its first packet. NULL when the map
  * has no room: the packet is still counted, without TCP health. */
-static __always_inline struct l4_state *l4_state_of(const struct pkt_meta *m)
+static __always_inline struct l4_state *l4_state_new(const struct pkt_meta *m)
 {
 	static const struct l4_state zero_l4;
-	struct l4_state *ls;
+	struct l4_state *ls = NULL;
 	int err;
 
-	ls = bpf_map_lookup_elem(&kf_l4, &m->key);
-	if (ls)
-		return ls;
 	err = bpf_map_update_elem(&kf_l4, &m->key, &zero_l4, BPF_NOEXIST);
 	if (!err || err == -KF_EEXIST)
 		ls = bpf_map_lookup_elem(&kf_l4, &m->key);
@@ -129,7 +126,8 @@ static __always_inline struct l4_state *l4_state_of(const struct pkt_meta *m)
  * totals. time(fine) is the caller's clock: read once, fine only for a
  * packet whose timing matters (one that takes the lock, UDP and ICMP echo
  * direction changes). */
-static __always_inline void account_packet(const struct pkt_meta *m, __u32 hook, __u64 replay_ts)
+static __always_inline void account_packet(const struct pkt_meta *m, __u32 hook, __u64 replay_ts,
+					   __u64 rx_wall)
 {
 	static const struct flow_stats zero_stats;
 	static const struct flow_key overflow_key; /* all zero: family 0 */
@@ -139,7 +137,7 @@ static __always_inline void account_packet(const struct pkt_meta *m, __u32 hook,
 	__u32 zero = 0, payload = 0;
 	bool fine = false;
 	void *flows;
-	int err = 0, pc = PC_INVALID;
+	int err = 0, pc = -1;
 	__u64 now;
 
 	if (!m->later_frag && m->segs == 1)
@@ -148,17 +146,21 @@ static __always_inline void account_packet(const struct pkt_meta *m, __u32 hook,
 		payload = m->pkt_len - m->l2_len - m->l3_hdr_len - m->l4_hdr_len;
 	if (!m->later_frag && (m->key.proto == IPPROTO_TCP || m->key.proto == IPPROTO_UDP ||
 			       m->icmp_echo)) {
-		ls = l4_state_of(m);
-		if (ls && m->key.proto == IPPROTO_TCP) {
-			pc = pkt_class(m->tcp_flags & KF_TCP_FLAGS6);
+		pc = pkt_class(m->tcp_flags & KF_TCP_FLAGS6);
+		ls = bpf_map_lookup_elem(&kf_l4, &m->key);
+		if (!ls)
+			fine = true; /* a new flow: its first packet's time matters */
+		else if (m->key.proto == IPPROTO_TCP)
 			fine = !tcp_fast(ls, m, pc, payload, &ev);
-		} else if (ls && m->key.proto == IPPROTO_UDP) {
+		else if (m->key.proto == IPPROTO_UDP)
 			fine = payload && READ_ONCE(ls->udp_pending) != 1 + (m->dir & 1);
-		} else if (ls) {
+		else
 			fine = true;
-		}
 	}
-	now = kf_time(fine, replay_ts);
+	/* The clock is read before the new flow's entries are made. */
+	now = kf_time(fine, replay_ts, rx_wall);
+	if (fine && !ls && pc != -1)
+		ls = l4_state_new(m);
 	if (ls && fine) {
 		if (m->key.proto == IPPROTO_TCP) {
 			bpf_spin_lock(&ls->lock);

@@ -16,6 +16,8 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
+#include "maps.bpf.h"
+
 /* Set by the agent before load (--precise-time). The coarse clock has jiffy
  * resolution (4 ms at HZ=250) but costs about 1 ns where the fine one costs
  * about 22 ns on a KVM guest: on a hot flow that is most of the budget. The
@@ -25,10 +27,22 @@ const volatile __u8 cfg_precise_time = 0;
  * skb->tstamp through BPF_PROG_TEST_RUN. */
 const volatile __u8 cfg_replay = 0;
 
-static __always_inline __u64 kf_time(bool fine, __u64 replay_ts)
+/* rx_wall: a TC ingress packet's receive stamp (wall clock, taken when it
+ * was queued, which is where packet captures stamp it), or 0. For a packet
+ * that needs a fine time it is used, moved to the monotonic clock by the
+ * agent's kf_clock offset: no clock read at all. */
+static __always_inline __u64 kf_time(bool fine, __u64 replay_ts, __u64 rx_wall)
 {
+	__u32 zero = 0;
+	__s64 *off;
+
 	if (cfg_replay)
 		return replay_ts;
+	if (fine && rx_wall) {
+		off = bpf_map_lookup_elem(&kf_clock, &zero);
+		if (off && *off && rx_wall > (__u64)*off)
+			return rx_wall - *off;
+	}
 	return fine || cfg_precise_time ? bpf_ktime_get_ns() : bpf_ktime_get_coarse_ns();
 }
 
@@ -66,7 +80,10 @@ static __always_inline void handle_skb(struct __sk_buff *skb, __u32 hook)
 	}
 	if (soft_err != KF_CNT_MAX)
 		count_event(soft_err);
-	account_packet(&m, hook, cfg_replay ? skb->tstamp : 0);
+	account_packet(&m, hook, cfg_replay ? skb->tstamp : 0,
+		       hook == KF_HOOK_INGRESS && skb->tstamp_type == BPF_SKB_TSTAMP_UNSPEC ?
+			       skb->tstamp :
+			       0);
 }
 
 SEC("tc")
@@ -101,7 +118,7 @@ int kf_xdp_ingress(struct xdp_md *ctx)
 	}
 	if (soft_err != KF_CNT_MAX)
 		count_event(soft_err);
-	account_packet(&m, KF_HOOK_INGRESS, 0);
+	account_packet(&m, KF_HOOK_INGRESS, 0, 0);
 	return XDP_PASS;
 }
 

@@ -75,6 +75,19 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } kf_counters SEC(".maps");
 
+/* Wall clock minus monotonic clock, ns.
+ * Key: 0 -> Value: __s64. Written by the agent at start and each interval;
+ * read by TC ingress packets that carry the kernel's receive timestamp (wall
+ * clock) and need a fine time: that stamp, taken when the packet was queued,
+ * is where a capture stamps it too. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __s64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kf_clock SEC(".maps");
+
 /* Lifetime flow state mirrored by the agent (never touched by BPF).
  * Key: struct flow_key -> Value: struct flow_life.
  * Written by the agent after each drain; read by an adopting agent and by

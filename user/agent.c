@@ -197,6 +197,11 @@ static int setup(struct kf_agent *a)
 	}
 	kf_counters_read(bpf_map__fd(a->c.b.skel->maps.kf_counters), a->c.b.ncpus, a->c.seen);
 	a->c.window_start_us = clock_ns(CLOCK_REALTIME) / 1000;
+	{
+		__s64 off = (__s64)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
+
+		bpf_map_update_elem(bpf_map__fd(a->c.b.skel->maps.kf_clock), &zero, &off, BPF_ANY);
+	}
 	if (!a->c.o->no_identity) {
 		const char *cg = a->c.o->cgroup_root ? a->c.o->cgroup_root : kf_cgroup2_mount();
 

@@ -108,6 +108,7 @@ int kf_tick(struct kf_core *a, __u64 mono_ns, __s64 mono_to_wall_ns)
 {
 	struct tick t = { .a = a };
 	__u64 wall_ns = (__u64)((__s64)mono_ns + mono_to_wall_ns), zero = 0;
+	__u32 zero32 = 0;
 	int n, err;
 
 	n = kf_drain(&a->maps, &a->table);
@@ -119,6 +120,9 @@ int kf_tick(struct kf_core *a, __u64 mono_ns, __s64 mono_to_wall_ns)
 	t.win.end_us = wall_ns / 1000;
 	t.life_fd = bpf_map__fd(a->b.skel->maps.kf_life);
 	t.l4_fd = bpf_map__fd(a->b.skel->maps.kf_l4);
+	if (!a->offline) /* keeps the wall-to-monotonic offset of receive stamps fresh */
+		bpf_map_update_elem(bpf_map__fd(a->b.skel->maps.kf_clock), &zero32, &mono_to_wall_ns,
+				    BPF_ANY);
 	t.win.id = a->id.enabled ? &a->id : NULL;
 	if (!a->offline)
 		kf_listeners_load(&a->listeners);

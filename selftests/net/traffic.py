@@ -6,11 +6,20 @@
   traffic.py bulk HOST PORT BYTES SECONDS   one TCP connection, paced upload
   traffic.py short HOST PORT COUNT [--parallel]  COUNT short TCP exchanges
   traffic.py udp HOST PORT COUNT   COUNT UDP request/response pairs
+  traffic.py serve-stall PORT SECONDS   TCP server that reads nothing for SECONDS
+  traffic.py serve-rr PORT DELAY   TCP server answering each request after DELAY s
+  traffic.py rr HOST PORT COUNT WAIT   COUNT requests on one connection, WAIT s apart
+  traffic.py refused HOST PORT     connect to a closed port
+  traffic.py abort HOST PORT       send a request, then reset the connection
+  traffic.py halfclose HOST PORT SECONDS   shut down writing, stay SECONDS, exit
+  traffic.py idle HOST PORT SECONDS        send a request, then stay silent
 
 The server answers every TCP connection with one 200-byte reply once the
 client has shut down its side, and every UDP datagram with a 64-byte reply.
 """
+import os
 import socket
+import struct
 import sys
 import threading
 import time
@@ -42,6 +51,91 @@ def serve(port):
     while True:
         conn, _ = tcp.accept()
         threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+
+def listen(port):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::", port))
+    s.listen(128)
+    print("ready", flush=True)
+    return s
+
+
+def serve_stall(port, seconds):
+    """Accepts and reads nothing for a while: the receive window closes."""
+    srv = listen(port)
+
+    def handle(conn):
+        with conn:
+            time.sleep(seconds)
+            while conn.recv(65536):
+                pass
+            conn.sendall(b"s" * 200)
+
+    while True:
+        conn, _ = srv.accept()
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+
+def serve_rr(port, delay):
+    """Answers every request (one recv) with 200 bytes after delay seconds."""
+    srv = listen(port)
+
+    def handle(conn):
+        with conn:
+            while conn.recv(65536):
+                time.sleep(delay)
+                conn.sendall(b"r" * 200)
+
+    while True:
+        conn, _ = srv.accept()
+        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+
+def rr(host, port, count, wait):
+    s = connect(host, port)
+    for i in range(count):
+        if i:
+            time.sleep(wait)
+        s.sendall(b"q" * 100)
+        got = 0
+        while got < 200:
+            got += len(s.recv(65536))
+    s.close()
+
+
+def refused(host, port):
+    try:
+        connect(host, port).close()
+        sys.exit("connected to a port that should be closed")
+    except ConnectionRefusedError:
+        pass
+
+
+def abort(host, port):
+    s = connect(host, port)
+    s.sendall(b"q" * 100)
+    time.sleep(0.3)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()  # with linger 0: a RST instead of a FIN
+
+
+def halfclose(host, port, seconds):
+    s = connect(host, port)
+    s.sendall(b"q" * 100)
+    s.shutdown(socket.SHUT_WR)
+    time.sleep(seconds)
+    os._exit(0)  # no close: the kernel's FIN of the exit must not be ours
+
+
+def idle(host, port, seconds):
+    s = connect(host, port)
+    s.sendall(b"q" * 100)
+    time.sleep(seconds)
+    os._exit(0)
 
 
 def connect(host, port):
@@ -113,6 +207,20 @@ def main(argv):
         short(argv[2], int(argv[3]), int(argv[4]), "--parallel" in argv)
     elif cmd == "udp":
         udp(argv[2], int(argv[3]), int(argv[4]))
+    elif cmd == "serve-stall":
+        serve_stall(int(argv[2]), float(argv[3]))
+    elif cmd == "serve-rr":
+        serve_rr(int(argv[2]), float(argv[3]))
+    elif cmd == "rr":
+        rr(argv[2], int(argv[3]), int(argv[4]), float(argv[5]))
+    elif cmd == "refused":
+        refused(argv[2], int(argv[3]))
+    elif cmd == "abort":
+        abort(argv[2], int(argv[3]))
+    elif cmd == "halfclose":
+        halfclose(argv[2], int(argv[3]), float(argv[4]))
+    elif cmd == "idle":
+        idle(argv[2], int(argv[3]), float(argv[4]))
     else:
         sys.exit("unknown command " + cmd)
 
