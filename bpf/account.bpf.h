@@ -123,48 +123,67 @@ static __always_inline struct l4_state *l4_state_new(const struct pkt_meta *m)
 /* Counts the packet into the active interval map, with what it did to the
  * flow's L4 state. When the map has no room the packet goes to the reserved
  * overflow key (family 0), split by hook, so no packet ever leaves the
- * totals. time(fine) is the caller's clock: read once, fine only for a
- * packet whose timing matters (one that takes the lock, UDP and ICMP echo
- * direction changes). */
-static __always_inline void account_packet(const struct pkt_meta *m, __u32 hook, __u64 replay_ts,
-					   __u64 rx_wall)
+ * totals. kf_time() is read once, fine only for a packet whose timing
+ * matters (a new flow, one that takes the lock, UDP and ICMP echo direction
+ * changes). */
+/* A global function: the verifier checks it once, on its own, instead of
+ * once per path through the parser (which multiplied past its limit).
+ * replay_ts: capture time in replay; rx_wall: a TC ingress receive stamp. */
+__attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hook, __u64 replay_ts,
+					     __u64 rx_wall)
 {
 	static const struct flow_stats zero_stats;
 	static const struct flow_key overflow_key; /* all zero: family 0 */
 	struct l4_events ev = {};
 	struct l4_state *ls = NULL;
+	struct l4_hint hint = {};
 	struct flow_stats *st;
 	__u32 zero = 0, payload = 0;
-	bool fine = false;
+	bool fine = false, tcp, l4;
 	void *flows;
 	int err = 0, pc = -1;
 	__u64 now;
 
+	if (!m) /* a global function's pointer may be NULL for the verifier */
+		return 0;
 	if (!m->later_frag && m->segs == 1)
 		payload = m->ip_len - m->l3_hdr_len - m->l4_hdr_len;
 	else if (!m->later_frag)
 		payload = m->pkt_len - m->l2_len - m->l3_hdr_len - m->l4_hdr_len;
-	if (!m->later_frag && (m->key.proto == IPPROTO_TCP || m->key.proto == IPPROTO_UDP ||
-			       m->icmp_echo)) {
+	tcp = m->key.proto == IPPROTO_TCP && !m->later_frag;
+	l4 = !m->later_frag && (tcp || m->key.proto == IPPROTO_UDP || m->icmp_echo);
+	if (tcp)
 		pc = pkt_class(m->tcp_flags & KF_TCP_FLAGS6);
+
+	flows = bpf_map_lookup_elem(&kf_flow_sel, &zero);
+	if (!flows) {
+		count_event(KF_CNT_NO_ACTIVE_MAP);
+		return 0;
+	}
+	st = bpf_map_lookup_elem(flows, &m->key);
+	/* The common case of a packet that changes nothing: one lookup. */
+	if (st && tcp && tcp_fast_hint(&st->hint, m, pc, payload, &ev)) {
+		l4 = false;
+	} else if (l4) {
 		ls = bpf_map_lookup_elem(&kf_l4, &m->key);
 		if (!ls)
 			fine = true; /* a new flow: its first packet's time matters */
-		else if (m->key.proto == IPPROTO_TCP)
+		else if (tcp)
 			fine = !tcp_fast(ls, m, pc, payload, &ev);
 		else if (m->key.proto == IPPROTO_UDP)
 			fine = payload && READ_ONCE(ls->udp_pending) != 1 + (m->dir & 1);
 		else
 			fine = true;
 	}
-	/* The clock is read before the new flow's entries are made. */
+	/* Read once, before a new flow's entries are made. */
 	now = kf_time(fine, replay_ts, rx_wall);
-	if (fine && !ls && pc != -1)
+	if (fine && !ls)
 		ls = l4_state_new(m);
 	if (ls && fine) {
-		if (m->key.proto == IPPROTO_TCP) {
+		if (tcp) {
 			bpf_spin_lock(&ls->lock);
 			tcp_locked(ls, m, pc, m->tcp_flags & KF_TCP_FLAGS6, payload, now, &ev);
+			take_hint(ls, &hint);
 			bpf_spin_unlock(&ls->lock);
 		} else if (m->key.proto == IPPROTO_UDP) {
 			udp_perf(ls, m, payload, now, &ev);
@@ -173,12 +192,6 @@ static __always_inline void account_packet(const struct pkt_meta *m, __u32 hook,
 		}
 	}
 
-	flows = bpf_map_lookup_elem(&kf_flow_sel, &zero);
-	if (!flows) {
-		count_event(KF_CNT_NO_ACTIVE_MAP);
-		return;
-	}
-	st = bpf_map_lookup_elem(flows, &m->key);
 	if (!st) {
 		/* BPF_NOEXIST + re-lookup: another CPU may insert the same flow
 		 * between our lookup and update; -EEXIST then is fine. */
@@ -193,15 +206,18 @@ static __always_inline void account_packet(const struct pkt_meta *m, __u32 hook,
 		if (ev.retrans | ev.ooo | ev.zero_win | ev.srt | ev.art | ev.cit | ev.rtt |
 		    ev.rtt_client | ev.rtt_server)
 			add_events(st, m->dir, &ev);
-		return;
+		if (hint.valid)
+			st->hint = hint;
+		return 0;
 	}
 	st = bpf_map_lookup_elem(flows, &overflow_key);
 	if (!st) {
 		count_event(KF_CNT_OVERFLOW_LOST);
-		return;
+		return 0;
 	}
 	count_event(err == -KF_E2BIG ? KF_CNT_FLOW_MAP_FULL : KF_CNT_FLOW_INSERT_FAIL);
 	add_packet(st, hook, m, now);
+	return 0;
 }
 
 #endif /* KF_ACCOUNT_BPF_H */

@@ -27,10 +27,11 @@ const volatile __u8 cfg_precise_time = 0;
  * skb->tstamp through BPF_PROG_TEST_RUN. */
 const volatile __u8 cfg_replay = 0;
 
-/* rx_wall: a TC ingress packet's receive stamp (wall clock, taken when it
- * was queued, which is where packet captures stamp it), or 0. For a packet
- * that needs a fine time it is used, moved to the monotonic clock by the
- * agent's kf_clock offset: no clock read at all. */
+/* The packet's time, read once: the capture time in replay; for a packet
+ * that needs a fine time, its receive stamp when it has one (rx_wall: wall
+ * clock, taken when it was queued, which is where packet captures stamp it;
+ * moved to the monotonic clock by the agent's kf_clock offset, so no clock
+ * is read); else the fine or the coarse clock. */
 static __always_inline __u64 kf_time(bool fine, __u64 replay_ts, __u64 rx_wall)
 {
 	__u32 zero = 0;
@@ -80,10 +81,10 @@ static __always_inline void handle_skb(struct __sk_buff *skb, __u32 hook)
 	}
 	if (soft_err != KF_CNT_MAX)
 		count_event(soft_err);
+	/* At ingress the kernel hands a program that never reads tstamp_type
+	 * 0 for a delivery-time stamp, so any value here is a receive stamp. */
 	account_packet(&m, hook, cfg_replay ? skb->tstamp : 0,
-		       hook == KF_HOOK_INGRESS && skb->tstamp_type == BPF_SKB_TSTAMP_UNSPEC ?
-			       skb->tstamp :
-			       0);
+		       hook == KF_HOOK_INGRESS && !cfg_replay ? skb->tstamp : 0);
 }
 
 SEC("tc")

@@ -203,27 +203,62 @@ static __always_inline void seq_track(struct tcp_side *sd, __u32 seq, __u32 len,
 		sd->max_end = end;
 }
 
-/* Lock-free: a packet that changes no shared state. */
-static __always_inline bool tcp_fast(const struct l4_state *st, const struct pkt_meta *m,
-				     int pc, __u32 payload, struct l4_events *ev)
+/* Lock-free: a packet that changes no shared state, judged from a view of
+ * it (the state itself, read racily, or this CPU's hint of it). A stale view
+ * is safe: max_end only grows, so data below an old max_end is still seen
+ * data; a client SYN repeated in a later state is still a retransmission
+ * and moves no state the tables define for it. */
+static __always_inline bool tcp_fast_view(__u8 s, __u8 client, __u16 side_flags, bool nohole,
+					  __u32 max_end, const struct pkt_meta *m, int pc,
+					  __u32 payload, struct l4_events *ev)
 {
-	const struct tcp_side *sd = &st->side[m->dir & 1];
-	__u8 s = READ_ONCE(st->state);
-
-	if (pc == PC_SYN && s == KF_TS_OPENING1 && (m->dir & 1) == st->client &&
-	    (READ_ONCE(sd->flags) & KF_SIDE_SYN)) {
+	if (pc == PC_SYN && s == KF_TS_OPENING1 && (m->dir & 1) == client &&
+	    (side_flags & KF_SIDE_SYN)) {
 		ev->retrans = 1;
 		return true;
 	}
-	if (pc == PC_ACK && s == KF_TS_ESTABLISHED && payload > 1 &&
-	    (READ_ONCE(sd->flags) & KF_SIDE_SEQ) &&
-	    !seq_before(READ_ONCE(sd->max_end), m->tcp_seq + payload) &&
-	    READ_ONCE(sd->hole_lo) == READ_ONCE(sd->hole_hi)) {
+	if (pc == PC_ACK && s == KF_TS_ESTABLISHED && payload > 1 && (side_flags & KF_SIDE_SEQ) &&
+	    nohole && !seq_before(max_end, m->tcp_seq + payload)) {
 		ev->retrans = 1;
 		ev->zero_win = m->tcp_win == 0;
 		return true;
 	}
 	return false;
+}
+
+static __always_inline bool tcp_fast(const struct l4_state *st, const struct pkt_meta *m,
+				     int pc, __u32 payload, struct l4_events *ev)
+{
+	const struct tcp_side *sd = &st->side[m->dir & 1];
+
+	return tcp_fast_view(READ_ONCE(st->state), READ_ONCE(st->client), READ_ONCE(sd->flags),
+			     READ_ONCE(sd->hole_lo) == READ_ONCE(sd->hole_hi),
+			     READ_ONCE(sd->max_end), m, pc, payload, ev);
+}
+
+static __always_inline bool tcp_fast_hint(const struct l4_hint *h, const struct pkt_meta *m,
+					  int pc, __u32 payload, struct l4_events *ev)
+{
+	__u32 d = m->dir & 1;
+
+	return h->valid && tcp_fast_view(h->state, h->client, h->side[d],
+					 h->side[d] & KF_HINT_NOHOLE, h->max_end[d], m, pc,
+					 payload, ev);
+}
+
+/* Under the lock: the view the next packets on this CPU may use. */
+static __always_inline void take_hint(const struct l4_state *st, struct l4_hint *h)
+{
+	for (int d = 0; d < 2; d++) {
+		const struct tcp_side *sd = &st->side[d];
+
+		h->max_end[d] = sd->max_end;
+		h->side[d] = (sd->flags & (KF_SIDE_SYN | KF_SIDE_SEQ)) |
+			     (sd->hole_lo == sd->hole_hi ? KF_HINT_NOHOLE : 0);
+	}
+	h->state = st->state;
+	h->client = st->client;
+	h->valid = 1;
 }
 
 /* Everything else, under the flow's lock (no helper calls in here). */

@@ -42,6 +42,8 @@
 #define KF_ETH_MIN_TAGGED 64 /* minimum frame with one 802.1Q tag, no FCS */
 
 #define KF_MAX_VLANS 2
-#define KF_MAX_IP6_EXT 8
+/* Extension headers walked: more would multiply the verifier's paths past
+ * its limit; real packets carry two or three. */
+#define KF_MAX_IP6_EXT 4
 
 #endif /* KF_NET_CONSTS_BPF_H */

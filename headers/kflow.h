@@ -73,6 +73,20 @@ struct kf_delay {
 	__u32 max;
 };
 
+/* This CPU's last look at the flow's shared L4 state, taken under its lock:
+ * lets a packet that changes nothing skip the second map lookup (see
+ * bpf/l4perf.bpf.h). Valid with KF_HINT_VALID. */
+struct l4_hint {
+	__u32 max_end[2]; /* by enum kf_dir */
+	__u8 state; /* enum kf_tcp_state */
+	__u8 client;
+	__u8 side[2]; /* KF_SIDE_SYN, KF_SIDE_SEQ, and KF_HINT_NOHOLE */
+	__u8 valid;
+	__u8 pad[3];
+};
+
+#define KF_HINT_NOHOLE 0x80
+
 /* Per-CPU value of the interval flow maps (kf_flows_a/kf_flows_b). */
 struct flow_stats {
 	struct flow_dir dir[2]; /* indexed by enum kf_dir */
@@ -90,6 +104,7 @@ struct flow_stats {
 	__u8 first_dir; /* direction of that packet */
 	__u8 eth_vlans; /* VLAN tags seen on the first packet (0..2) */
 	__u16 pad;
+	struct l4_hint hint;
 };
 
 /* TCP states of the reference's state machine (section 3). */
