@@ -174,7 +174,7 @@ static int setup(struct kf_agent *a)
 	if (n < 0)
 		return n;
 	a->nifs = n;
-	err = kf_outputs_open(&a->c.out, a->c.o);
+	err = kf_outputs_open(&a->c.out, a->c.o, clock_ns(CLOCK_REALTIME) / 1000000);
 	if (err)
 		return err;
 	err = kf_table_init(&a->c.table);

@@ -51,7 +51,11 @@ void kf_usage(void)
 		"  --no-identity         no process/container/pod identity\n"
 		"  --xdp                 count ingress with XDP (native, else generic), egress with TC\n"
 		"  --interval SECONDS    record interval, aligned to the wall clock (default 60)\n"
-		"  --output SPEC         jsonl:PATH or jsonl:- (stdout, the default); repeatable\n"
+		"  --output SPEC         jsonl:PATH, jsonl:- (stdout, the default) or\n"
+		"                        ipfix:udp://HOST:PORT; repeatable\n"
+		"  --ipfix-domain N      IPFIX observation domain id (default 1)\n"
+		"  --ipfix-template-refresh S  resend IPFIX templates every S seconds (default 30)\n"
+		"                        and every 100 messages\n"
 		"  --max-flows N         flows per interval map (default %d)\n"
 		"  --pin-path PATH       where maps are pinned (default %s)\n"
 		"  --persist             on exit leave programs attached and maps pinned\n"
@@ -134,7 +138,10 @@ static int check_output(const char *spec)
 {
 	if (!strncmp(spec, "jsonl:", 6) && spec[6])
 		return 0;
-	pr_warn("error: --output '%s': expected jsonl:PATH or jsonl:-\n", spec);
+	if (!strncmp(spec, "ipfix:udp://", 12) && spec[12])
+		return 0;
+	pr_warn("error: --output '%s': expected jsonl:PATH, jsonl:- or ipfix:udp://HOST:PORT\n",
+		spec);
 	return -EINVAL;
 }
 
@@ -154,6 +161,8 @@ enum {
 	OPT_POD_LOG_ROOT,
 	OPT_POD_CLUSTER,
 	OPT_NO_IDENTITY,
+	OPT_IPFIX_DOMAIN,
+	OPT_IPFIX_REFRESH,
 };
 
 static const struct option long_opts[] = {
@@ -172,6 +181,8 @@ static const struct option long_opts[] = {
 	{ "pod-log-root", required_argument, NULL, OPT_POD_LOG_ROOT },
 	{ "pod-cluster", required_argument, NULL, OPT_POD_CLUSTER },
 	{ "no-identity", no_argument, NULL, OPT_NO_IDENTITY },
+	{ "ipfix-domain", required_argument, NULL, OPT_IPFIX_DOMAIN },
+	{ "ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -184,7 +195,8 @@ static bool takes(enum kf_cmd cmd, int c)
 		return true;
 	if (cmd == KF_CMD_REPLAY)
 		return c == OPT_INTERVAL || c == OPT_OUTPUT || c == OPT_TIMEOUT ||
-		       c == OPT_MAX_FLOWS || c == OPT_SERVER_PORTS;
+		       c == OPT_MAX_FLOWS || c == OPT_SERVER_PORTS || c == OPT_IPFIX_DOMAIN ||
+		       c == OPT_IPFIX_REFRESH;
 	return c == OPT_PIN_PATH;
 }
 
@@ -198,6 +210,8 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 	o->max_flows = KF_DEFAULT_MAX_FLOWS;
 	o->pin_path = KF_DEFAULT_PIN_PATH;
 	o->pod_log_root = "/var/log/pods";
+	o->ipfix_domain = 1;
+	o->ipfix_refresh_s = 30;
 	memcpy(o->timeouts, default_timeouts, sizeof(o->timeouts));
 
 	if (argc < 2) {
@@ -284,6 +298,13 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 			break;
 		case OPT_NO_IDENTITY:
 			o->no_identity = true;
+			break;
+		case OPT_IPFIX_DOMAIN:
+			err = parse_uint("--ipfix-domain", optarg, 0, 0xffffffffUL, &o->ipfix_domain);
+			break;
+		case OPT_IPFIX_REFRESH:
+			err = parse_uint("--ipfix-template-refresh", optarg, 1, 86400,
+					 &o->ipfix_refresh_s);
 			break;
 		case OPT_TIMEOUT:
 			err = parse_timeout(o, optarg);

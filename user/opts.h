@@ -42,6 +42,8 @@ struct kf_opts {
 	const char *pod_log_root;
 	const char *pod_cluster;
 	const char *replay_file;
+	unsigned int ipfix_domain;
+	unsigned int ipfix_refresh_s;
 	bool xdp;
 	bool persist;
 	bool precise_time;

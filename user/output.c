@@ -6,12 +6,27 @@
 #include "log.h"
 #include "output.h"
 
-int kf_outputs_open(struct kf_outputs *out, const struct kf_opts *o)
+int kf_outputs_open(struct kf_outputs *out, const struct kf_opts *o, __u64 init_ms)
 {
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < o->n_outputs; i++) {
 		const char *path = o->outputs[i] + strlen("jsonl:");
-		FILE *f = !strcmp(path, "-") ? stdout : fopen(path, "a");
+		FILE *f;
+
+		if (!strncmp(o->outputs[i], "ipfix:", 6)) {
+			struct kf_ipfix *x = &out->ipfix[out->nipfix];
+			int err = kf_ipfix_open(x, o->outputs[i] + 6, o->ipfix_domain,
+						o->ipfix_refresh_s);
+
+			if (err) {
+				kf_outputs_close(out);
+				return err;
+			}
+			x->init_ms = init_ms;
+			out->nipfix++;
+			continue;
+		}
+		f = !strcmp(path, "-") ? stdout : fopen(path, "a");
 
 		if (!f) {
 			int err = -errno;
@@ -36,6 +51,8 @@ void kf_outputs_write(struct kf_outputs *out, const char *line, size_t len)
 
 void kf_outputs_flush(struct kf_outputs *out)
 {
+	for (int i = 0; i < out->nipfix; i++)
+		kf_ipfix_flush(&out->ipfix[i]);
 	for (int i = 0; i < out->n; i++) {
 		if (fflush(out->files[i]))
 			out->write_errors++;
@@ -49,6 +66,9 @@ void kf_outputs_flush(struct kf_outputs *out)
 
 void kf_outputs_close(struct kf_outputs *out)
 {
+	for (int i = 0; i < out->nipfix; i++)
+		kf_ipfix_close(&out->ipfix[i]);
+	out->nipfix = 0;
 	for (int i = 0; i < out->n; i++) {
 		if (out->files[i] && out->files[i] != stdout)
 			fclose(out->files[i]);

@@ -4,6 +4,7 @@
 #define KF_OUTPUT_H
 
 #include <stdio.h>
+#include "ipfix.h"
 #include "opts.h"
 
 struct kf_outputs {
@@ -11,10 +12,13 @@ struct kf_outputs {
 	const char *names[KF_MAX_OUTPUTS];
 	int n;
 	unsigned long long write_errors;
+	struct kf_ipfix ipfix[KF_MAX_OUTPUTS];
+	int nipfix;
 };
 
-/* Opens every --output; returns 0 or a negative errno naming the path. */
-int kf_outputs_open(struct kf_outputs *out, const struct kf_opts *o);
+/* Opens every --output; returns 0 or a negative errno naming the path.
+ * init_ms: the exporter's systemInitTimeMilliseconds for IPFIX. */
+int kf_outputs_open(struct kf_outputs *out, const struct kf_opts *o, __u64 init_ms);
 void kf_outputs_write(struct kf_outputs *out, const char *line, size_t len);
 void kf_outputs_flush(struct kf_outputs *out);
 void kf_outputs_close(struct kf_outputs *out);

@@ -65,6 +65,21 @@ static void overflow_record(struct jsonw *w, const struct kf_flow *f,
 	jw_end(w);
 }
 
+void kf_record_times(const struct kf_flow *f, const struct kf_window *win, unsigned int close_type,
+		     unsigned int timeout_s, __u64 *start_us, __u64 *end_us)
+{
+	const struct flow_life *l = &f->life;
+
+	*start_us = !(l->flags & KF_LIFE_NEW_SENT) ? wall_us(win, l->first_ns) : win->start_us;
+	*end_us = close_type == KF_CLOSE_FORCED_REPORT ?
+			  win->end_us :
+			  wall_us(win, l->last_ns) + (__u64)timeout_s * 1000000;
+	/* A flow that ended before this window began (an adopting agent's
+	 * first window) reports no time after its end. */
+	if (*start_us > *end_us)
+		*start_us = *end_us;
+}
+
 static void identity_fields(struct jsonw *w, const struct kf_identity *id,
 			    const struct kf_side_id *s, const char *n)
 {
@@ -144,14 +159,7 @@ void kf_record_format(struct jsonw *w, struct kf_flow *f, const struct kf_window
 		overflow_record(w, f, win);
 		return;
 	}
-	start_us = is_new ? wall_us(win, l->first_ns) : win->start_us;
-	end_us = close_type == KF_CLOSE_FORCED_REPORT ?
-			 win->end_us :
-			 wall_us(win, l->last_ns) + (__u64)timeout_s * 1000000;
-	/* A flow that ended before this window began (an adopting agent's
-	 * first window) reports no time after its end. */
-	if (start_us > end_us)
-		start_us = end_us;
+	kf_record_times(f, win, close_type, timeout_s, &start_us, &end_us);
 	addr_text(k, c, ip0, sizeof(ip0));
 	addr_text(k, s, ip1, sizeof(ip1));
 	mac_text(l->mac[c], mac0, sizeof(mac0));

@@ -49,7 +49,7 @@ static int setup(struct kf_core *c, const struct kf_opts *o)
 	int err;
 
 	c->offline = true;
-	err = kf_outputs_open(&c->out, o);
+	err = kf_outputs_open(&c->out, o, 0);
 	if (err)
 		return err;
 	err = kf_table_init(&c->table);

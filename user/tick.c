@@ -23,6 +23,11 @@ struct tick {
 
 static void write_record(struct tick *t, struct kf_flow *f, unsigned int ct, unsigned int to)
 {
+	__u64 now_s = t->win.end_us / 1000000;
+
+	/* IPFIX first: the JSON formatter marks the is_new_flow record sent. */
+	for (int i = 0; i < t->a->out.nipfix; i++)
+		kf_ipfix_record(&t->a->out.ipfix[i], f, &t->win, ct, to, now_s);
 	kf_record_format(&t->w, f, &t->win, ct, to);
 	kf_outputs_write(&t->a->out, t->w.buf, t->w.len);
 }

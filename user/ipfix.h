@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* ipfix.h - IPFIX (RFC 7011) export of flow records over UDP. */
+#ifndef KF_IPFIX_H
+#define KF_IPFIX_H
+
+#include <stdbool.h>
+#include "flowtable.h"
+#include "record.h"
+
+#define KF_IPFIX_MTU 1400 /* one message per datagram, below the path MTU */
+
+struct kf_ipfix {
+	int fd; /* connected UDP socket */
+	char dest[128];
+	__u32 domain; /* observation domain id */
+	__u32 seq; /* data records sent before the current message */
+	__u64 init_ms; /* systemInitTimeMilliseconds: when the agent started */
+	unsigned int refresh_s; /* template refresh by time */
+	unsigned int refresh_msgs; /* and by message count */
+	__u64 last_templates_s;
+	unsigned int msgs_since_templates;
+	__u32 vrf; /* ingressVRFID: the network namespace counted in */
+	unsigned char msg[KF_IPFIX_MTU];
+	size_t len; /* bytes in msg, 0: no message open */
+	size_t set_off; /* open data set's header offset, 0: none */
+	__u16 set_id;
+	unsigned int msg_records;
+	unsigned long long send_errors;
+};
+
+/* spec: "udp://HOST:PORT". Returns 0 or a negative errno after a message. */
+int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned int refresh_s);
+void kf_ipfix_close(struct kf_ipfix *x);
+
+/* Adds f's transaction record (the same record the JSON output writes). */
+void kf_ipfix_record(struct kf_ipfix *x, const struct kf_flow *f, const struct kf_window *win,
+		     unsigned int close_type, unsigned int timeout_s, __u64 now_s);
+
+/* Sends what is pending (end of an interval). */
+void kf_ipfix_flush(struct kf_ipfix *x);
+
+#endif /* KF_IPFIX_H */
