@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <net/if.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -37,7 +38,12 @@
 #define PEN_KFLOW 32473 /* RFC 5612 documentation PEN */
 #define TID_V4 256
 #define TID_V6 257
+#define TID_USAGE 260
+#define TID_GLOBAL 261
 #define TID_EXPORTER 262
+#define TID_IFACE 263
+#define IFNAME_LEN 32 /* interfaceName (82), fixed length: nfdump reads only those */
+#define IFDESC_LEN 64 /* interfaceDescription (83) */
 #define E 0x8000 /* enterprise bit */
 
 struct field {
@@ -91,6 +97,23 @@ static const struct field common_tail[] = {
 	{ 9, 4, PEN_KFLOW }, /* art count */
 	{ 10, 2, PEN_KFLOW }, /* close_type (l4_flow_log) */
 };
+
+/* Usage (RPT_USAGE_NF) and global usage (RPT_GLB_USAGE_NF) records. */
+static const struct field usage_fields[] = {
+	{ 152, 8, 0 }, /* interval start */
+	{ 153, 8, 0 }, /* interval end */
+	{ 10, 4, 0 }, /* ingressInterface */
+	{ 14, 4, 0 }, /* egressInterface */
+	{ 61, 1, 0 }, /* flowDirection: 0 client to server, 1 server to client */
+	{ 60, 1, 0 }, /* ipVersion */
+	{ 234, 4, 0 }, /* ingressVRFID */
+	{ 1, 8, 0 }, /* octetDeltaCount */
+	{ 2, 8, 0 }, /* packetDeltaCount */
+	{ 278, 4, 0 }, /* newConnectionDeltaCount */
+	{ 279, 8, 0 }, /* connectionSumDurationSeconds */
+	{ 95, 4, 0 }, /* applicationId: last, so the global template is a prefix */
+};
+#define N_USAGE (sizeof(usage_fields) / sizeof(usage_fields[0]))
 
 static void put8(struct kf_ipfix *x, __u8 v)
 {
@@ -184,26 +207,52 @@ static void begin_msg(struct kf_ipfix *x, __u64 now_s)
 	put32(x, x->domain);
 }
 
+static void put_options_template(struct kf_ipfix *x, __u16 tid, __u16 scope_id, __u16 scope_len,
+				 const struct field *f, int n)
+{
+	size_t start = x->len;
+
+	/* One Options Template Record per Set (pmacct misreads a second). */
+	put16(x, 3);
+	put16(x, 0);
+	put16(x, tid);
+	put16(x, 1 + n);
+	put16(x, 1); /* scope field count */
+	put16(x, scope_id);
+	put16(x, scope_len);
+	for (int i = 0; i < n; i++)
+		put_field(x, &f[i]);
+	set16(x, start + 2, x->len - start);
+}
+
+static void put_iface_record(struct kf_ipfix *x, int i)
+{
+	char desc[IFDESC_LEN] = "kflow capture interface ";
+
+	put32(x, x->ifindexes[i]);
+	put_bytes(x, x->ifnames[i], 16);
+	memset(x->msg + x->len, 0, IFNAME_LEN - 16);
+	x->len += IFNAME_LEN - 16;
+	strncat(desc, x->ifnames[i], sizeof(desc) - strlen(desc) - 1);
+	put_bytes(x, desc, IFDESC_LEN);
+}
+
 static void put_templates(struct kf_ipfix *x)
 {
 	size_t n = sizeof(common_tail) / sizeof(common_tail[0]), start;
-	static const struct field v4[] = { { 8, 4, 0 }, { 12, 4, 0 } }, v6[] = { { 27, 16, 0 }, { 28, 16, 0 } };
+	static const struct field v4[] = { { 8, 4, 0 }, { 12, 4, 0 } },
+				  v6[] = { { 27, 16, 0 }, { 28, 16, 0 } },
+				  exporter[] = { { 160, 8, 0 } },
+				  iface[] = { { 82, IFNAME_LEN, 0 }, { 83, IFDESC_LEN, 0 } };
 
-	/* Options template: exporter (scope observationDomainId 149) -> 160. */
-	start = x->len;
-	put16(x, 3);
-	put16(x, 0);
-	put16(x, TID_EXPORTER);
-	put16(x, 2); /* field count */
-	put16(x, 1); /* scope field count */
-	put16(x, 149);
-	put16(x, 4);
-	put16(x, 160);
-	put16(x, 8);
-	set16(x, start + 2, x->len - start);
+	/* Options templates first: the exporter (scope observationDomainId
+	 * 149 -> systemInitTimeMilliseconds 160) and the interface table
+	 * (scope ingressInterface 10 -> interfaceName 82, Description 83). */
+	put_options_template(x, TID_EXPORTER, 149, 4, exporter, 1);
+	put_options_template(x, TID_IFACE, 10, 4, iface, 2);
 
 	start = x->len;
-	put16(x, 2); /* template set */
+	put16(x, 2); /* template set: transaction, usage, global usage */
 	put16(x, 0);
 	for (int t = 0; t < 2; t++) {
 		put16(x, t ? TID_V6 : TID_V4);
@@ -213,9 +262,16 @@ static void put_templates(struct kf_ipfix *x)
 		for (size_t i = 0; i < n; i++)
 			put_field(x, &common_tail[i]);
 	}
+	for (int t = 0; t < 2; t++) {
+		put16(x, t ? TID_GLOBAL : TID_USAGE);
+		put16(x, t ? N_USAGE - 1 : N_USAGE);
+		for (size_t i = 0; i < N_USAGE - t; i++)
+			put_field(x, &usage_fields[i]);
+	}
 	set16(x, start + 2, x->len - start);
 
-	/* Its data: one exporter record (counts as a data record). */
+	/* Its data: the exporter (the interface table follows, see
+	 * send_templates(), as it may take more messages). */
 	start = x->len;
 	put16(x, TID_EXPORTER);
 	put16(x, 0);
@@ -225,22 +281,12 @@ static void put_templates(struct kf_ipfix *x)
 	x->msg_records++;
 }
 
-/* Opens a message if none is, with the templates when a refresh is due. */
-static void ensure_room(struct kf_ipfix *x, __u16 tid, size_t rec, __u64 now_s)
+static void open_set(struct kf_ipfix *x, __u16 tid, size_t rec, __u64 now_s)
 {
-	bool due = now_s >= x->last_templates_s + x->refresh_s ||
-		   x->msgs_since_templates >= x->refresh_msgs;
-
-	if (x->len && (x->len + rec + (x->set_id != tid ? 4 : 0) > KF_IPFIX_MTU || due))
+	if (x->len && x->len + rec + (x->set_id != tid || !x->set_off ? 4 : 0) > KF_IPFIX_MTU)
 		send_msg(x, now_s);
-	if (!x->len) {
+	if (!x->len)
 		begin_msg(x, now_s);
-		if (due) {
-			put_templates(x);
-			x->last_templates_s = now_s;
-			x->msgs_since_templates = 0;
-		}
-	}
 	if (!x->set_off || x->set_id != tid) {
 		if (x->set_off)
 			set16(x, x->set_off + 2, x->len - x->set_off);
@@ -249,6 +295,31 @@ static void ensure_room(struct kf_ipfix *x, __u16 tid, size_t rec, __u64 now_s)
 		put16(x, tid);
 		put16(x, 0);
 	}
+}
+
+/* Templates, the exporter record and the interface table, in a fresh
+ * message (and as many more as the table needs). */
+static void send_templates(struct kf_ipfix *x, __u64 now_s)
+{
+	send_msg(x, now_s);
+	begin_msg(x, now_s);
+	put_templates(x);
+	for (int i = 0; i < x->nifs; i++) {
+		open_set(x, TID_IFACE, 4 + IFNAME_LEN + IFDESC_LEN, now_s);
+		put_iface_record(x, i);
+		x->msg_records++;
+	}
+	x->last_templates_s = now_s;
+	x->msgs_since_templates = 0;
+}
+
+/* Room for one record of template tid, templates first when due. */
+static void ensure_room(struct kf_ipfix *x, __u16 tid, size_t rec, __u64 now_s)
+{
+	if (now_s >= x->last_templates_s + x->refresh_s ||
+	    x->msgs_since_templates >= x->refresh_msgs)
+		send_templates(x, now_s);
+	open_set(x, tid, rec, now_s);
 }
 
 /* flowEndReason (136) from close_type: still alive = active timeout; a
@@ -262,6 +333,64 @@ static __u8 end_reason(unsigned int ct, __u8 proto)
 	return 3; /* endOfFlowDetected */
 }
 
+/* A new interface is described at once: the next message carries the
+ * templates and the whole interface table again ("sent when it changes"). */
+static void note_iface(struct kf_ipfix *x, __u32 ifindex)
+{
+	char name[IF_NAMESIZE];
+
+	for (int i = 0; i < x->nifs; i++)
+		if (x->ifindexes[i] == (int)ifindex)
+			return;
+	if (x->nifs == (int)(sizeof(x->ifindexes) / sizeof(x->ifindexes[0])))
+		return;
+	x->ifindexes[x->nifs] = ifindex;
+	memset(x->ifnames[x->nifs], 0, sizeof(x->ifnames[0]));
+	snprintf(x->ifnames[x->nifs], sizeof(x->ifnames[0]), "%s", kf_ifname(ifindex, name));
+	x->nifs++;
+	x->last_templates_s = 0; /* due now */
+}
+
+static struct kf_usage *usage_slot(struct kf_usage *tab, int *n, __u32 ifindex, __u8 dir,
+				   __u32 app, __u8 ipver)
+{
+	for (int i = 0; i < *n; i++)
+		if (tab[i].ifindex == ifindex && tab[i].dir == dir && tab[i].app == app &&
+		    tab[i].ipver == ipver)
+			return &tab[i];
+	if (*n == KF_IPFIX_USAGE)
+		return NULL;
+	memset(&tab[*n], 0, sizeof(tab[0]));
+	tab[*n].ifindex = ifindex;
+	tab[*n].dir = dir;
+	tab[*n].app = app;
+	tab[*n].ipver = ipver;
+	return &tab[(*n)++];
+}
+
+/* Usage aggregates are the sums of the interval's transaction records. */
+static void add_usage(struct kf_ipfix *x, const struct flow_key *k, __u32 app, int dir,
+		      const struct flow_dir *d, bool is_new, __u64 duration_s)
+{
+	struct kf_usage *u[2] = {
+		usage_slot(x->usage, &x->nusage, k->ifindex, dir, app, k->family),
+		usage_slot(x->global, &x->nglobal, k->ifindex, dir, 0, k->family),
+	};
+
+	for (int i = 0; i < 2; i++) {
+		if (!u[i]) {
+			x->usage_dropped++;
+			continue;
+		}
+		u[i]->octets += d->bytes;
+		u[i]->packets += d->packets;
+		if (!dir) { /* connections are the client's */
+			u[i]->new_conns += is_new;
+			u[i]->duration_s += duration_s;
+		}
+	}
+}
+
 void kf_ipfix_record(struct kf_ipfix *x, const struct kf_flow *f, const struct kf_window *win,
 		     unsigned int close_type, unsigned int timeout_s, __u64 now_s)
 {
@@ -270,11 +399,15 @@ void kf_ipfix_record(struct kf_ipfix *x, const struct kf_flow *f, const struct k
 	int c = l->client & 1, s = !c, v6 = k->family == 6;
 	const struct flow_dir *tx = &f->iv.dir[c], *rx = &f->iv.dir[s];
 	__u16 cport = c ? k->port_b : k->port_a, sport = c ? k->port_a : k->port_b;
-	__u64 start_us, end_us;
+	__u64 start_us, end_us, dur;
+	__u32 app;
 
 	if (!k->family)
 		return; /* the overflow record has no flow to describe */
+	note_iface(x, k->ifindex);
 	kf_record_times(f, win, close_type, timeout_s, &start_us, &end_us);
+	x->win_start_ms = win->start_us / 1000;
+	x->win_end_ms = win->end_us / 1000;
 	ensure_room(x, v6 ? TID_V6 : TID_V4, record_len(v6), now_s);
 	put_bytes(x, c ? k->addr_b : k->addr_a, v6 ? 16 : 4);
 	put_bytes(x, c ? k->addr_a : k->addr_b, v6 ? 16 : 4);
@@ -322,11 +455,46 @@ void kf_ipfix_record(struct kf_ipfix *x, const struct kf_flow *f, const struct k
 	put32(x, f->iv.art[s].count);
 	put16(x, close_type);
 	x->msg_records++;
+	app = (k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP) ? (3u << 24) | sport : 0;
+	dur = (l->last_ns - l->first_ns) / 1000000000ULL;
+	add_usage(x, k, app, 0, tx, !(l->flags & KF_LIFE_NEW_SENT), dur);
+	add_usage(x, k, app, 1, rx, false, 0);
 }
 
-void kf_ipfix_flush(struct kf_ipfix *x)
+static void put_usage(struct kf_ipfix *x, const struct kf_usage *u, bool global, __u64 now_s)
 {
-	send_msg(x, 0);
+	size_t spec, len = fields_len(usage_fields, N_USAGE - global, &spec);
+
+	ensure_room(x, global ? TID_GLOBAL : TID_USAGE, len, now_s);
+	put64(x, x->win_start_ms);
+	put64(x, x->win_end_ms);
+	put32(x, u->ifindex);
+	put32(x, 0);
+	put8(x, u->dir);
+	put8(x, u->ipver);
+	put32(x, x->vrf);
+	put64(x, u->octets);
+	put64(x, u->packets);
+	put32(x, u->new_conns);
+	put64(x, u->duration_s);
+	if (!global)
+		put32(x, u->app);
+	x->msg_records++;
+}
+
+void kf_ipfix_flush(struct kf_ipfix *x, __u64 now_s)
+{
+	for (int i = 0; i < x->nusage; i++)
+		put_usage(x, &x->usage[i], false, now_s);
+	for (int i = 0; i < x->nglobal; i++)
+		put_usage(x, &x->global[i], true, now_s);
+	x->nusage = x->nglobal = 0;
+	send_msg(x, now_s);
+	if (x->usage_dropped) {
+		pr_warn("ipfix %s: %llu usage aggregates over %d this interval were not sent\n",
+			x->dest, x->usage_dropped, KF_IPFIX_USAGE);
+		x->usage_dropped = 0;
+	}
 	if (x->send_errors) {
 		pr_warn("ipfix %s: %llu messages could not be sent (collector down or "
 			"unreachable); their records are lost for it\n",
@@ -383,7 +551,7 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned i
 
 void kf_ipfix_close(struct kf_ipfix *x)
 {
-	kf_ipfix_flush(x);
+	kf_ipfix_flush(x, 0);
 	if (x->fd >= 0)
 		close(x->fd);
 	x->fd = -1;

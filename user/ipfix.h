@@ -8,6 +8,20 @@
 #include "record.h"
 
 #define KF_IPFIX_MTU 1400 /* one message per datagram, below the path MTU */
+#define KF_IPFIX_USAGE 256 /* usage aggregates per interval */
+
+/* One usage aggregate of an interval: interface x direction x application
+ * x IP version (application 0 with global set: the global usage record). */
+struct kf_usage {
+	__u32 ifindex;
+	__u32 app; /* applicationId */
+	__u8 dir; /* 0 client to server, 1 server to client */
+	__u8 ipver;
+	__u64 octets;
+	__u64 packets;
+	__u32 new_conns;
+	__u64 duration_s;
+};
 
 struct kf_ipfix {
 	int fd; /* connected UDP socket */
@@ -26,6 +40,14 @@ struct kf_ipfix {
 	__u16 set_id;
 	unsigned int msg_records;
 	unsigned long long send_errors;
+	struct kf_usage usage[KF_IPFIX_USAGE]; /* this interval, by application */
+	struct kf_usage global[KF_IPFIX_USAGE]; /* this interval, all applications */
+	int nusage, nglobal;
+	unsigned long long usage_dropped;
+	__u64 win_start_ms, win_end_ms;
+	char ifnames[64][16]; /* interfaces already described (options 263) */
+	int ifindexes[64];
+	int nifs;
 };
 
 /* spec: "udp://HOST:PORT". Returns 0 or a negative errno after a message. */
@@ -36,7 +58,8 @@ void kf_ipfix_close(struct kf_ipfix *x);
 void kf_ipfix_record(struct kf_ipfix *x, const struct kf_flow *f, const struct kf_window *win,
 		     unsigned int close_type, unsigned int timeout_s, __u64 now_s);
 
-/* Sends what is pending (end of an interval). */
-void kf_ipfix_flush(struct kf_ipfix *x);
+/* End of an interval: the usage and global usage records of the interval,
+ * then sends what is pending. */
+void kf_ipfix_flush(struct kf_ipfix *x, __u64 now_s);
 
 #endif /* KF_IPFIX_H */

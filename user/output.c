@@ -49,10 +49,10 @@ void kf_outputs_write(struct kf_outputs *out, const char *line, size_t len)
 			out->write_errors++;
 }
 
-void kf_outputs_flush(struct kf_outputs *out)
+void kf_outputs_flush(struct kf_outputs *out, __u64 now_s)
 {
 	for (int i = 0; i < out->nipfix; i++)
-		kf_ipfix_flush(&out->ipfix[i]);
+		kf_ipfix_flush(&out->ipfix[i], now_s);
 	for (int i = 0; i < out->n; i++) {
 		if (fflush(out->files[i]))
 			out->write_errors++;

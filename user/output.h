@@ -20,7 +20,8 @@ struct kf_outputs {
  * init_ms: the exporter's systemInitTimeMilliseconds for IPFIX. */
 int kf_outputs_open(struct kf_outputs *out, const struct kf_opts *o, __u64 init_ms);
 void kf_outputs_write(struct kf_outputs *out, const char *line, size_t len);
-void kf_outputs_flush(struct kf_outputs *out);
+/* End of an interval (now_s: its end, wall clock). */
+void kf_outputs_flush(struct kf_outputs *out, __u64 now_s);
 void kf_outputs_close(struct kf_outputs *out);
 
 #endif /* KF_OUTPUT_H */

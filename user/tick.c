@@ -134,7 +134,7 @@ int kf_tick(struct kf_core *a, __u64 mono_ns, __s64 mono_to_wall_ns)
 	kf_identity_interval(&a->id);
 	kf_table_walk(&a->table, tick_flow, &t);
 	sweep_l4(a, t.l4_fd, t.mono_ns);
-	kf_outputs_flush(&a->out);
+	kf_outputs_flush(&a->out, t.win.end_us / 1000000);
 	a->window_start_us = t.win.end_us;
 
 	err = kf_life_store(t.life_fd, &a->table);

@@ -15,11 +15,97 @@ be some.
 """
 import collections
 import json
+import struct
 import subprocess
 import sys
 
 IANA = [7, 11, 4, 60, 6, 6, 1, 2, 1, 2, 10, 14, 61, 239, 136, 95, 234, 148, 280,
         218, 219, 220, 218, 219, 220, 152, 153, 22, 21]
+
+
+def read_udp_payloads(pcap, port):
+    """IPFIX messages sent to port, from a capture on loopback (Ethernet
+    or Linux cooked framing, IPv4, UDP)."""
+    data = open(pcap, "rb").read()
+    if data[:4] == b"\x0a\x0d\x0d\x0a":
+        sys.exit(f"{pcap}: pcapng; capture with -F pcap")
+    linktype = struct.unpack("<I", data[20:24])[0]
+    off, out = 24, []
+    l2 = {1: 14, 113: 16}[linktype]
+    while off + 16 <= len(data):
+        incl = struct.unpack("<I", data[off + 8:off + 12])[0]
+        frame = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        ip = frame[l2:]
+        ihl = (ip[0] & 15) * 4
+        if ip[9] != 17 or struct.unpack("!H", ip[ihl + 2:ihl + 4])[0] != port:
+            continue
+        out.append(ip[ihl + 8:])
+    return out
+
+
+def decode(messages):
+    """Template-driven decoding: (export time, template id, {(pen, id): int})."""
+    templates, records = {}, []
+    for msg in messages:
+        export = struct.unpack("!I", msg[4:8])[0]
+        off = 16
+        while off + 4 <= len(msg):
+            sid, slen = struct.unpack("!HH", msg[off:off + 4])
+            body, off = msg[off + 4:off + slen], off + slen
+            if sid in (2, 3):
+                p = 0
+                while p + 4 <= len(body):
+                    tid, count = struct.unpack("!HH", body[p:p + 4])
+                    p += 6 if sid == 3 else 4
+                    fields = []
+                    for _ in range(count):
+                        eid, ln = struct.unpack("!HH", body[p:p + 4])
+                        p += 4
+                        pen = 0
+                        if eid & 0x8000:
+                            pen = struct.unpack("!I", body[p:p + 4])[0]
+                            p += 4
+                        fields.append((pen, eid & 0x7fff, ln))
+                    templates[tid] = fields
+            elif sid in templates:
+                size = sum(f[2] for f in templates[sid])
+                for r in range(len(body) // size):
+                    rec, p = {}, r * size
+                    for pen, eid, ln in templates[sid]:
+                        rec.setdefault((pen, eid), int.from_bytes(body[p:p + ln], "big"))
+                        p += ln
+                    records.append((export, sid, rec))
+    return records
+
+
+def check_usage(pcap, port):
+    """Usage and global usage totals equal the sums of the interval's
+    transaction records (all sent at the same interval end)."""
+    errors = []
+    tx = collections.defaultdict(lambda: collections.Counter())
+    usage = collections.defaultdict(lambda: collections.Counter())
+    glob = collections.defaultdict(lambda: collections.Counter())
+    n = 0
+    for export, tid, r in decode(read_udp_payloads(pcap, port)):
+        if tid in (256, 257):
+            app = r[(0, 95)]
+            for d, (o, p) in enumerate((((0, 1), (0, 2)), ((29305, 1), (29305, 2)))):
+                for key in ((export, r[(0, 10)], d, app), (export, r[(0, 10)], d, None)):
+                    tx[key]["octets"] += r[o]
+                    tx[key]["packets"] += r[p]
+        elif tid in (260, 261):
+            n += 1
+            key = (export, r[(0, 10)], r[(0, 61)], r[(0, 95)] if tid == 260 else None)
+            tab = usage if tid == 260 else glob
+            tab[key]["octets"] += r[(0, 1)]
+            tab[key]["packets"] += r[(0, 2)]
+    for key, u in list(usage.items()) + list(glob.items()):
+        if tx[key] != u:
+            errors.append(f"usage {key}: {dict(u)}, transaction records sum to {dict(tx[key])}")
+    if not n:
+        errors.append("no usage record")
+    return errors
 
 
 def main():
@@ -47,6 +133,8 @@ def main():
         if len(f) != 9 or not f[1].isdigit():
             continue
         proto = protos.get(f[4], f[4])
+        if f[0] == "0.0.0.0" and f[2] == "0.0.0.0" and proto == "0":
+            continue  # nfdump shows usage records (counters, no addresses) as flows
         icmp = proto in (1, 58)  # nfdump prints type.code as the port
         k = (f[0], 0 if icmp else int(f[1]), f[2], 0 if icmp else int(float(f[3])), proto)
         g = got[k]
@@ -73,13 +161,17 @@ def main():
     # The template message: the exporter options template (scope 149 ->
     # 160), then templates 256 (IPv4) and 257 (IPv6). kflow's own PEN
     # elements are not IANA or reverse ones and are not in this list.
-    expect = [149, 160] + [8, 12] + IANA + [27, 28] + IANA
+    usage = [152, 153, 10, 14, 61, 60, 234, 1, 2, 278, 279, 95]
+    expect = ([149, 160] + [10, 82, 83] + [8, 12] + IANA + [27, 28] + IANA + usage +
+              usage[:-1])
     if ids != expect:
         errors.append(f"template IANA/reverse field ids {ids}, want {expect}")
     warn = subprocess.run(["tshark", "-n", "-r", pcap] + decode + ["-Y", '_ws.expert.severity >= "Warning"'],
                           capture_output=True, text=True, check=True).stdout.strip()
     if warn and not late:
         errors.append("tshark warnings: " + warn[:400])
+    if not late:
+        errors += check_usage(pcap, int(port))
     for e in errors:
         print("MISMATCH " + e)
     print(f"ipfixcheck: {len(got)} flows in nfdump, {len(want)} in JSON, {len(errors)} mismatches",

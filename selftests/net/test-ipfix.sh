@@ -3,7 +3,9 @@
 # test-ipfix.sh - IPFIX export to real collectors on the loopback of a test
 # namespace: nfcapd (nfdump) and tshark decode the stream; nfdump's flows,
 # packets and bytes per direction equal kflow's JSON records of the same
-# run; tshark sees kflow's template and no sequence or template error. A
+# run; the usage and global usage totals equal the sums of the interval's
+# transaction records; tshark sees kflow's templates and no sequence or
+# template error. A
 # collector started after the agent decodes flows after the next template
 # refresh.
 source "$(dirname "$0")/lib.sh"
@@ -16,7 +18,7 @@ collect() { # NAME PORT: nfcapd and tshark on the server namespace's loopback
 	$NSE_S nfcapd -b 127.0.0.1 -p $2 -w "$TMP/$1" -t 3600 >"$TMP/$1.nfcapd.log" 2>&1 &
 	KF_PIDS+=($!)
 	eval "NFCAPD_$1=$!"
-	$NSE_S tshark -n -i lo -f "udp port $2" -w "$TMP/$1.pcap" >"$TMP/$1.tshark.log" 2>&1 &
+	$NSE_S tshark -n -i lo -f "udp port $2" -F pcap -w "$TMP/$1.pcap" >"$TMP/$1.tshark.log" 2>&1 &
 	KF_PIDS+=($!)
 	eval "TSHARK_$1=$!"
 	kf_wait_for "$TMP/$1.tshark.log" "Capturing on"
