@@ -36,12 +36,18 @@
 
 #define PEN_REVERSE 29305 /* RFC 5103 */
 #define PEN_KFLOW 32473 /* RFC 5612 documentation PEN */
+#define PEN_NTOP 35632 /* nProbe's elements: Wireshark decodes them by name */
 #define TID_V4 256
 #define TID_V6 257
 #define TID_USAGE 260
 #define TID_GLOBAL 261
 #define TID_EXPORTER 262
 #define TID_IFACE 263
+#define TID_SAMPLER 264
+#define TID_APP 265
+#define APP_STR 32 /* applicationName 96 and the category names, fixed length */
+#define APP_DESC 64 /* applicationDescription 94 */
+#define APP_ATTR 12 /* p2p/tunnel/encryptedTechnology 288-290 */
 #define IFNAME_LEN 32 /* interfaceName (82), fixed length: nfdump reads only those */
 #define IFDESC_LEN 64 /* interfaceDescription (83) */
 #define E 0x8000 /* enterprise bit */
@@ -96,6 +102,14 @@ static const struct field common_tail[] = {
 	{ 8, 8, PEN_KFLOW }, /* art sum, us */
 	{ 9, 4, PEN_KFLOW }, /* art count */
 	{ 10, 2, PEN_KFLOW }, /* close_type (l4_flow_log) */
+	/* The same health as nProbe's elements, which collectors already know */
+	{ 123, 4, PEN_NTOP }, /* CLIENT_NW_LATENCY_MS: rtt_client / 2 */
+	{ 124, 4, PEN_NTOP }, /* SERVER_NW_LATENCY_MS: rtt_server / 2 */
+	{ 125, 4, PEN_NTOP }, /* APPL_LATENCY_MS: art average */
+	{ 109, 4, PEN_NTOP }, /* RETRANSMITTED_IN_PKTS: client to server */
+	{ 110, 4, PEN_NTOP }, /* RETRANSMITTED_OUT_PKTS */
+	{ 111, 4, PEN_NTOP }, /* OOORDER_IN_PKTS */
+	{ 112, 4, PEN_NTOP }, /* OOORDER_OUT_PKTS */
 };
 
 /* Usage (RPT_USAGE_NF) and global usage (RPT_GLB_USAGE_NF) records. */
@@ -237,19 +251,74 @@ static void put_iface_record(struct kf_ipfix *x, int i)
 	put_bytes(x, desc, IFDESC_LEN);
 }
 
+static const struct field app_fields[] = {
+	{ 96, APP_STR, 0 }, /* applicationName */
+	{ 94, APP_DESC, 0 }, /* applicationDescription */
+	{ 372, APP_STR, 0 }, /* applicationCategoryName */
+	{ 373, APP_STR, 0 }, /* applicationSubCategoryName */
+	{ 374, APP_STR, 0 }, /* applicationGroupName */
+	{ 288, APP_ATTR, 0 }, /* p2pTechnology */
+	{ 289, APP_ATTR, 0 }, /* tunnelTechnology */
+	{ 290, APP_ATTR, 0 }, /* encryptedTechnology */
+};
+#define N_APP (sizeof(app_fields) / sizeof(app_fields[0]))
+
+static void put_str(struct kf_ipfix *x, const char *str, size_t len)
+{
+	size_t n = strlen(str);
+
+	if (n > len)
+		n = len;
+	memcpy(x->msg + x->len, str, n);
+	memset(x->msg + x->len + n, 0, len - n);
+	x->len += len;
+}
+
+/* An application id is the IANA L4 port engine (3) and the server port:
+ * named after the port's service where the system knows one. */
+static void put_app_record(struct kf_ipfix *x, int i)
+{
+	__u16 port = x->apps[i] & 0xffffff;
+	const char *proto = x->app_proto[i] == IPPROTO_UDP ? "udp" : "tcp";
+	struct servent *se = getservbyport(htons(port), proto);
+	char name[APP_STR], desc[APP_DESC];
+
+	snprintf(name, sizeof(name), "%s", se ? se->s_name : "");
+	if (!se)
+		snprintf(name, sizeof(name), "%s/%u", proto, port);
+	snprintf(desc, sizeof(desc), "IANA L4 port %u/%s", port, proto);
+	put32(x, x->apps[i]);
+	put_str(x, name, APP_STR);
+	put_str(x, desc, APP_DESC);
+	put_str(x, "unassigned", APP_STR);
+	put_str(x, "unassigned", APP_STR);
+	put_str(x, "unassigned", APP_STR);
+	put_str(x, "unassigned", APP_ATTR);
+	put_str(x, "unassigned", APP_ATTR);
+	put_str(x, "unassigned", APP_ATTR);
+}
+
 static void put_templates(struct kf_ipfix *x)
 {
 	size_t n = sizeof(common_tail) / sizeof(common_tail[0]), start;
 	static const struct field v4[] = { { 8, 4, 0 }, { 12, 4, 0 } },
 				  v6[] = { { 27, 16, 0 }, { 28, 16, 0 } },
-				  exporter[] = { { 160, 8, 0 } },
-				  iface[] = { { 82, IFNAME_LEN, 0 }, { 83, IFDESC_LEN, 0 } };
+				  iface[] = { { 82, IFNAME_LEN, 0 }, { 83, IFDESC_LEN, 0 } },
+				  sampler[] = { { 304, 2, 0 }, { 305, 4, 0 }, { 306, 4, 0 } };
+	const struct field exporter[] = {
+		{ x->exporter_v6 ? 131 : 130, x->exporter_v6 ? 16 : 4, 0 }, /* exporter address */
+		{ 144, 4, 0 }, /* exportingProcessId */
+		{ 160, 8, 0 }, /* systemInitTimeMilliseconds */
+	};
 
-	/* Options templates first: the exporter (scope observationDomainId
-	 * 149 -> systemInitTimeMilliseconds 160) and the interface table
-	 * (scope ingressInterface 10 -> interfaceName 82, Description 83). */
-	put_options_template(x, TID_EXPORTER, 149, 4, exporter, 1);
+	/* Options templates first (the metadata of NF_INI_VALUES): exporter
+	 * (scope observationDomainId 149), interfaces (scope ingressInterface
+	 * 10), sampling (scope selectorId 302: every packet, no sampling) and
+	 * applications (scope applicationId 95). */
+	put_options_template(x, TID_EXPORTER, 149, 4, exporter, 3);
 	put_options_template(x, TID_IFACE, 10, 4, iface, 2);
+	put_options_template(x, TID_SAMPLER, 302, 8, sampler, 3);
+	put_options_template(x, TID_APP, 95, 4, app_fields, N_APP);
 
 	start = x->len;
 	put16(x, 2); /* template set: transaction, usage, global usage */
@@ -270,15 +339,25 @@ static void put_templates(struct kf_ipfix *x)
 	}
 	set16(x, start + 2, x->len - start);
 
-	/* Its data: the exporter (the interface table follows, see
-	 * send_templates(), as it may take more messages). */
+	/* Its data: the exporter and the sampler (interfaces and applications
+	 * follow in send_templates(), as they may take more messages). */
 	start = x->len;
 	put16(x, TID_EXPORTER);
 	put16(x, 0);
 	put32(x, x->domain);
+	put_bytes(x, x->exporter_addr, x->exporter_v6 ? 16 : 4);
+	put32(x, getpid());
 	put64(x, x->init_ms);
 	set16(x, start + 2, x->len - start);
-	x->msg_records++;
+	start = x->len;
+	put16(x, TID_SAMPLER);
+	put16(x, 0);
+	put64(x, 1); /* selectorId */
+	put16(x, 1); /* systematic count-based */
+	put32(x, 1); /* select 1 packet ... */
+	put32(x, 0); /* ... skip none: every packet is counted */
+	set16(x, start + 2, x->len - start);
+	x->msg_records += 2;
 }
 
 static void open_set(struct kf_ipfix *x, __u16 tid, size_t rec, __u64 now_s)
@@ -307,6 +386,11 @@ static void send_templates(struct kf_ipfix *x, __u64 now_s)
 	for (int i = 0; i < x->nifs; i++) {
 		open_set(x, TID_IFACE, 4 + IFNAME_LEN + IFDESC_LEN, now_s);
 		put_iface_record(x, i);
+		x->msg_records++;
+	}
+	for (int i = 0; i < x->napps; i++) {
+		open_set(x, TID_APP, 4 + 4 * APP_STR + APP_DESC + 3 * APP_ATTR, now_s);
+		put_app_record(x, i);
 		x->msg_records++;
 	}
 	x->last_templates_s = now_s;
@@ -349,6 +433,20 @@ static void note_iface(struct kf_ipfix *x, __u32 ifindex)
 	snprintf(x->ifnames[x->nifs], sizeof(x->ifnames[0]), "%s", kf_ifname(ifindex, name));
 	x->nifs++;
 	x->last_templates_s = 0; /* due now */
+}
+
+static void note_app(struct kf_ipfix *x, __u32 app, __u8 proto)
+{
+	if (!app)
+		return;
+	for (int i = 0; i < x->napps; i++)
+		if (x->apps[i] == app)
+			return;
+	if (x->napps == (int)(sizeof(x->apps) / sizeof(x->apps[0])))
+		return;
+	x->apps[x->napps] = app;
+	x->app_proto[x->napps++] = proto;
+	x->last_templates_s = 0; /* described at once */
 }
 
 static struct kf_usage *usage_slot(struct kf_usage *tab, int *n, __u32 ifindex, __u8 dir,
@@ -405,6 +503,8 @@ void kf_ipfix_record(struct kf_ipfix *x, const struct kf_flow *f, const struct k
 	if (!k->family)
 		return; /* the overflow record has no flow to describe */
 	note_iface(x, k->ifindex);
+	note_app(x, (k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP) ? (3u << 24) | sport : 0,
+		 k->proto);
 	kf_record_times(f, win, close_type, timeout_s, &start_us, &end_us);
 	x->win_start_ms = win->start_us / 1000;
 	x->win_end_ms = win->end_us / 1000;
@@ -454,6 +554,13 @@ void kf_ipfix_record(struct kf_ipfix *x, const struct kf_flow *f, const struct k
 	put64(x, f->iv.art[s].sum);
 	put32(x, f->iv.art[s].count);
 	put16(x, close_type);
+	put32(x, f->iv.rtt_client / 2000);
+	put32(x, f->iv.rtt_server / 2000);
+	put32(x, f->iv.art[s].count ? f->iv.art[s].sum / f->iv.art[s].count / 1000 : 0);
+	put32(x, tx->retrans);
+	put32(x, rx->retrans);
+	put32(x, tx->ooo);
+	put32(x, rx->ooo);
 	x->msg_records++;
 	app = (k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP) ? (3u << 24) | sport : 0;
 	dur = (l->last_ns - l->first_ns) / 1000000000ULL;
@@ -540,6 +647,18 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned i
 		return err;
 	}
 	freeaddrinfo(ai);
+	{
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+
+		if (!getsockname(x->fd, (struct sockaddr *)&ss, &sl)) {
+			x->exporter_v6 = ss.ss_family == AF_INET6;
+			if (x->exporter_v6)
+				memcpy(x->exporter_addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+			else
+				memcpy(x->exporter_addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+		}
+	}
 	snprintf(x->dest, sizeof(x->dest), "%s", spec);
 	x->domain = domain;
 	x->refresh_s = refresh_s;

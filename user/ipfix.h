@@ -48,6 +48,11 @@ struct kf_ipfix {
 	char ifnames[64][16]; /* interfaces already described (options 263) */
 	int ifindexes[64];
 	int nifs;
+	__u32 apps[256]; /* application ids already described (options 265) */
+	__u8 app_proto[256];
+	int napps;
+	__u8 exporter_addr[16]; /* the local address of the export socket */
+	bool exporter_v6;
 };
 
 /* spec: "udp://HOST:PORT". Returns 0 or a negative errno after a message. */

@@ -162,8 +162,9 @@ def main():
     # 160), then templates 256 (IPv4) and 257 (IPv6). kflow's own PEN
     # elements are not IANA or reverse ones and are not in this list.
     usage = [152, 153, 10, 14, 61, 60, 234, 1, 2, 278, 279, 95]
-    expect = ([149, 160] + [10, 82, 83] + [8, 12] + IANA + [27, 28] + IANA + usage +
-              usage[:-1])
+    expect = ([149, 130, 144, 160] + [10, 82, 83] + [302, 304, 305, 306] +
+              [95, 96, 94, 372, 373, 374, 288, 289, 290] +
+              [8, 12] + IANA + [27, 28] + IANA + usage + usage[:-1])
     if ids != expect:
         errors.append(f"template IANA/reverse field ids {ids}, want {expect}")
     warn = subprocess.run(["tshark", "-n", "-r", pcap] + decode + ["-Y", '_ws.expert.severity >= "Warning"'],
