@@ -9,7 +9,12 @@
  * (options data included) sent before the message; templates and the
  * options template are sent first, then refreshed every refresh_s seconds
  * and every refresh_msgs messages, since a collector that starts late
- * decodes nothing until it has them. The exporter options record carries
+ * decodes nothing until it has them. Over TCP (a byte stream, RFC 7011 10.4)
+ * messages queue in a bounded backlog written without blocking, templates
+ * go first on every (re)connection, and a collector that is down or slow
+ * is retried with exponential backoff; a full backlog drops whole messages,
+ * counted and logged (the sequence numbers show the gap to the collector).
+ * The exporter options record carries
  * systemInitTimeMilliseconds (160) for the seed's sysUpTime pair (22/21),
  * which is sent in addition to the absolute milliseconds (152/153) that
  * collectors decode reliably.
@@ -25,6 +30,7 @@
 #include <stdio.h>
 #include <net/if.h>
 #include <string.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -199,7 +205,14 @@ static void send_msg(struct kf_ipfix *x, __u64 now_s)
 	if (x->set_off)
 		set16(x, x->set_off + 2, x->len - x->set_off);
 	set16(x, 2, x->len);
-	if (send(x->fd, x->msg, x->len, 0) < 0) {
+	if (x->tcp) {
+		if (x->blen + x->len > KF_IPFIX_BACKLOG)
+			x->dropped_msgs++;
+		else {
+			memcpy(x->backlog + x->blen, x->msg, x->len);
+			x->blen += x->len;
+		}
+	} else if (send(x->fd, x->msg, x->len, 0) < 0) {
 		/* The collector is down or unreachable: counting goes on. */
 		x->send_errors++;
 	}
@@ -400,8 +413,11 @@ static void send_templates(struct kf_ipfix *x, __u64 now_s)
 /* Room for one record of template tid, templates first when due. */
 static void ensure_room(struct kf_ipfix *x, __u16 tid, size_t rec, __u64 now_s)
 {
-	if (now_s >= x->last_templates_s + x->refresh_s ||
-	    x->msgs_since_templates >= x->refresh_msgs)
+	/* Over UDP on a timer and a message count; over TCP once per
+	 * connection, or when new metadata must be described. */
+	if ((!x->tcp && (now_s >= x->last_templates_s + x->refresh_s ||
+			 x->msgs_since_templates >= x->refresh_msgs)) ||
+	    (x->tcp && !x->last_templates_s))
 		send_templates(x, now_s);
 	open_set(x, tid, rec, now_s);
 }
@@ -589,6 +605,102 @@ static void put_usage(struct kf_ipfix *x, const struct kf_usage *u, bool global,
 	x->msg_records++;
 }
 
+static void tcp_disconnect(struct kf_ipfix *x, __u64 now_s, const char *why)
+{
+	if (x->fd >= 0)
+		close(x->fd);
+	x->fd = -1;
+	if (x->connected)
+		pr_warn("ipfix %s: connection lost (%s); reconnecting\n", x->dest, why);
+	x->connected = false;
+	x->backoff_s = x->backoff_s ? (x->backoff_s * 2 > 60 ? 60 : x->backoff_s * 2) : 1;
+	x->next_connect_s = now_s + x->backoff_s;
+}
+
+/* Non-blocking: an attempt that is still in progress completes later. */
+static void tcp_connect(struct kf_ipfix *x, __u64 now_s)
+{
+	int err = 0;
+	socklen_t el = sizeof(err);
+
+	if (x->connected)
+		return;
+	if (x->fd >= 0) { /* a connect in progress */
+		if (getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &err, &el) || err) {
+			tcp_disconnect(x, now_s, strerror(err ? err : errno));
+			return;
+		}
+		struct sockaddr_storage peer;
+		socklen_t pl = sizeof(peer);
+
+		if (getpeername(x->fd, (struct sockaddr *)&peer, &pl))
+			return; /* not yet */
+	} else if (x->fd < 0) {
+		if (now_s < x->next_connect_s)
+			return;
+		x->fd = socket(x->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (x->fd < 0)
+			return;
+		if (connect(x->fd, (struct sockaddr *)&x->addr, x->addrlen) && errno != EINPROGRESS) {
+			tcp_disconnect(x, now_s, strerror(errno));
+			return;
+		}
+		if (errno == EINPROGRESS) {
+			struct sockaddr_storage peer;
+			socklen_t pl = sizeof(peer);
+
+			if (getpeername(x->fd, (struct sockaddr *)&peer, &pl))
+				return; /* completes later */
+		}
+	}
+	x->connected = true;
+	x->backoff_s = 0;
+	pr_info("ipfix %s: connected\n", x->dest);
+	/* Templates first on a new connection: whatever is queued after. */
+	{
+		unsigned char *old = x->backlog;
+		size_t oldlen = x->blen;
+
+		x->backlog = malloc(KF_IPFIX_BACKLOG);
+		if (!x->backlog) {
+			x->backlog = old;
+			return;
+		}
+		x->blen = 0;
+		send_templates(x, now_s);
+		send_msg(x, now_s);
+		if (x->blen + oldlen <= KF_IPFIX_BACKLOG) {
+			memcpy(x->backlog + x->blen, old, oldlen);
+			x->blen += oldlen;
+		} else {
+			x->dropped_msgs++;
+		}
+		free(old);
+	}
+}
+
+static void tcp_write(struct kf_ipfix *x, __u64 now_s)
+{
+	size_t off = 0;
+
+	tcp_connect(x, now_s);
+	if (!x->connected)
+		return;
+	while (off < x->blen) {
+		ssize_t n = send(x->fd, x->backlog + off, x->blen - off, MSG_NOSIGNAL);
+
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break; /* slow collector: the rest waits */
+		if (n < 0) {
+			tcp_disconnect(x, now_s, strerror(errno));
+			break;
+		}
+		off += n;
+	}
+	memmove(x->backlog, x->backlog + off, x->blen - off);
+	x->blen -= off;
+}
+
 void kf_ipfix_flush(struct kf_ipfix *x, __u64 now_s)
 {
 	for (int i = 0; i < x->nusage; i++)
@@ -597,6 +709,14 @@ void kf_ipfix_flush(struct kf_ipfix *x, __u64 now_s)
 		put_usage(x, &x->global[i], true, now_s);
 	x->nusage = x->nglobal = 0;
 	send_msg(x, now_s);
+	if (x->tcp)
+		tcp_write(x, now_s);
+	if (x->dropped_msgs) {
+		pr_warn("ipfix %s: %llu messages dropped: the collector is away and the %d-byte "
+			"backlog is full\n",
+			x->dest, x->dropped_msgs, KF_IPFIX_BACKLOG);
+		x->dropped_msgs = 0;
+	}
 	if (x->usage_dropped) {
 		pr_warn("ipfix %s: %llu usage aggregates over %d this interval were not sent\n",
 			x->dest, x->usage_dropped, KF_IPFIX_USAGE);
@@ -619,10 +739,15 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned i
 
 	memset(x, 0, sizeof(*x));
 	x->fd = -1;
-	if (strncmp(spec, "udp://", 6) || strlen(spec + 6) >= sizeof(host)) {
-		pr_warn("error: --output ipfix:%s: expected ipfix:udp://HOST:PORT\n", spec);
+	if ((strncmp(spec, "udp://", 6) && strncmp(spec, "tcp://", 6)) ||
+	    strlen(spec + 6) >= sizeof(host)) {
+		pr_warn("error: --output ipfix:%s: expected ipfix:udp://HOST:PORT or "
+			"ipfix:tcp://HOST:PORT\n",
+			spec);
 		return -EINVAL;
 	}
+	x->tcp = !strncmp(spec, "tcp://", 6);
+	hints.ai_socktype = x->tcp ? SOCK_STREAM : SOCK_DGRAM;
 	strcpy(host, spec + 6);
 	colon = strrchr(host, ':');
 	if (!colon || !colon[1]) {
@@ -638,6 +763,22 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned i
 	if (err) {
 		pr_warn("error: --output ipfix:%s: %s\n", spec, gai_strerror(err));
 		return -EINVAL;
+	}
+	snprintf(x->dest, sizeof(x->dest), "%s", spec);
+	x->domain = domain;
+	x->refresh_s = refresh_s;
+	x->refresh_msgs = 100;
+	if (x->tcp) {
+		memcpy(&x->addr, ai->ai_addr, ai->ai_addrlen);
+		x->addrlen = ai->ai_addrlen;
+		freeaddrinfo(ai);
+		x->backlog = malloc(KF_IPFIX_BACKLOG);
+		if (!x->backlog)
+			return -ENOMEM;
+		if (!stat("/proc/self/ns/net", &st))
+			x->vrf = (__u32)st.st_ino;
+		tcp_connect(x, 0);
+		return 0;
 	}
 	x->fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (x->fd < 0 || connect(x->fd, ai->ai_addr, ai->ai_addrlen)) {
@@ -671,7 +812,12 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned i
 void kf_ipfix_close(struct kf_ipfix *x)
 {
 	kf_ipfix_flush(x, 0);
+	if (x->tcp && x->blen)
+		pr_warn("ipfix %s: %zu bytes not delivered at exit (collector away or slow)\n",
+			x->dest, x->blen);
 	if (x->fd >= 0)
 		close(x->fd);
 	x->fd = -1;
+	free(x->backlog);
+	x->backlog = NULL;
 }

@@ -4,6 +4,7 @@
 #define KF_IPFIX_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
 #include "flowtable.h"
 #include "record.h"
 
@@ -23,8 +24,19 @@ struct kf_usage {
 	__u64 duration_s;
 };
 
+#define KF_IPFIX_BACKLOG (4 << 20) /* TCP: messages waiting for the collector */
+
 struct kf_ipfix {
-	int fd; /* connected UDP socket */
+	int fd; /* connected UDP socket, or TCP socket (-1 while disconnected) */
+	bool tcp;
+	bool connected; /* TCP: the connection is up */
+	struct sockaddr_storage addr; /* TCP: where to (re)connect */
+	unsigned int addrlen;
+	__u64 next_connect_s; /* TCP: backoff */
+	unsigned int backoff_s;
+	unsigned char *backlog; /* TCP: bytes not yet written */
+	size_t blen;
+	unsigned long long dropped_msgs; /* TCP: backlog full, counted and logged */
 	char dest[128];
 	__u32 domain; /* observation domain id */
 	__u32 seq; /* data records sent before the current message */
@@ -55,7 +67,9 @@ struct kf_ipfix {
 	bool exporter_v6;
 };
 
-/* spec: "udp://HOST:PORT". Returns 0 or a negative errno after a message. */
+/* spec: "udp://HOST:PORT" or "tcp://HOST:PORT". Returns 0 or a negative
+ * errno after a message. A TCP collector that is not up yet is no error:
+ * the agent connects when it can. */
 int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned int refresh_s);
 void kf_ipfix_close(struct kf_ipfix *x);
 

@@ -52,7 +52,7 @@ void kf_usage(void)
 		"  --xdp                 count ingress with XDP (native, else generic), egress with TC\n"
 		"  --interval SECONDS    record interval, aligned to the wall clock (default 60)\n"
 		"  --output SPEC         jsonl:PATH, jsonl:- (stdout, the default) or\n"
-		"                        ipfix:udp://HOST:PORT; repeatable\n"
+		"                        ipfix:udp://HOST:PORT or ipfix:tcp://HOST:PORT; repeatable\n"
 		"  --ipfix-domain N      IPFIX observation domain id (default 1)\n"
 		"  --ipfix-template-refresh S  resend IPFIX templates every S seconds (default 30)\n"
 		"                        and every 100 messages\n"
@@ -138,9 +138,10 @@ static int check_output(const char *spec)
 {
 	if (!strncmp(spec, "jsonl:", 6) && spec[6])
 		return 0;
-	if (!strncmp(spec, "ipfix:udp://", 12) && spec[12])
+	if ((!strncmp(spec, "ipfix:udp://", 12) || !strncmp(spec, "ipfix:tcp://", 12)) && spec[12])
 		return 0;
-	pr_warn("error: --output '%s': expected jsonl:PATH, jsonl:- or ipfix:udp://HOST:PORT\n",
+	pr_warn("error: --output '%s': expected jsonl:PATH, jsonl:-, ipfix:udp://HOST:PORT or "
+		"ipfix:tcp://HOST:PORT\n",
 		spec);
 	return -EINVAL;
 }
