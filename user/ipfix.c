@@ -730,7 +730,8 @@ void kf_ipfix_flush(struct kf_ipfix *x, __u64 now_s)
 	}
 }
 
-int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned int refresh_s)
+int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned int refresh_s,
+		  unsigned int refresh_msgs)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *ai = NULL;
 	char host[128], *colon;
@@ -767,7 +768,7 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned i
 	snprintf(x->dest, sizeof(x->dest), "%s", spec);
 	x->domain = domain;
 	x->refresh_s = refresh_s;
-	x->refresh_msgs = 100;
+	x->refresh_msgs = refresh_msgs;
 	if (x->tcp) {
 		memcpy(&x->addr, ai->ai_addr, ai->ai_addrlen);
 		x->addrlen = ai->ai_addrlen;
@@ -803,7 +804,7 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned i
 	snprintf(x->dest, sizeof(x->dest), "%s", spec);
 	x->domain = domain;
 	x->refresh_s = refresh_s;
-	x->refresh_msgs = 100;
+	x->refresh_msgs = refresh_msgs;
 	if (!stat("/proc/self/ns/net", &st))
 		x->vrf = (__u32)st.st_ino;
 	return 0;

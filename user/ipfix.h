@@ -70,7 +70,8 @@ struct kf_ipfix {
 /* spec: "udp://HOST:PORT" or "tcp://HOST:PORT". Returns 0 or a negative
  * errno after a message. A TCP collector that is not up yet is no error:
  * the agent connects when it can. */
-int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned int refresh_s);
+int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned int refresh_s,
+		  unsigned int refresh_msgs);
 void kf_ipfix_close(struct kf_ipfix *x);
 
 /* Adds f's transaction record (the same record the JSON output writes). */

@@ -54,8 +54,9 @@ void kf_usage(void)
 		"  --output SPEC         jsonl:PATH, jsonl:- (stdout, the default) or\n"
 		"                        ipfix:udp://HOST:PORT or ipfix:tcp://HOST:PORT; repeatable\n"
 		"  --ipfix-domain N      IPFIX observation domain id (default 1)\n"
-		"  --ipfix-template-refresh S  resend IPFIX templates every S seconds (default 30)\n"
-		"                        and every 100 messages\n"
+		"  --ipfix-template-refresh S  resend IPFIX templates every S seconds (UDP;\n"
+		"                        default 30)\n"
+		"  --ipfix-template-messages N  ... and every N messages (UDP; default 100)\n"
 		"  --max-flows N         flows per interval map (default %d)\n"
 		"  --pin-path PATH       where maps are pinned (default %s)\n"
 		"  --persist             on exit leave programs attached and maps pinned\n"
@@ -164,6 +165,7 @@ enum {
 	OPT_NO_IDENTITY,
 	OPT_IPFIX_DOMAIN,
 	OPT_IPFIX_REFRESH,
+	OPT_IPFIX_MSGS,
 };
 
 static const struct option long_opts[] = {
@@ -184,6 +186,7 @@ static const struct option long_opts[] = {
 	{ "no-identity", no_argument, NULL, OPT_NO_IDENTITY },
 	{ "ipfix-domain", required_argument, NULL, OPT_IPFIX_DOMAIN },
 	{ "ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH },
+	{ "ipfix-template-messages", required_argument, NULL, OPT_IPFIX_MSGS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -197,7 +200,7 @@ static bool takes(enum kf_cmd cmd, int c)
 	if (cmd == KF_CMD_REPLAY)
 		return c == OPT_INTERVAL || c == OPT_OUTPUT || c == OPT_TIMEOUT ||
 		       c == OPT_MAX_FLOWS || c == OPT_SERVER_PORTS || c == OPT_IPFIX_DOMAIN ||
-		       c == OPT_IPFIX_REFRESH;
+		       c == OPT_IPFIX_REFRESH || c == OPT_IPFIX_MSGS;
 	return c == OPT_PIN_PATH;
 }
 
@@ -213,6 +216,7 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 	o->pod_log_root = "/var/log/pods";
 	o->ipfix_domain = 1;
 	o->ipfix_refresh_s = 30;
+	o->ipfix_refresh_msgs = 100;
 	memcpy(o->timeouts, default_timeouts, sizeof(o->timeouts));
 
 	if (argc < 2) {
@@ -306,6 +310,10 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 		case OPT_IPFIX_REFRESH:
 			err = parse_uint("--ipfix-template-refresh", optarg, 1, 86400,
 					 &o->ipfix_refresh_s);
+			break;
+		case OPT_IPFIX_MSGS:
+			err = parse_uint("--ipfix-template-messages", optarg, 1, 1000000,
+					 &o->ipfix_refresh_msgs);
 			break;
 		case OPT_TIMEOUT:
 			err = parse_timeout(o, optarg);

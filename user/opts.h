@@ -44,6 +44,7 @@ struct kf_opts {
 	const char *replay_file;
 	unsigned int ipfix_domain;
 	unsigned int ipfix_refresh_s;
+	unsigned int ipfix_refresh_msgs;
 	bool xdp;
 	bool persist;
 	bool precise_time;

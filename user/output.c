@@ -16,7 +16,7 @@ int kf_outputs_open(struct kf_outputs *out, const struct kf_opts *o, __u64 init_
 		if (!strncmp(o->outputs[i], "ipfix:", 6)) {
 			struct kf_ipfix *x = &out->ipfix[out->nipfix];
 			int err = kf_ipfix_open(x, o->outputs[i] + 6, o->ipfix_domain,
-						o->ipfix_refresh_s);
+						o->ipfix_refresh_s, o->ipfix_refresh_msgs);
 
 			if (err) {
 				kf_outputs_close(out);

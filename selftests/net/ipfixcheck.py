@@ -108,6 +108,111 @@ def check_usage(pcap, port):
     return errors
 
 
+def end_reason(ct, proto):
+    if ct == 5:
+        return 2
+    if proto != 6 or ct in (3, 7, 10):
+        return 1
+    return 3
+
+
+def hexint(v):
+    return int(v.replace(":", ""), 16)
+
+
+def ms(ts):
+    """tshark's absolute time text -> ms since the epoch (UTC)."""
+    import datetime
+    date, frac = ts.replace(" UTC", "").rsplit(".", 1)
+    t = datetime.datetime.strptime(date, "%b %d, %Y %H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+    return int(t.timestamp()) * 1000 + int(frac[:3])
+
+
+def tshark_records(pcap, decode_as):
+    out = subprocess.run(["tshark", "-n", "-r", pcap] + decode_as + ["-T", "json", "--no-duplicate-keys",
+                          "-Y", "cflow.flowset_id == 256 || cflow.flowset_id == 257"],
+                         capture_output=True, text=True, check=True).stdout
+    def find(o):
+        if isinstance(o, dict):
+            for k, v in o.items():
+                if k.startswith("Flow ") and isinstance(v, dict) and "cflow.flow_id" in v:
+                    yield v
+                else:
+                    yield from find(v)
+        elif isinstance(o, list):
+            for v in o:
+                yield from find(v)
+    return list(find(json.loads(out or "[]")))
+
+
+def check_values(pcap, decode_as, jsonl):
+    """Every transaction record as tshark decodes it, element by element,
+    against the JSON record of the same flow and interval."""
+    recs = {}
+    for line in open(jsonl):
+        r = json.loads(line)
+        if not r.get("overflow"):
+            recs[(r["flow_id"], r["end_time"] // 1000)] = r
+    errors, n = [], 0
+    for t in tshark_records(pcap, decode_as):
+        times = t["cflow.timedelta_tree"][0]
+        r = recs.get((int(t["cflow.flow_id"]), ms(times["cflow.abstimeend"])))
+        if r is None:
+            errors.append(f"tshark record of flow {t['cflow.flow_id']} has no JSON record")
+            continue
+        n += 1
+        v6 = not r["is_ipv4"]
+        l4 = r["protocol"] in (6, 17)
+        ent = [hexint(x) for x in t["cflow.enterprise_private_entry"]]
+        want = {
+            "cflow.srcaddrv6" if v6 else "cflow.srcaddr": r["ip_0"],
+            "cflow.dstaddrv6" if v6 else "cflow.dstaddr": r["ip_1"],
+            "cflow.srcport": str(r["client_port"] if l4 else 0),
+            "cflow.dstport": str(r["server_port"] if l4 else 0),
+            "cflow.protocol": str(r["protocol"]),
+            "cflow.ip_version": "4" if r["is_ipv4"] else "6",
+            "cflow.octets": [str(r["byte_tx"]), str(r["byte_rx"])],
+            "cflow.packets": [str(r["packet_tx"]), str(r["packet_rx"])],
+            "cflow.inputint": str(r["capture_nic"]),
+            "cflow.outputint": "0",
+            "cflow.direction": "0",
+            "cflow.biflow_direction": "1",
+            "cflow.flow_end_reason": str(end_reason(r["close_type"], r["protocol"])),
+            "cflow.appl_id.classification_engine_id": "3" if l4 else "0",
+            "cflow.connection_transaction_id": str(r["flow_id"]),
+            "cflow.pie.ntop.client_nw_latency_ms": str(r["rtt_client"] // 2000),
+            "cflow.pie.server_nw_latency_ms": str(r["rtt_server"] // 2000),
+            "cflow.pie.ntop.appl_latency_ms": str(r["art_sum"] // r["art_count"] // 1000 if r["art_count"] else 0),
+            "cflow.pie.ntop.retransmitted_in_pkts": str(r["retrans_tx"]),
+            "cflow.pie.ntop.retransmitted_out_pkts": str(r["retrans_rx"]),
+            "cflow.pie.ntop.ooorder_in_pkts": str(r["ooo_tx"]),
+            "cflow.pie.ntop.ooorder_out_pkts": str(r["ooo_rx"]),
+        }
+        got = {k: t.get(k) for k in want}
+        if got != want:
+            errors.append(f"flow {r['flow_id']}: tshark {dict(set(map(lambda kv: (kv[0], str(kv[1])), got.items())) - set(map(lambda kv: (kv[0], str(kv[1])), want.items())))} "
+                          f"want {dict(set(map(lambda kv: (kv[0], str(kv[1])), want.items())) - set(map(lambda kv: (kv[0], str(kv[1])), got.items())))}")
+        if l4 and hexint(t["cflow.appl_id.selector_id"]) != r["server_port"]:
+            errors.append(f"flow {r['flow_id']}: application selector {t['cflow.appl_id.selector_id']}")
+        syn = sum(int(x) for x in t["cflow.total_tcp_syn"])
+        fin = sum(int(x) for x in t["cflow.total_tcp_fin"])
+        if (syn, fin) != (r["syn_count"] + r["synack_count"], r["fin_count"]):
+            errors.append(f"flow {r['flow_id']}: SYN/FIN totals {syn}/{fin}")
+        if [ms(times["cflow.abstimestart"]), ms(times["cflow.abstimeend"])] != \
+           [r["start_time"] // 1000, r["end_time"] // 1000]:
+            errors.append(f"flow {r['flow_id']}: start/end {times}")
+        mine = [r["rtt"], r["rtt_client"], r["rtt_server"], r["retrans_tx"], r["retrans_rx"],
+                r["zero_win_tx"], r["zero_win_rx"], r["srt_sum"], r["srt_count"], r["art_sum"],
+                r["art_count"], r["close_type"]]
+        if ent != mine:
+            errors.append(f"flow {r['flow_id']}: PEN 32473 elements {ent}, want {mine}")
+    if not n:
+        errors.append("tshark decoded no transaction record")
+    if n != len(recs):
+        errors.append(f"tshark decoded {n} transaction records, the JSON output has {len(recs)}")
+    return errors
+
+
 def main():
     jsonl, csv, pcap = sys.argv[1:4]
     late = "--late" in sys.argv
@@ -171,8 +276,22 @@ def main():
                           capture_output=True, text=True, check=True).stdout.strip()
     if warn and not late:
         errors.append("tshark warnings: " + warn[:400])
+    # Every element's length, in template order: options templates 262-265,
+    # then 256/257 (common part, kflow's PEN, ntop's) and usage 260/261.
+    common = [2, 2, 1, 1, 1, 1, 8, 8, 8, 8, 4, 4, 1, 1, 1, 4, 4, 8, 8, 4, 4, 4, 4, 4, 4, 8, 8, 4, 4]
+    health = [4, 4, 4, 4, 4, 4, 4, 8, 4, 8, 4, 2] + [4] * 7
+    usage_len = [8, 8, 4, 4, 1, 1, 4, 8, 8, 4, 8, 4]
+    want_lens = ([4, 4, 4, 8] + [4, 32, 64] + [8, 2, 4, 4] + [4, 32, 64, 32, 32, 32, 12, 12, 12] +
+                 [4, 4] + common + health + [16, 16] + common + health + usage_len + usage_len[:-1])
+    lens = subprocess.run(["tshark", "-n", "-r", pcap] + decode + ["-Y", "cflow.template_id == 256",
+                           "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
+                           "-e", "cflow.template_field_length"],
+                          capture_output=True, text=True, check=True).stdout.split("\n")[0]
+    if [int(x) for x in lens.split(",") if x] != want_lens:
+        errors.append(f"template element lengths {lens}, want {want_lens}")
     if not late:
         errors += check_usage(pcap, int(port))
+        errors += check_values(pcap, decode, jsonl)
     for e in errors:
         print("MISMATCH " + e)
     print(f"ipfixcheck: {len(got)} flows in nfdump, {len(want)} in JSON, {len(errors)} mismatches",
