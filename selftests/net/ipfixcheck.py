@@ -213,6 +213,39 @@ def check_values(pcap, decode_as, jsonl):
     return errors
 
 
+def check_options(pcap, decode_as, jsonl):
+    """The options records' values: exporter, interfaces, sampling (none),
+    applications."""
+    def field(name):
+        out = subprocess.run(["tshark", "-n", "-r", pcap] + decode_as + ["-T", "fields",
+                              "-E", "occurrence=a", "-E", "aggregator=|", "-e", name],
+                             capture_output=True, text=True, check=True).stdout
+        return {v for line in out.split("\n") for v in line.split("|") if v}
+    errors = []
+    nics, ports = set(), set()
+    for line in open(jsonl):
+        r = json.loads(line)
+        if not r.get("overflow"):
+            nics.add(r["capture_nic_name"])
+            if r["protocol"] in (6, 17):
+                ports.add(r["server_port"])
+    checks = [
+        ("cflow.exporter_addr", {"127.0.0.1"}),
+        ("cflow.if_name", nics),
+        ("cflow.selector_algorithm", {"1"}),
+        ("cflow.sampling_packet_interval", {"1"}),
+        ("cflow.sampling_packet_space", {"0"}),
+        ("cflow.appl_desc", {f"IANA L4 port {p}/{t}" for p in ports for t in ("tcp", "udp")}),
+    ]
+    for name, want in checks:
+        got = field(name)
+        if not got or not got <= want:
+            errors.append(f"options {name}: {sorted(got)[:5]}, want values from {sorted(want)[:5]}")
+    if not any("1970" not in v for v in field("cflow.sys_init_time")):
+        errors.append("options: systemInitTimeMilliseconds is not the agent's start")
+    return errors
+
+
 def main():
     jsonl, csv, pcap = sys.argv[1:4]
     late = "--late" in sys.argv
@@ -292,6 +325,7 @@ def main():
     if not late:
         errors += check_usage(pcap, int(port))
         errors += check_values(pcap, decode, jsonl)
+        errors += check_options(pcap, decode, jsonl)
     for e in errors:
         print("MISMATCH " + e)
     print(f"ipfixcheck: {len(got)} flows in nfdump, {len(want)} in JSON, {len(errors)} mismatches",
