@@ -25,6 +25,7 @@
 #include "attach.h"
 #include "kflow.h"
 #include "log.h"
+#include "nldump.h"
 
 #define KF_TC_HANDLE 0x6b66 /* "kf" */
 #define KF_TC_PRIO 1
@@ -64,9 +65,7 @@ static int count_filters(int ifindex, __u32 parent)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl;
-	struct nlmsghdr *nlh;
 	struct tcmsg *tcm;
-	unsigned int seq = time(NULL), portid;
 	int ret, count = 0;
 
 	nl = mnl_socket_open(NETLINK_ROUTE);
@@ -76,25 +75,13 @@ static int count_filters(int ifindex, __u32 parent)
 		ret = -errno;
 		goto out;
 	}
-	portid = mnl_socket_get_portid(nl);
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETTFILTER;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+	tcm = mnl_nlmsg_put_extra_header(kf_nl_dump_request(buf, RTM_GETTFILTER), sizeof(*tcm));
 	tcm->tcm_family = AF_UNSPEC;
 	tcm->tcm_ifindex = ifindex;
 	tcm->tcm_parent = parent;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	while ((ret = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		ret = mnl_cb_run(buf, ret, seq, portid, filter_count_cb, &count);
-		if (ret <= 0)
-			break;
-	}
-	ret = ret < 0 ? -errno : count;
+	ret = kf_nl_dump(nl, buf, filter_count_cb, &count);
+	if (ret >= 0)
+		ret = count;
 out:
 	mnl_socket_close(nl);
 	return ret;

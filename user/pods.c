@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include "log.h"
+#include "nldump.h"
 #include "pods.h"
 
 static void *grow(void *p, size_t n, size_t size)
@@ -147,23 +148,11 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 static void nl_dump(struct mnl_socket *nl, int type, __u8 family, mnl_cb_t cb, struct nl_ctx *c)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned int seq = time(NULL), portid = mnl_socket_get_portid(nl);
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtgenmsg *g;
-	int ret;
 
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g = mnl_nlmsg_put_extra_header(kf_nl_dump_request(buf, type), sizeof(*g));
 	g->rtgen_family = family;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return;
-	while ((ret = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		ret = mnl_cb_run(buf, ret, seq, portid, cb, c);
-		if (ret <= 0)
-			break;
-	}
+	kf_nl_dump(nl, buf, cb, c);
 }
 
 static void scan_pod_netns(struct kf_pods *p, const char *uid)

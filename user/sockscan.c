@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <sys/stat.h>
 #include "log.h"
+#include "nldump.h"
 #include "sockscan.h"
 
 #define TCP_LISTEN 10
@@ -100,26 +101,13 @@ static void diag_dump(struct mnl_socket *nl, struct kf_sockscan *s, __u8 family,
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct inet_diag_req_v2 *req;
-	struct nlmsghdr *nlh;
 	struct dump_ctx c = { .s = s, .proto = proto };
-	unsigned int seq = time(NULL), portid = mnl_socket_get_portid(nl);
-	int ret;
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
+	req = mnl_nlmsg_put_extra_header(kf_nl_dump_request(buf, SOCK_DIAG_BY_FAMILY), sizeof(*req));
 	req->sdiag_family = family;
 	req->sdiag_protocol = proto;
 	req->idiag_states = ~0U;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return;
-	while ((ret = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		ret = mnl_cb_run(buf, ret, seq, portid, diag_cb, &c);
-		if (ret <= 0)
-			break;
-	}
+	kf_nl_dump(nl, buf, diag_cb, &c);
 }
 
 static void scan_netns(struct kf_sockscan *s)

@@ -26,11 +26,7 @@ import time
 
 
 def serve(port):
-    tcp = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    tcp.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    tcp.bind(("::", port))
-    tcp.listen(128)
+    tcp = listen(port, announce=False)
     udp = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     udp.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     udp.bind(("::", port))
@@ -53,13 +49,14 @@ def serve(port):
         threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
 
-def listen(port):
+def listen(port, announce=True):
     s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("::", port))
     s.listen(128)
-    print("ready", flush=True)
+    if announce:
+        print("ready", flush=True)
     return s
 
 
