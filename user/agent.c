@@ -21,17 +21,10 @@
 #include <bpf/bpf.h>
 #include "agent.h"
 #include "attach.h"
-#include "close.h"
-#include "counters.h"
-#include "drain.h"
 #include "iface.h"
-#include "identity.h"
 #include "lifemap.h"
 #include "linkwatch.h"
-#include "loader.h"
 #include "log.h"
-#include "orient.h"
-#include "output.h"
 #include "tick.h"
 
 struct kf_agent {

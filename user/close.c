@@ -22,10 +22,12 @@ struct sides {
 	bool synack; /* the server sent a SYN-ACK */
 };
 
-static struct sides sides_of(const struct kf_flow *f)
+/* Flags and packets of each side, with `client` the enum kf_dir of the
+ * client: the agent's orientation, or the kernel's for its state machine. */
+static struct sides sides_by(const struct kf_flow *f, int client)
 {
 	const struct flow_life *l = &f->life;
-	int c = l->client, s = !l->client;
+	int c = client & 1, s = !c;
 
 	return (struct sides){
 		.c = l->life_flags[c],
@@ -46,27 +48,12 @@ static const enum kf_timeout tt_map[] = {
 	[KF_TT_OPENING_RST] = KF_TO_OPENING_RST,
 };
 
-/* Sides by the kernel's client, which the state machine's tables use. */
-static struct sides l4_sides(const struct kf_flow *f)
-{
-	const struct flow_life *l = &f->life;
-	int c = f->l4.client & 1, s = !c;
-
-	return (struct sides){
-		.c = l->life_flags[c],
-		.s = l->life_flags[s],
-		.cp = l->total_packets[c],
-		.sp = l->total_packets[s],
-		.synack = l->synack[s] > 0,
-	};
-}
-
 unsigned int kf_flow_timeout(const struct kf_flow *f, const struct kf_opts *o)
 {
 	struct sides x;
 
 	if (f->key.proto == IPPROTO_TCP && f->has_l4) {
-		x = l4_sides(f);
+		x = sides_by(f, f->l4.client);
 		if (!x.cp || !x.sp) /* the other side never spoke: overrides all */
 			return o->timeouts[KF_TO_SINGLE_DIRECTION];
 		return f->l4.timeout < sizeof(tt_map) / sizeof(tt_map[0]) ?
@@ -80,7 +67,7 @@ unsigned int kf_flow_timeout(const struct kf_flow *f, const struct kf_opts *o)
 
 		return both ? o->timeouts[KF_TO_OTHER] : o->timeouts[KF_TO_OPENING];
 	}
-	x = sides_of(f);
+	x = sides_by(f, f->life.client);
 	if (!x.cp || !x.sp)
 		return o->timeouts[KF_TO_SINGLE_DIRECTION];
 	if ((x.c | x.s) & F_RST)
@@ -103,7 +90,7 @@ static bool heartbeat(const struct sides *x)
 
 static unsigned int l4_close_type(const struct kf_flow *f)
 {
-	struct sides x = l4_sides(f);
+	struct sides x = sides_by(f, f->l4.client);
 	bool server_rst = x.s & F_RST, hb = heartbeat(&x);
 
 	switch (f->l4.state) {
@@ -148,7 +135,7 @@ unsigned int kf_close_type(const struct kf_flow *f)
 		return 1;
 	if (f->has_l4)
 		return l4_close_type(f);
-	x = sides_of(f);
+	x = sides_by(f, f->life.client);
 	if (x.s & F_RST)
 		return x.synack ? 2 : 15;
 	if (x.c & F_RST)

@@ -198,7 +198,7 @@ static size_t record_len(int v6)
 					   &spec);
 }
 
-static void send_msg(struct kf_ipfix *x, __u64 now_s)
+static void send_msg(struct kf_ipfix *x)
 {
 	if (!x->len)
 		return;
@@ -221,7 +221,6 @@ static void send_msg(struct kf_ipfix *x, __u64 now_s)
 	x->len = 0;
 	x->set_off = 0;
 	x->msg_records = 0;
-	(void)now_s;
 }
 
 static void begin_msg(struct kf_ipfix *x, __u64 now_s)
@@ -376,7 +375,7 @@ static void put_templates(struct kf_ipfix *x)
 static void open_set(struct kf_ipfix *x, __u16 tid, size_t rec, __u64 now_s)
 {
 	if (x->len && x->len + rec + (x->set_id != tid || !x->set_off ? 4 : 0) > KF_IPFIX_MTU)
-		send_msg(x, now_s);
+		send_msg(x);
 	if (!x->len)
 		begin_msg(x, now_s);
 	if (!x->set_off || x->set_id != tid) {
@@ -393,7 +392,7 @@ static void open_set(struct kf_ipfix *x, __u16 tid, size_t rec, __u64 now_s)
  * message (and as many more as the table needs). */
 static void send_templates(struct kf_ipfix *x, __u64 now_s)
 {
-	send_msg(x, now_s);
+	send_msg(x);
 	begin_msg(x, now_s);
 	put_templates(x);
 	for (int i = 0; i < x->nifs; i++) {
@@ -668,7 +667,7 @@ static void tcp_connect(struct kf_ipfix *x, __u64 now_s)
 		}
 		x->blen = 0;
 		send_templates(x, now_s);
-		send_msg(x, now_s);
+		send_msg(x);
 		if (x->blen + oldlen <= KF_IPFIX_BACKLOG) {
 			memcpy(x->backlog + x->blen, old, oldlen);
 			x->blen += oldlen;
@@ -708,7 +707,7 @@ void kf_ipfix_flush(struct kf_ipfix *x, __u64 now_s)
 	for (int i = 0; i < x->nglobal; i++)
 		put_usage(x, &x->global[i], true, now_s);
 	x->nusage = x->nglobal = 0;
-	send_msg(x, now_s);
+	send_msg(x);
 	if (x->tcp)
 		tcp_write(x, now_s);
 	if (x->dropped_msgs) {
