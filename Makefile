@@ -33,7 +33,7 @@ CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE $
 LDLIBS := $(PKG_LIBS) -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror
 
-BPF_APPS := kflow identity bench_empty
+BPF_APPS := kflow identity bench_empty bench_floor
 AGENT_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 AGENT_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(AGENT_SRCS))
 TEST_SRCS := $(wildcard selftests/prog_tests/*.c)

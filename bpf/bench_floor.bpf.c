@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * bench_floor.bpf.c - the least a per-flow table can cost, run beside kflow
+ * in `make bench` so that its figures can be read against this machine's
+ * floor and not only against the empty program.
+ *
+ * Two floors, for the bench's IPv4 TCP frames only (fixed offsets, no
+ * parser, no TCP analysis):
+ *  - floor_hash_*: kflow's 44-byte key in a preallocated per-CPU hash of kflow's
+ *    value type, bytes, packets and last time added: the same map layout as
+ *    kf_flows_a/b with nothing else around it;
+ *  - floor_line_*: one 64-byte line per flow in a flat array indexed by a hash of
+ *    the addresses and ports, no key stored or compared: no flow table can
+ *    touch less memory per packet.
+ */
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/pkt_cls.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "kflow.h"
+
+/* Key: struct flow_key -> Value: struct flow_stats (per CPU), as the
+ * interval maps. Written and read by the floor programs only. Sizing: set
+ * by the bench to kf_flows_a's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, KF_DEFAULT_MAX_FLOWS + 1);
+	__type(key, struct flow_key);
+	__type(value, struct flow_stats);
+} kf_bench_flows SEC(".maps");
+
+struct bf_line {
+	__u64 bytes;
+	__u64 packets;
+	__u64 last_ns;
+	__u64 pad[5];
+};
+
+#define BF_LINES (1u << 17) /* a power of two above the bench's 100 000 flows */
+
+/* Key: hash of the flow & (BF_LINES - 1) -> Value: struct bf_line.
+ * Written and read by the floor programs only; sized for the bench. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BF_LINES);
+	__type(key, __u32);
+	__type(value, struct bf_line);
+} kf_bench_lines SEC(".maps");
+
+/* The bench's frames: Ethernet, a 20-byte IPv4 header, TCP. */
+static __always_inline int bf_key(void *data, void *end, __u32 ifindex, struct flow_key *k,
+				  __u32 *len)
+{
+	struct ethhdr *eth = data;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct tcphdr *th = (void *)(ip + 1);
+
+	if ((void *)(th + 1) > end || ip->protocol != IPPROTO_TCP)
+		return -1;
+	__builtin_memcpy(k->addr_a, &ip->saddr, 4);
+	__builtin_memcpy(k->addr_b, &ip->daddr, 4);
+	k->port_a = bpf_ntohs(th->source);
+	k->port_b = bpf_ntohs(th->dest);
+	k->ifindex = ifindex;
+	k->proto = IPPROTO_TCP;
+	k->family = 4;
+	*len = ETH_HLEN + bpf_ntohs(ip->tot_len);
+	return 0;
+}
+
+static __always_inline void bf_hash(struct flow_key *k, __u32 len)
+{
+	static const struct flow_stats zero;
+	struct flow_stats *st;
+
+	st = bpf_map_lookup_elem(&kf_bench_flows, k);
+	if (!st) {
+		bpf_map_update_elem(&kf_bench_flows, k, &zero, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&kf_bench_flows, k);
+		if (!st)
+			return;
+	}
+	st->dir[0].bytes += len;
+	st->dir[0].packets++;
+	st->dir[0].last_ns = bpf_ktime_get_coarse_ns();
+}
+
+static __always_inline void bf_line(const struct flow_key *k, __u32 len)
+{
+	__u32 h = 0x9e3779b9, idx;
+	const __u32 *w = (const void *)k;
+	struct bf_line *l;
+
+	/* The IPv4 addresses and the ports: words 0, 4 and 8. */
+	h = (h ^ w[0]) * 0x85ebca6b;
+	h = (h ^ w[4]) * 0xc2b2ae35;
+	h = (h ^ w[8]) * 0x85ebca6b;
+	idx = (h ^ (h >> 16)) & (BF_LINES - 1);
+	l = bpf_map_lookup_elem(&kf_bench_lines, &idx);
+	if (!l)
+		return;
+	l->bytes += len;
+	l->packets++;
+	l->last_ns = bpf_ktime_get_coarse_ns();
+}
+
+SEC("xdp")
+int floor_hash_xdp(struct xdp_md *ctx)
+{
+	struct flow_key k = {};
+	__u32 len;
+
+	if (!bf_key((void *)(long)ctx->data, (void *)(long)ctx->data_end, ctx->ingress_ifindex,
+		    &k, &len))
+		bf_hash(&k, len);
+	return XDP_PASS;
+}
+
+SEC("tc")
+int floor_hash_tc(struct __sk_buff *skb)
+{
+	struct flow_key k = {};
+	__u32 len;
+
+	if (!bf_key((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex, &k, &len))
+		bf_hash(&k, len);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("xdp")
+int floor_line_xdp(struct xdp_md *ctx)
+{
+	struct flow_key k = {};
+	__u32 len;
+
+	if (!bf_key((void *)(long)ctx->data, (void *)(long)ctx->data_end, ctx->ingress_ifindex,
+		    &k, &len))
+		bf_line(&k, len);
+	return XDP_PASS;
+}
+
+SEC("tc")
+int floor_line_tc(struct __sk_buff *skb)
+{
+	struct flow_key k = {};
+	__u32 len;
+
+	if (!bf_key((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex, &k, &len))
+		bf_line(&k, len);
+	return TC_ACT_UNSPEC;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
