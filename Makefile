@@ -62,7 +62,7 @@ help:
 	@echo '  test       every test: unit (prog_tests) then network (needs root)'
 	@echo '  test-unit  BPF_PROG_TEST_RUN packet tables, no network'
 	@echo '  test-net   end-to-end tests in network namespaces (root)'
-	@echo '  bench      per-packet cost beside an empty program, drain cost'
+	@echo '  bench      per-packet cost beside empty and floor programs, drain cost'
 	@echo '  deps       install the Debian packages the build and tests need'
 	@echo '  vmlinux    regenerate headers/vmlinux.h from the running kernel'
 	@echo '  install    install build/kflow to $$(PREFIX)/sbin'
