@@ -73,15 +73,20 @@ static __always_inline int bf_key(void *data, void *end, __u32 ifindex, struct f
 	return 0;
 }
 
-static __always_inline void bf_hash(struct flow_key *k, __u32 len)
+static __always_inline void bf_hash(void *data, void *end, __u32 ifindex)
 {
 	static const struct flow_stats zero;
+	struct flow_key k = {};
 	struct flow_stats *st;
+	__u32 len;
 
-	st = bpf_map_lookup_elem(&kf_bench_flows, k);
+	if (bf_key(data, end, ifindex, &k, &len))
+		return;
+
+	st = bpf_map_lookup_elem(&kf_bench_flows, &k);
 	if (!st) {
-		bpf_map_update_elem(&kf_bench_flows, k, &zero, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&kf_bench_flows, k);
+		bpf_map_update_elem(&kf_bench_flows, &k, &zero, BPF_NOEXIST);
+		st = bpf_map_lookup_elem(&kf_bench_flows, &k);
 		if (!st)
 			return;
 	}
@@ -90,11 +95,15 @@ static __always_inline void bf_hash(struct flow_key *k, __u32 len)
 	st->dir[0].last_ns = bpf_ktime_get_coarse_ns();
 }
 
-static __always_inline void bf_line(const struct flow_key *k, __u32 len)
+static __always_inline void bf_line(void *data, void *end, __u32 ifindex)
 {
-	__u32 h = 0x9e3779b9, idx;
-	const __u32 *w = (const void *)k;
+	struct flow_key k = {};
+	const __u32 *w = (const void *)&k;
+	__u32 h = 0x9e3779b9, idx, len;
 	struct bf_line *l;
+
+	if (bf_key(data, end, ifindex, &k, &len))
+		return;
 
 	/* The IPv4 addresses and the ports: words 0, 4 and 8. */
 	h = (h ^ w[0]) * 0x85ebca6b;
@@ -112,46 +121,28 @@ static __always_inline void bf_line(const struct flow_key *k, __u32 len)
 SEC("xdp")
 int floor_hash_xdp(struct xdp_md *ctx)
 {
-	struct flow_key k = {};
-	__u32 len;
-
-	if (!bf_key((void *)(long)ctx->data, (void *)(long)ctx->data_end, ctx->ingress_ifindex,
-		    &k, &len))
-		bf_hash(&k, len);
+	bf_hash((void *)(long)ctx->data, (void *)(long)ctx->data_end, ctx->ingress_ifindex);
 	return XDP_PASS;
 }
 
 SEC("tc")
 int floor_hash_tc(struct __sk_buff *skb)
 {
-	struct flow_key k = {};
-	__u32 len;
-
-	if (!bf_key((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex, &k, &len))
-		bf_hash(&k, len);
+	bf_hash((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex);
 	return TC_ACT_UNSPEC;
 }
 
 SEC("xdp")
 int floor_line_xdp(struct xdp_md *ctx)
 {
-	struct flow_key k = {};
-	__u32 len;
-
-	if (!bf_key((void *)(long)ctx->data, (void *)(long)ctx->data_end, ctx->ingress_ifindex,
-		    &k, &len))
-		bf_line(&k, len);
+	bf_line((void *)(long)ctx->data, (void *)(long)ctx->data_end, ctx->ingress_ifindex);
 	return XDP_PASS;
 }
 
 SEC("tc")
 int floor_line_tc(struct __sk_buff *skb)
 {
-	struct flow_key k = {};
-	__u32 len;
-
-	if (!bf_key((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex, &k, &len))
-		bf_line(&k, len);
+	bf_line((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex);
 	return TC_ACT_UNSPEC;
 }
 

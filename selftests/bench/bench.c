@@ -389,9 +389,10 @@ static int hot_flow(struct bench *b, const struct hook *h, int pkt)
 		if (!err)
 			err = run_prog(&h->empty, h->retval, p->data, p->len, HOT_REPEAT, &ns);
 		em[i] = ns;
-		if (!err && floor)
+		if (!err && floor) {
 			err = run_prog(&h->floor_hash, h->retval, p->data, p->len, HOT_REPEAT, &ns);
-		fl[i] = ns;
+			fl[i] = ns;
+		}
 	}
 	if (err)
 		return err;
