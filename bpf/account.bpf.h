@@ -168,8 +168,10 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 		ls = bpf_map_lookup_elem(&kf_l4, &m->key);
 		if (!ls)
 			fine = true; /* a new flow: its first packet's time matters */
+		else if (tcp && tcp_fast(ls, m, pc, payload, &ev))
+			view_state(ls, &hint); /* the slot had no usable hint */
 		else if (tcp)
-			fine = !tcp_fast(ls, m, pc, payload, &ev);
+			fine = true;
 		else if (m->key.proto == IPPROTO_UDP)
 			fine = payload && READ_ONCE(ls->udp_pending) != 1 + (m->dir & 1);
 		else
@@ -183,7 +185,7 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 		if (tcp) {
 			bpf_spin_lock(&ls->lock);
 			tcp_locked(ls, m, pc, m->tcp_flags & KF_TCP_FLAGS6, payload, now, &ev);
-			take_hint(ls, &hint);
+			view_state(ls, &hint);
 			bpf_spin_unlock(&ls->lock);
 		} else if (m->key.proto == IPPROTO_UDP) {
 			udp_perf(ls, m, payload, now, &ev);

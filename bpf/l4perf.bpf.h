@@ -175,18 +175,21 @@ static __always_inline void seq_track(struct tcp_side *sd, __u32 seq, __u32 len,
 {
 	__u32 end = seq + len;
 
+	/* The flags and the hole are stored before max_end, in this order
+	 * (volatile stores), for the lock-free readers of view_state(). */
 	if (!(sd->flags & KF_SIDE_SEQ)) {
-		sd->flags |= KF_SIDE_SEQ;
-		sd->max_end = end;
-		sd->hole_lo = sd->hole_hi = end;
+		WRITE_ONCE(sd->hole_lo, end);
+		WRITE_ONCE(sd->hole_hi, end);
+		WRITE_ONCE(sd->flags, sd->flags | KF_SIDE_SEQ);
+		WRITE_ONCE(sd->max_end, end);
 		return;
 	}
 	if (!seq_before(seq, sd->max_end)) {
 		if (seq != sd->max_end) { /* a gap: data ahead of what we saw */
-			sd->hole_lo = sd->max_end;
-			sd->hole_hi = seq;
+			WRITE_ONCE(sd->hole_lo, sd->max_end);
+			WRITE_ONCE(sd->hole_hi, seq);
 		}
-		sd->max_end = end;
+		WRITE_ONCE(sd->max_end, end);
 		return;
 	}
 	if (sd->hole_lo != sd->hole_hi && !seq_before(seq, sd->hole_lo) &&
@@ -200,7 +203,7 @@ static __always_inline void seq_track(struct tcp_side *sd, __u32 seq, __u32 len,
 	}
 	ev->retrans = 1;
 	if (seq_before(sd->max_end, end))
-		sd->max_end = end;
+		WRITE_ONCE(sd->max_end, end);
 }
 
 /* Lock-free: a packet that changes no shared state, judged from a view of
@@ -226,16 +229,21 @@ static __always_inline bool tcp_fast_view(__u8 s, __u8 client, __u16 side_flags,
 	return false;
 }
 
+/* Judged from the flow's state itself, read racily (in view_state()'s
+ * order). */
 static __always_inline bool tcp_fast(const struct l4_state *st, const struct pkt_meta *m,
 				     int pc, __u32 payload, struct l4_events *ev)
 {
 	const struct tcp_side *sd = &st->side[m->dir & 1];
+	__u32 max_end = READ_ONCE(sd->max_end);
+	__u16 flags = READ_ONCE(sd->flags);
+	bool nohole = READ_ONCE(sd->hole_lo) == READ_ONCE(sd->hole_hi);
 
-	return tcp_fast_view(READ_ONCE(st->state), READ_ONCE(st->client), READ_ONCE(sd->flags),
-			     READ_ONCE(sd->hole_lo) == READ_ONCE(sd->hole_hi),
-			     READ_ONCE(sd->max_end), m, pc, payload, ev);
+	return tcp_fast_view(READ_ONCE(st->state), READ_ONCE(st->client), flags, nohole, max_end,
+			     m, pc, payload, ev);
 }
 
+/* Judged from this CPU's hint in its interval slot. */
 static __always_inline bool tcp_fast_hint(const struct l4_hint *h, const struct pkt_meta *m,
 					  int pc, __u32 payload, struct l4_events *ev)
 {
@@ -246,18 +254,28 @@ static __always_inline bool tcp_fast_hint(const struct l4_hint *h, const struct 
 					 payload, ev);
 }
 
-/* Under the lock: the view the next packets on this CPU may use. */
-static __always_inline void take_hint(const struct l4_state *st, struct l4_hint *h)
+/* The hint: this CPU's view of the flow's state, taken under the lock or
+ * read racily, without it. A racy view is kept as the hint too, so that after
+ * an interval swap (a new, hint-less slot) the flows whose packets change
+ * nothing do not pay the kf_l4 lookup for the rest of the interval. It is
+ * as safe as a stale locked view as long as it never pairs a newer max_end
+ * with an older "no hole": seq_track() stores the hole and the flags before
+ * max_end, so max_end is read first here (volatile accesses keep their
+ * order, and x86 does not reorder loads with loads or stores with stores;
+ * a torn view is otherwise only older, never inconsistent in the unsafe
+ * direction). */
+static __always_inline void view_state(const struct l4_state *st, struct l4_hint *h)
 {
 	for (int d = 0; d < 2; d++) {
 		const struct tcp_side *sd = &st->side[d];
 
-		h->max_end[d] = sd->max_end;
-		h->side[d] = (sd->flags & (KF_SIDE_SYN | KF_SIDE_SEQ)) |
-			     (sd->hole_lo == sd->hole_hi ? KF_HINT_NOHOLE : 0);
+		h->max_end[d] = READ_ONCE(sd->max_end);
+		h->side[d] = (READ_ONCE(sd->flags) & (KF_SIDE_SYN | KF_SIDE_SEQ)) |
+			     (READ_ONCE(sd->hole_lo) == READ_ONCE(sd->hole_hi) ?
+				      KF_HINT_NOHOLE : 0);
 	}
-	h->state = st->state;
-	h->client = st->client;
+	h->state = READ_ONCE(st->state);
+	h->client = READ_ONCE(st->client);
 	h->valid = 1;
 }
 

@@ -22,6 +22,7 @@
 #define KF_TCP_FLAGS6 0x3f
 
 #define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
 
 #define KF_ICMP_ECHOREPLY 0
 #define KF_ICMP_ECHO 8
