@@ -139,7 +139,7 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 	struct l4_hint hint = {};
 	struct flow_stats *st;
 	__u32 zero = 0, payload = 0;
-	bool fine = false, tcp, l4;
+	bool fine = false, tcp, udp, l4;
 	void *flows;
 	int err = 0, pc = -1;
 	__u64 now;
@@ -151,7 +151,8 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 	else if (!m->later_frag)
 		payload = m->pkt_len - m->l2_len - m->l3_hdr_len - m->l4_hdr_len;
 	tcp = m->key.proto == IPPROTO_TCP && !m->later_frag;
-	l4 = !m->later_frag && (tcp || m->key.proto == IPPROTO_UDP || m->icmp_echo);
+	udp = m->key.proto == IPPROTO_UDP && !m->later_frag;
+	l4 = tcp || udp || (!m->later_frag && m->icmp_echo);
 	if (tcp)
 		pc = pkt_class(m->tcp_flags & KF_TCP_FLAGS6);
 
@@ -164,6 +165,8 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 	/* The common case of a packet that changes nothing: one lookup. */
 	if (st && tcp && tcp_fast_hint(&st->hint, m, pc, payload, &ev)) {
 		l4 = false;
+	} else if (st && udp && udp_fast_hint(&st->hint, m, payload)) {
+		l4 = false;
 	} else if (l4) {
 		ls = bpf_map_lookup_elem(&kf_l4, &m->key);
 		if (!ls)
@@ -172,8 +175,8 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 			view_state(ls, &hint); /* the slot had no usable hint */
 		else if (tcp)
 			fine = true;
-		else if (m->key.proto == IPPROTO_UDP)
-			fine = payload && READ_ONCE(ls->udp_pending) != 1 + (m->dir & 1);
+		else if (udp)
+			fine = !udp_fast(ls, m, payload, &hint);
 		else
 			fine = true;
 	}
@@ -187,7 +190,7 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 			tcp_locked(ls, m, pc, m->tcp_flags & KF_TCP_FLAGS6, payload, now, &ev);
 			view_state(ls, &hint);
 			bpf_spin_unlock(&ls->lock);
-		} else if (m->key.proto == IPPROTO_UDP) {
+		} else if (udp) {
 			udp_perf(ls, m, payload, now, &ev);
 		} else {
 			icmp_perf(ls, m, now, &ev);

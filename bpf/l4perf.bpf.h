@@ -43,6 +43,23 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } kf_l4 SEC(".maps");
 
+/* Generation of each UDP flow's udp_pending, so that a datagram in the
+ * direction this CPU last saw can skip kf_l4 (the hint in its interval slot
+ * holds the generation it read).
+ * Key: kf_udp_slot() of the flow key -> Value: a value never stored twice
+ * (the time of the change << 8 | CPU). Flows that share a slot only send
+ * each other's datagrams to the kf_l4 lookup more often.
+ * Written by a UDP datagram that changes its flow's direction (already the
+ * slow path); read by every UDP datagram of a flow with a hint. Sizing:
+ * KF_UDP_GEN_SLOTS x 8 bytes, whatever --max-flows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, KF_UDP_GEN_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kf_udp_gen SEC(".maps");
+
 /* What one packet did: added to the CPU's interval slot by the caller. */
 struct l4_events {
 	__u8 retrans;
@@ -410,18 +427,80 @@ static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_met
 		me->flags &= ~KF_SIDE_BIG;
 }
 
+/* The flow's kf_udp_gen slot: both directions and every CPU must agree,
+ * collisions only cost speed. Addresses' first and last words and the
+ * ports: for IPv6 the last word is the interface identifier. */
+static __always_inline __u32 kf_udp_slot(const struct flow_key *k)
+{
+	const __u32 *w = (const void *)k;
+	__u32 h = w[0] ^ w[3] ^ ((w[4] ^ w[7]) * 0x85ebca6b) ^ w[8];
+
+	_Static_assert(KF_UDP_GEN_SLOTS == 1 << 16, "the slot is the hash's top 16 bits");
+	return (h * 0x9e3779b1) >> 16;
+}
+
+/* Lock-free, for a datagram whose slot had no usable hint: whether it
+ * changes the flow's state, and the view to keep as the hint. The
+ * generation is read before udp_pending, and udp_perf() stores them in the
+ * other order, so a view never pairs the current generation with an older
+ * udp_pending (x86 keeps loads in order and stores in order; generations
+ * are never stored twice, so any later change invalidates the hint). */
+static __always_inline bool udp_fast(const struct l4_state *st, const struct pkt_meta *m,
+				     __u32 payload, struct l4_hint *h)
+{
+	__u32 slot = kf_udp_slot(&m->key);
+	__u64 *gen = bpf_map_lookup_elem(&kf_udp_gen, &slot);
+	__u8 pending;
+
+	if (gen) {
+		h->udp_gen = READ_ONCE(*gen);
+		h->udp_slot = slot;
+	}
+	pending = READ_ONCE(st->udp_pending);
+	if (payload && pending != 1 + (m->dir & 1))
+		return false;
+	h->udp_pending = pending;
+	h->valid = !!gen;
+	return true;
+}
+
+/* Judged from this CPU's hint: a datagram that changes nothing, because it
+ * has no payload or goes the way the flow's last one went. */
+static __always_inline bool udp_fast_hint(const struct l4_hint *h, const struct pkt_meta *m,
+					  __u32 payload)
+{
+	__u32 slot = h->udp_slot;
+	__u64 *gen;
+
+	if (!h->valid)
+		return false;
+	if (!payload)
+		return true;
+	if (h->udp_pending != 1 + (m->dir & 1))
+		return false;
+	gen = bpf_map_lookup_elem(&kf_udp_gen, &slot);
+	return gen && READ_ONCE(*gen) == h->udp_gen;
+}
+
 static __always_inline void udp_perf(struct l4_state *st, const struct pkt_meta *m, __u32 payload,
 				     __u64 now, struct l4_events *ev)
 {
-	__u32 d = m->dir & 1;
+	__u32 d = m->dir & 1, slot;
+	__u64 *gen;
 
 	if (!payload)
 		return;
 	if (st->udp_pending == 1 + !d)
 		ev->art = us_sample(now, st->udp_ts[!d], KF_RTT_CAP_NS);
 	st->udp_ts[d] = now;
-	if (st->udp_pending != 1 + d)
-		st->udp_pending = 1 + d;
+	if (st->udp_pending == 1 + d)
+		return;
+	WRITE_ONCE(st->udp_pending, 1 + d);
+	/* After udp_pending (see udp_fast()): every CPU's hint of it is void. */
+	slot = kf_udp_slot(&m->key);
+	gen = bpf_map_lookup_elem(&kf_udp_gen, &slot);
+	if (gen)
+		WRITE_ONCE(*gen, now << 8 | (bpf_get_smp_processor_id() & 0xff));
 }
 
 static __always_inline void icmp_perf(struct l4_state *st, const struct pkt_meta *m, __u64 now,

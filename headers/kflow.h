@@ -73,17 +73,30 @@ struct kf_delay {
 	__u32 max;
 };
 
-/* This CPU's last look at the flow's shared L4 state, taken under its lock:
- * lets a packet that changes nothing skip the second map lookup (see
- * bpf/l4perf.bpf.h). Valid with KF_HINT_VALID. */
+/* This CPU's last look at the flow's shared L4 state (kf_l4): lets a
+ * packet that changes nothing skip that second map lookup (see
+ * bpf/l4perf.bpf.h). TCP and UDP flows use their own fields of the unions;
+ * all is unset while valid is 0. */
 struct l4_hint {
-	__u32 max_end[2]; /* by enum kf_dir */
-	__u8 state; /* enum kf_tcp_state */
-	__u8 client;
-	__u8 side[2]; /* KF_SIDE_SYN, KF_SIDE_SEQ, and KF_HINT_NOHOLE */
+	union {
+		__u32 max_end[2]; /* TCP: by enum kf_dir */
+		__u64 udp_gen; /* UDP: kf_udp_gen[udp_slot] when udp_pending was read */
+	};
+	union {
+		struct {
+			__u8 state; /* TCP: enum kf_tcp_state */
+			__u8 client;
+			__u8 side[2]; /* KF_SIDE_SYN, KF_SIDE_SEQ, and KF_HINT_NOHOLE */
+		};
+		__u32 udp_slot; /* UDP: the flow's index in kf_udp_gen */
+	};
 	__u8 valid;
-	__u8 pad[3];
+	__u8 udp_pending; /* UDP: the flow's udp_pending as read */
+	__u8 pad[2];
 };
+
+/* Entries of kf_udp_gen, a power of two. */
+#define KF_UDP_GEN_SLOTS 65536
 
 #define KF_HINT_NOHOLE 0x80
 

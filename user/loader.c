@@ -19,6 +19,7 @@
 _Static_assert(sizeof(struct flow_key) == 44, "flow_key layout is ABI");
 _Static_assert(sizeof(struct flow_dir) == 88, "flow_dir layout is ABI");
 _Static_assert(sizeof(struct flow_stats) == 296, "flow_stats layout is ABI");
+_Static_assert(sizeof(struct l4_hint) == 16, "l4_hint layout is ABI");
 _Static_assert(sizeof(struct l4_state) == 152, "l4_state layout is ABI");
 _Static_assert(sizeof(struct sock_owner) == 32, "sock_owner layout is ABI");
 _Static_assert(sizeof(struct sock_tuple) == 40, "sock_tuple layout is ABI");
