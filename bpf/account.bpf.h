@@ -211,7 +211,11 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 		if (ev.retrans | ev.ooo | ev.zero_win | ev.srt | ev.art | ev.cit | ev.rtt |
 		    ev.rtt_client | ev.rtt_server)
 			add_events(st, m->dir, &ev);
-		if (hint.valid)
+		/* Whenever kf_l4 was read, the slot's hint is replaced: by the
+		 * view just taken, or by none after this packet changed the
+		 * state itself (a UDP direction change must not leave the old
+		 * view behind on its own CPU). */
+		if (l4)
 			st->hint = hint;
 		return 0;
 	}

@@ -46,9 +46,11 @@ struct {
 /* Generation of each UDP flow's udp_pending, so that a datagram in the
  * direction this CPU last saw can skip kf_l4 (the hint in its interval slot
  * holds the generation it read).
- * Key: kf_udp_slot() of the flow key -> Value: a value never stored twice
- * (the time of the change << 8 | CPU). Flows that share a slot only send
- * each other's datagrams to the kf_l4 lookup more often.
+ * Key: kf_udp_slot() of the flow key -> Value: the time of the change << 8
+ * | CPU, which no other CPU can store, and this one only again when its
+ * clock has not moved (replay can do that; the CPU that makes a change
+ * drops its own hint, so only other CPUs' hints rely on the value). Flows
+ * that share a slot only send each other's datagrams to kf_l4 more often.
  * Written by a UDP datagram that changes its flow's direction (already the
  * slow path); read by every UDP datagram of a flow with a hint. Sizing:
  * KF_UDP_GEN_SLOTS x 8 bytes, whatever --max-flows. */
@@ -443,8 +445,9 @@ static __always_inline __u32 kf_udp_slot(const struct flow_key *k)
  * changes the flow's state, and the view to keep as the hint. The
  * generation is read before udp_pending, and udp_perf() stores them in the
  * other order, so a view never pairs the current generation with an older
- * udp_pending (x86 keeps loads in order and stores in order; generations
- * are never stored twice, so any later change invalidates the hint). */
+ * udp_pending (x86 keeps loads in order and stores in order; another
+ * CPU's later change stores a generation of its own, which invalidates the
+ * hint). */
 static __always_inline bool udp_fast(const struct l4_state *st, const struct pkt_meta *m,
 				     __u32 payload, struct l4_hint *h)
 {

@@ -424,6 +424,7 @@ int kf_prog_run(int prog_fd, bool xdp, const __u8 *pkt, __u32 len, const struct 
 		.ifindex = 1, /* lo: the kernel runs TC programs on it */
 		.gso_segs = s ? s->gso_segs : 0,
 		.gso_size = s ? s->gso_size : 0,
+		.tstamp = s ? s->tstamp : 0,
 	};
 	LIBBPF_OPTS(bpf_test_run_opts, opts,
 		.data_in = pkt,

@@ -193,6 +193,7 @@ struct pkt_spec {
 
 	/* skb context (TC only) */
 	__u16 gso_segs, gso_size;
+	__u64 tstamp; /* the packet's time for a replay-mode skeleton */
 };
 
 /* Writes the frame into buf (PKT_MAX_LEN bytes) and returns its length. */

@@ -119,7 +119,7 @@ static void test_swap(const struct hint_fixture *fx, int prog_fd, bool xdp)
 
 /* One UDP datagram of host 1:CLIENT_PORT <-> host 2:DNS_PORT, 10 bytes of
  * payload; reply goes from the server. */
-static bool send_udp(int prog_fd, bool reply, const char *what)
+static bool send_udp_at(int prog_fd, bool reply, __u64 tstamp, const char *what)
 {
 	struct pkt_spec s = {
 		.l3 = PKT_IPV4,
@@ -127,6 +127,7 @@ static bool send_udp(int prog_fd, bool reply, const char *what)
 		.sport = CLIENT_PORT,
 		.dport = DNS_PORT,
 		.payload = 10,
+		.tstamp = tstamp,
 	};
 	static __u8 pkt[PKT_MAX_LEN];
 	struct kf_run_result res;
@@ -140,6 +141,11 @@ static bool send_udp(int prog_fd, bool reply, const char *what)
 	}
 	len = pkt_build(&s, pkt);
 	return ASSERT_OK(kf_prog_run(prog_fd, false, pkt, len, &s, &res), what);
+}
+
+static bool send_udp(int prog_fd, bool reply, const char *what)
+{
+	return send_udp_at(prog_fd, reply, 0, what);
 }
 
 static bool on_cpu(int cpu)
@@ -230,6 +236,54 @@ out:
 	on_cpu(0);
 }
 
+/* Replay (packet times from the capture), one CPU: the answer changes the
+ * direction at the same timestamp as the request before it, so the
+ * generation it stores equals the one this CPU's hint holds. The CPU that
+ * changes the direction must drop its own hint, or the next request is
+ * taken for more of the same and the answer after it loses its art. */
+static void test_udp_same_time(void)
+{
+	const __u64 t = 1000000000ULL; /* 1 s */
+	struct flow_stats sum;
+	struct flow_key key;
+	struct kflow *skel;
+	int prog_fd;
+
+	skel = kflow__open();
+	if (!ASSERT_OK_PTR(skel, "kflow__open (replay)"))
+		return;
+	skel->rodata->cfg_replay = 1;
+	if (!ASSERT_OK(kf_obj_unpin_maps(skel->obj), "unpin maps") ||
+	    !ASSERT_OK(kflow__load(skel), "kflow__load (replay)"))
+		goto out;
+	{
+		struct hint_fixture fx = {
+			.skel = skel,
+			.sel_fd = bpf_map__fd(skel->maps.kf_flow_sel),
+		};
+
+		if (!ASSERT_OK(select_map(&fx, bpf_map__fd(skel->maps.kf_flows_a)),
+			       "select kf_flows_a"))
+			goto out;
+	}
+	prog_fd = bpf_program__fd(skel->progs.kf_tc_ingress);
+	if (!on_cpu(0) || !send_udp_at(prog_fd, false, t, "request at t") ||
+	    !send_udp_at(prog_fd, false, t, "request again at t") ||
+	    !send_udp_at(prog_fd, true, t, "answer at t") ||
+	    !send_udp_at(prog_fd, false, t + 1000000, "request at t + 1 ms") ||
+	    !send_udp_at(prog_fd, true, t + 3000000, "answer at t + 3 ms"))
+		goto out;
+
+	kf_key_init(&key, 4, IPPROTO_UDP, 1, CLIENT_PORT, 2, DNS_PORT, 0, LO_IFINDEX);
+	if (ASSERT_OK(kf_flow_read(bpf_map__fd(skel->maps.kf_flows_a), &key, &sum), "UDP flow")) {
+		/* The first answer's art is 0 us, which is no sample. */
+		ASSERT_EQ(sum.art[1].count, 1, "art samples");
+		ASSERT_EQ(sum.art[1].sum, 2000, "art (us): request at 1 ms, answer at 3 ms");
+	}
+out:
+	kflow__destroy(skel);
+}
+
 void test_l4_hint(void)
 {
 	struct hint_fixture fx = {};
@@ -252,6 +306,8 @@ void test_l4_hint(void)
 		test_swap(&fx, bpf_program__fd(fx.skel->progs.kf_xdp_ingress), true);
 	if (test__start_subtest("tc_ingress/udp_direction_across_cpus"))
 		test_udp_cross_cpu(&fx);
+	if (test__start_subtest("tc_ingress/udp_direction_same_time"))
+		test_udp_same_time();
 out:
 	kflow__destroy(fx.skel);
 }
