@@ -171,8 +171,10 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 		ls = bpf_map_lookup_elem(&kf_l4, &m->key);
 		if (!ls)
 			fine = true; /* a new flow: its first packet's time matters */
-		else if (tcp && tcp_fast(ls, m, pc, payload, &ev))
-			view_state(ls, &hint); /* the slot had no usable hint */
+		else if (tcp && tcp_fast(ls, m, pc, payload, &ev)) {
+			if (KF_KEEP_RACY_VIEWS) /* the slot had no usable hint */
+				view_state(ls, &hint);
+		}
 		else if (tcp)
 			fine = true;
 		else if (udp)
@@ -211,11 +213,7 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 		if (ev.retrans | ev.ooo | ev.zero_win | ev.srt | ev.art | ev.cit | ev.rtt |
 		    ev.rtt_client | ev.rtt_server)
 			add_events(st, m->dir, &ev);
-		/* Whenever kf_l4 was read, the slot's hint is replaced: by the
-		 * view just taken, or by none after this packet changed the
-		 * state itself (a UDP direction change must not leave the old
-		 * view behind on its own CPU). */
-		if (l4)
+		if (hint.valid)
 			st->hint = hint;
 		return 0;
 	}

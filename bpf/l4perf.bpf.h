@@ -46,21 +46,31 @@ struct {
 /* Generation of each UDP flow's udp_pending, so that a datagram in the
  * direction this CPU last saw can skip kf_l4 (the hint in its interval slot
  * holds the generation it read).
- * Key: kf_udp_slot() of the flow key -> Value: the time of the change << 8
- * | CPU, which no other CPU can store, and this one only again when its
- * clock has not moved (replay can do that; the CPU that makes a change
- * drops its own hint, so only other CPUs' hints rely on the value). Flows
- * that share a slot only send each other's datagrams to kf_l4 more often.
+ * Key: kf_udp_slot() of the flow key -> Value: a counter, atomically
+ * incremented by every change (so no two changes store the same value; it
+ * would take 2^32 changes of one slot within one interval to repeat one).
+ * Flows that share a slot only send each other's datagrams to kf_l4 more
+ * often.
  * Written by a UDP datagram that changes its flow's direction (already the
- * slow path); read by every UDP datagram of a flow with a hint. Sizing:
- * KF_UDP_GEN_SLOTS x 8 bytes, whatever --max-flows. */
+ * slow path) and by the agent when it deletes a UDP flow's kf_l4 entry;
+ * read by every UDP datagram of a flow with a hint. Sizing:
+ * KF_UDP_GEN_SLOTS x 4 bytes, whatever --max-flows. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, KF_UDP_GEN_SLOTS);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } kf_udp_gen SEC(".maps");
+
+/* Views of kf_l4 read without its lock are kept as hints only where loads
+ * stay in order with loads and stores with stores (x86); elsewhere only
+ * views taken under the lock are kept, and UDP keeps no hint. */
+#ifdef __TARGET_ARCH_x86
+#define KF_KEEP_RACY_VIEWS 1
+#else
+#define KF_KEEP_RACY_VIEWS 0
+#endif
 
 /* What one packet did: added to the CPU's interval slot by the caller. */
 struct l4_events {
@@ -194,13 +204,14 @@ static __always_inline void seq_track(struct tcp_side *sd, __u32 seq, __u32 len,
 {
 	__u32 end = seq + len;
 
-	/* The flags and the hole are stored before max_end, in this order
-	 * (volatile stores), for the lock-free readers of view_state(). */
+	/* For the lock-free readers (view_state()): the hole is stored before
+	 * max_end, and both before KF_SIDE_SEQ publishes them (volatile
+	 * stores keep this order). */
 	if (!(sd->flags & KF_SIDE_SEQ)) {
 		WRITE_ONCE(sd->hole_lo, end);
 		WRITE_ONCE(sd->hole_hi, end);
-		WRITE_ONCE(sd->flags, sd->flags | KF_SIDE_SEQ);
 		WRITE_ONCE(sd->max_end, end);
+		WRITE_ONCE(sd->flags, sd->flags | KF_SIDE_SEQ);
 		return;
 	}
 	if (!seq_before(seq, sd->max_end)) {
@@ -254,8 +265,8 @@ static __always_inline bool tcp_fast(const struct l4_state *st, const struct pkt
 				     int pc, __u32 payload, struct l4_events *ev)
 {
 	const struct tcp_side *sd = &st->side[m->dir & 1];
-	__u32 max_end = READ_ONCE(sd->max_end);
 	__u16 flags = READ_ONCE(sd->flags);
+	__u32 max_end = READ_ONCE(sd->max_end);
 	bool nohole = READ_ONCE(sd->hole_lo) == READ_ONCE(sd->hole_hi);
 
 	return tcp_fast_view(READ_ONCE(st->state), READ_ONCE(st->client), flags, nohole, max_end,
@@ -277,19 +288,21 @@ static __always_inline bool tcp_fast_hint(const struct l4_hint *h, const struct 
  * read racily, without it. A racy view is kept as the hint too, so that after
  * an interval swap (a new, hint-less slot) the flows whose packets change
  * nothing do not pay the kf_l4 lookup for the rest of the interval. It is
- * as safe as a stale locked view as long as it never pairs a newer max_end
- * with an older "no hole": seq_track() stores the hole and the flags before
- * max_end, so max_end is read first here (volatile accesses keep their
- * order, and x86 does not reorder loads with loads or stores with stores;
- * a torn view is otherwise only older, never inconsistent in the unsafe
- * direction). */
+ * as safe as a stale locked view as long as it never pairs newer fields
+ * with older ones in the unsafe direction: KF_SIDE_SEQ with an unset
+ * max_end, or a newer max_end with an older "no hole". seq_track() stores
+ * the hole, then max_end, then the flag; this reads them in the other
+ * order (volatile accesses keep their order, and x86 does not reorder loads
+ * with loads or stores with stores: see KF_KEEP_RACY_VIEWS). */
 static __always_inline void view_state(const struct l4_state *st, struct l4_hint *h)
 {
 	for (int d = 0; d < 2; d++) {
 		const struct tcp_side *sd = &st->side[d];
 
+		__u16 flags = READ_ONCE(sd->flags);
+
 		h->max_end[d] = READ_ONCE(sd->max_end);
-		h->side[d] = (READ_ONCE(sd->flags) & (KF_SIDE_SYN | KF_SIDE_SEQ)) |
+		h->side[d] = (flags & (KF_SIDE_SYN | KF_SIDE_SEQ)) |
 			     (READ_ONCE(sd->hole_lo) == READ_ONCE(sd->hole_hi) ?
 				      KF_HINT_NOHOLE : 0);
 	}
@@ -429,30 +442,17 @@ static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_met
 		me->flags &= ~KF_SIDE_BIG;
 }
 
-/* The flow's kf_udp_gen slot: both directions and every CPU must agree,
- * collisions only cost speed. Addresses' first and last words and the
- * ports: for IPv6 the last word is the interface identifier. */
-static __always_inline __u32 kf_udp_slot(const struct flow_key *k)
-{
-	const __u32 *w = (const void *)k;
-	__u32 h = w[0] ^ w[3] ^ ((w[4] ^ w[7]) * 0x85ebca6b) ^ w[8];
-
-	_Static_assert(KF_UDP_GEN_SLOTS == 1 << 16, "the slot is the hash's top 16 bits");
-	return (h * 0x9e3779b1) >> 16;
-}
-
 /* Lock-free, for a datagram whose slot had no usable hint: whether it
  * changes the flow's state, and the view to keep as the hint. The
  * generation is read before udp_pending, and udp_perf() stores them in the
  * other order, so a view never pairs the current generation with an older
- * udp_pending (x86 keeps loads in order and stores in order; another
- * CPU's later change stores a generation of its own, which invalidates the
- * hint). */
+ * udp_pending (see KF_KEEP_RACY_VIEWS); any later change moves the
+ * generation and voids the hint. */
 static __always_inline bool udp_fast(const struct l4_state *st, const struct pkt_meta *m,
 				     __u32 payload, struct l4_hint *h)
 {
 	__u32 slot = kf_udp_slot(&m->key);
-	__u64 *gen = bpf_map_lookup_elem(&kf_udp_gen, &slot);
+	__u32 *gen = bpf_map_lookup_elem(&kf_udp_gen, &slot);
 	__u8 pending;
 
 	if (gen) {
@@ -463,7 +463,7 @@ static __always_inline bool udp_fast(const struct l4_state *st, const struct pkt
 	if (payload && pending != 1 + (m->dir & 1))
 		return false;
 	h->udp_pending = pending;
-	h->valid = !!gen;
+	h->valid = gen && KF_KEEP_RACY_VIEWS;
 	return true;
 }
 
@@ -472,8 +472,7 @@ static __always_inline bool udp_fast(const struct l4_state *st, const struct pkt
 static __always_inline bool udp_fast_hint(const struct l4_hint *h, const struct pkt_meta *m,
 					  __u32 payload)
 {
-	__u32 slot = h->udp_slot;
-	__u64 *gen;
+	__u32 slot = h->udp_slot, *gen;
 
 	if (!h->valid)
 		return false;
@@ -488,8 +487,7 @@ static __always_inline bool udp_fast_hint(const struct l4_hint *h, const struct 
 static __always_inline void udp_perf(struct l4_state *st, const struct pkt_meta *m, __u32 payload,
 				     __u64 now, struct l4_events *ev)
 {
-	__u32 d = m->dir & 1, slot;
-	__u64 *gen;
+	__u32 d = m->dir & 1, slot, *gen;
 
 	if (!payload)
 		return;
@@ -503,7 +501,7 @@ static __always_inline void udp_perf(struct l4_state *st, const struct pkt_meta 
 	slot = kf_udp_slot(&m->key);
 	gen = bpf_map_lookup_elem(&kf_udp_gen, &slot);
 	if (gen)
-		WRITE_ONCE(*gen, now << 8 | (bpf_get_smp_processor_id() & 0xff));
+		__sync_fetch_and_add(gen, 1);
 }
 
 static __always_inline void icmp_perf(struct l4_state *st, const struct pkt_meta *m, __u64 now,

@@ -75,28 +75,40 @@ struct kf_delay {
 
 /* This CPU's last look at the flow's shared L4 state (kf_l4): lets a
  * packet that changes nothing skip that second map lookup (see
- * bpf/l4perf.bpf.h). TCP and UDP flows use their own fields of the unions;
- * all is unset while valid is 0. */
+ * bpf/l4perf.bpf.h). TCP flows use max_end, state, client and side; UDP
+ * flows the udp_ fields. Only a hint with valid set is used. The layout of
+ * the TCP fields and the 4-byte alignment are those of ABI 2; udp_pending
+ * was padding. */
 struct l4_hint {
 	union {
 		__u32 max_end[2]; /* TCP: by enum kf_dir */
-		__u64 udp_gen; /* UDP: kf_udp_gen[udp_slot] when udp_pending was read */
-	};
-	union {
 		struct {
-			__u8 state; /* TCP: enum kf_tcp_state */
-			__u8 client;
-			__u8 side[2]; /* KF_SIDE_SYN, KF_SIDE_SEQ, and KF_HINT_NOHOLE */
+			__u32 udp_gen; /* UDP: kf_udp_gen[udp_slot] when udp_pending was read */
+			__u32 udp_slot; /* UDP: the flow's index in kf_udp_gen */
 		};
-		__u32 udp_slot; /* UDP: the flow's index in kf_udp_gen */
 	};
+	__u8 state; /* TCP: enum kf_tcp_state */
+	__u8 client;
+	__u8 side[2]; /* KF_SIDE_SYN, KF_SIDE_SEQ, and KF_HINT_NOHOLE */
 	__u8 valid;
 	__u8 udp_pending; /* UDP: the flow's udp_pending as read */
 	__u8 pad[2];
 };
 
-/* Entries of kf_udp_gen, a power of two. */
+/* Entries of kf_udp_gen (a power of two), and a UDP flow's entry there:
+ * the BPF programs and the agent must agree, and collisions only cost
+ * speed. The addresses' first and last words (for IPv6 the last is half
+ * the interface identifier) and the ports. */
 #define KF_UDP_GEN_SLOTS 65536
+
+static inline __attribute__((always_inline)) __u32 kf_udp_slot(const struct flow_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u32 h = w[0] ^ w[3] ^ ((w[4] ^ w[7]) * 0x85ebca6bu) ^ w[8];
+
+	_Static_assert(KF_UDP_GEN_SLOTS == 1 << 16, "the slot is the hash's top 16 bits");
+	return (h * 0x9e3779b1u) >> 16;
+}
 
 #define KF_HINT_NOHOLE 0x80
 

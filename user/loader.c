@@ -5,6 +5,7 @@
  * installs the first interval map, and pins the programs for bpftool.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ _Static_assert(sizeof(struct flow_key) == 44, "flow_key layout is ABI");
 _Static_assert(sizeof(struct flow_dir) == 88, "flow_dir layout is ABI");
 _Static_assert(sizeof(struct flow_stats) == 296, "flow_stats layout is ABI");
 _Static_assert(sizeof(struct l4_hint) == 16, "l4_hint layout is ABI");
+_Static_assert(offsetof(struct flow_stats, hint) == 276, "flow_stats layout is ABI");
 _Static_assert(sizeof(struct l4_state) == 152, "l4_state layout is ABI");
 _Static_assert(sizeof(struct sock_owner) == 32, "sock_owner layout is ABI");
 _Static_assert(sizeof(struct sock_tuple) == 40, "sock_tuple layout is ABI");

@@ -5,6 +5,7 @@
  * capture's time.
  */
 #include <string.h>
+#include <netinet/in.h>
 #include <bpf/bpf.h>
 #include "close.h"
 #include "lifemap.h"
@@ -18,8 +19,31 @@ struct tick {
 	__u64 mono_ns;
 	int life_fd;
 	int l4_fd;
+	int gen_fd;
 	struct jsonw w;
 };
+
+/* The agent's step in kf_udp_gen: far from the +1 steps of the datapath, so
+ * that it moves the generation even if a datagram moved it since we read. */
+#define KF_UDP_GEN_AGENT_STEP 0x10000u
+
+/* A UDP flow's datagrams may skip kf_l4 on the strength of a hint; moving
+ * the flow's generation voids those hints, so the next datagram finds the
+ * entry gone and makes a new one. */
+int kf_l4_delete(int l4_fd, int gen_fd, const struct flow_key *key)
+{
+	__u32 slot, gen;
+
+	if (bpf_map_delete_elem(l4_fd, key))
+		return -errno;
+	if (key->proto != IPPROTO_UDP)
+		return 0;
+	slot = kf_udp_slot(key);
+	if (bpf_map_lookup_elem(gen_fd, &slot, &gen))
+		return -errno;
+	gen += KF_UDP_GEN_AGENT_STEP;
+	return bpf_map_update_elem(gen_fd, &slot, &gen, BPF_ANY) ? -errno : 0;
+}
 
 static void write_record(struct tick *t, struct kf_flow *f, unsigned int ct, unsigned int to)
 {
@@ -65,7 +89,7 @@ static bool tick_flow(struct kf_flow *f, void *arg)
 	if (t->mono_ns >= f->life.last_ns + (__u64)to * 1000000000ULL) {
 		write_record(t, f, kf_close_type(f), to);
 		bpf_map_delete_elem(t->life_fd, &f->key);
-		bpf_map_delete_elem(t->l4_fd, &f->key);
+		kf_l4_delete(t->l4_fd, t->gen_fd, &f->key);
 		return true;
 	}
 	if (f->in_interval)
@@ -90,7 +114,7 @@ static __u64 l4_last_activity(const struct l4_state *ls)
 
 /* L4 state of flows the agent never saw (their packets overflowed) leaves
  * once idle for two intervals; the agent's own flows leave when they end. */
-static void sweep_l4(struct kf_core *a, int fd, __u64 mono_ns)
+static void sweep_l4(struct kf_core *a, int fd, int gen_fd, __u64 mono_ns)
 {
 	__u64 idle = 2ULL * a->o->interval_s * 1000000000ULL;
 	struct flow_key key, next, *prev = NULL;
@@ -102,7 +126,7 @@ static void sweep_l4(struct kf_core *a, int fd, __u64 mono_ns)
 		prev = &key;
 		if (kf_table_find(&a->table, &key) || bpf_map_lookup_elem(fd, &key, &ls))
 			continue;
-		if (l4_last_activity(&ls) + idle < mono_ns && !bpf_map_delete_elem(fd, &key))
+		if (l4_last_activity(&ls) + idle < mono_ns && !kf_l4_delete(fd, gen_fd, &key))
 			n++;
 	}
 	if (n)
@@ -125,6 +149,7 @@ int kf_tick(struct kf_core *a, __u64 mono_ns, __s64 mono_to_wall_ns)
 	t.win.end_us = wall_ns / 1000;
 	t.life_fd = bpf_map__fd(a->b.skel->maps.kf_life);
 	t.l4_fd = bpf_map__fd(a->b.skel->maps.kf_l4);
+	t.gen_fd = bpf_map__fd(a->b.skel->maps.kf_udp_gen);
 	if (!a->offline) /* keeps the wall-to-monotonic offset of receive stamps fresh */
 		bpf_map_update_elem(bpf_map__fd(a->b.skel->maps.kf_clock), &zero32, &mono_to_wall_ns,
 				    BPF_ANY);
@@ -133,7 +158,7 @@ int kf_tick(struct kf_core *a, __u64 mono_ns, __s64 mono_to_wall_ns)
 		kf_listeners_load(&a->listeners);
 	kf_identity_interval(&a->id);
 	kf_table_walk(&a->table, tick_flow, &t);
-	sweep_l4(a, t.l4_fd, t.mono_ns);
+	sweep_l4(a, t.l4_fd, t.gen_fd, t.mono_ns);
 	kf_outputs_flush(&a->out, t.win.end_us / 1000000);
 	a->window_start_us = t.win.end_us;
 

@@ -34,4 +34,9 @@ struct kf_core {
  * mirrors the table into kf_life. Records carry wall = mono + offset. */
 int kf_tick(struct kf_core *c, __u64 mono_ns, __s64 mono_to_wall_ns);
 
+/* Deletes a flow's kf_l4 entry; for UDP also moves its kf_udp_gen
+ * generation, so that no CPU's hint lets a datagram skip the missing entry.
+ * 0 or -errno (-ENOENT: there was none). */
+int kf_l4_delete(int l4_fd, int gen_fd, const struct flow_key *key);
+
 #endif /* KF_TICK_H */

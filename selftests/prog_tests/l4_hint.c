@@ -20,6 +20,7 @@
 #include <linux/pkt_cls.h>
 #include "test_progs.h"
 #include "kflow.skel.h"
+#include "tick.h"
 
 #define LO_IFINDEX 1
 #define CLIENT_PORT 40000
@@ -159,6 +160,22 @@ static bool on_cpu(int cpu)
 	return ASSERT_OK(sched_setaffinity(0, sizeof(set), &set), name);
 }
 
+/* The subtests that move between CPUs restore what the process had. */
+static bool save_cpus(cpu_set_t *saved, bool need_two)
+{
+	if (!ASSERT_OK(sched_getaffinity(0, sizeof(*saved), saved), "read CPU affinity"))
+		return false;
+	if (need_two)
+		return ASSERT_TRUE(CPU_ISSET(0, saved) && CPU_ISSET(1, saved),
+				   "CPUs 0 and 1 allowed to this process (the test needs both)");
+	return ASSERT_TRUE(CPU_ISSET(0, saved), "CPU 0 allowed to this process");
+}
+
+static void restore_cpus(const cpu_set_t *saved)
+{
+	ASSERT_OK(sched_setaffinity(0, sizeof(*saved), saved), "restore CPU affinity");
+}
+
 /* CPU's slot of the UDP flow in map_fd. */
 static bool udp_slot(int map_fd, int cpu, struct flow_stats *out)
 {
@@ -187,10 +204,11 @@ static void test_udp_cross_cpu(const struct hint_fixture *fx)
 	int prog_fd = bpf_program__fd(fx->skel->progs.kf_tc_ingress);
 	struct flow_stats slot, sum;
 	struct flow_key key;
-	__u64 gen_before, gen_after;
+	__u32 gen_before, gen_after;
 	__u32 gen_slot;
+	cpu_set_t saved;
 
-	if (!ASSERT_GE(kf_ncpus(), 2, "possible CPUs (this test needs CPUs 0 and 1)"))
+	if (!save_cpus(&saved, true))
 		return;
 	if (!ASSERT_GE(kf_map_clear(fx->a_fd), 0, "clear kf_flows_a") ||
 	    !ASSERT_GE(kf_map_clear(fx->l4_fd), 0, "clear kf_l4") ||
@@ -233,25 +251,28 @@ static void test_udp_cross_cpu(const struct hint_fixture *fx)
 		ASSERT_EQ(sum.art[1].count, 2, "art samples (one per answer)");
 	}
 out:
-	on_cpu(0);
+	restore_cpus(&saved);
 }
 
-/* Replay (packet times from the capture), one CPU: the answer changes the
- * direction at the same timestamp as the request before it, so the
- * generation it stores equals the one this CPU's hint holds. The CPU that
- * changes the direction must drop its own hint, or the next request is
- * taken for more of the same and the answer after it loses its art. */
+/* Replay (packet times from the capture, often equal at microsecond
+ * resolution), one CPU: the answer changes the direction at the same
+ * timestamp as the request before it. A generation made from the time
+ * would repeat the one this CPU's hint holds, the next request would be
+ * taken for more of the same, and the answer after it would lose its art. */
 static void test_udp_same_time(void)
 {
 	const __u64 t = 1000000000ULL; /* 1 s */
 	struct flow_stats sum;
 	struct flow_key key;
 	struct kflow *skel;
+	cpu_set_t saved;
 	int prog_fd;
 
+	if (!save_cpus(&saved, false))
+		return;
 	skel = kflow__open();
 	if (!ASSERT_OK_PTR(skel, "kflow__open (replay)"))
-		return;
+		goto out;
 	skel->rodata->cfg_replay = 1;
 	if (!ASSERT_OK(kf_obj_unpin_maps(skel->obj), "unpin maps") ||
 	    !ASSERT_OK(kflow__load(skel), "kflow__load (replay)"))
@@ -282,7 +303,45 @@ static void test_udp_same_time(void)
 	}
 out:
 	kflow__destroy(skel);
+	restore_cpus(&saved);
 }
+
+/* The agent ends a UDP flow (kflow deletes its kf_l4 entry) while the
+ * flow's slot in the live interval map still holds a hint: the next
+ * datagram must not skip the missing entry, or the flow loses its state
+ * (no art for its next answer) until the other side speaks. */
+static void test_udp_agent_delete(const struct hint_fixture *fx)
+{
+	int prog_fd = bpf_program__fd(fx->skel->progs.kf_tc_ingress);
+	struct l4_state ls;
+	struct flow_stats slot;
+	struct flow_key key;
+	cpu_set_t saved;
+
+	if (!save_cpus(&saved, false))
+		return;
+	if (!ASSERT_GE(kf_map_clear(fx->a_fd), 0, "clear kf_flows_a") ||
+	    !ASSERT_GE(kf_map_clear(fx->l4_fd), 0, "clear kf_l4") ||
+	    !ASSERT_OK(select_map(fx, fx->a_fd), "select kf_flows_a"))
+		goto out;
+	if (!on_cpu(0) || !send_udp(prog_fd, false, "request") ||
+	    !send_udp(prog_fd, false, "request again"))
+		goto out;
+	if (!udp_slot(fx->a_fd, 0, &slot) || !ASSERT_EQ(slot.hint.valid, 1, "hint before delete"))
+		goto out;
+
+	kf_key_init(&key, 4, IPPROTO_UDP, 1, CLIENT_PORT, 2, DNS_PORT, 0, LO_IFINDEX);
+	if (!ASSERT_OK(kf_l4_delete(fx->l4_fd, fx->gen_fd, &key), "kf_l4_delete"))
+		goto out;
+	if (!send_udp(prog_fd, false, "request after delete"))
+		goto out;
+	if (ASSERT_OK(bpf_map_lookup_elem(fx->l4_fd, &key, &ls), "kf_l4 entry made again"))
+		ASSERT_EQ(ls.udp_pending, 1, "udp_pending after delete and request");
+out:
+	restore_cpus(&saved);
+}
+
+
 
 void test_l4_hint(void)
 {
@@ -308,6 +367,8 @@ void test_l4_hint(void)
 		test_udp_cross_cpu(&fx);
 	if (test__start_subtest("tc_ingress/udp_direction_same_time"))
 		test_udp_same_time();
+	if (test__start_subtest("tc_ingress/udp_after_agent_delete"))
+		test_udp_agent_delete(&fx);
 out:
 	kflow__destroy(fx.skel);
 }
