@@ -138,7 +138,7 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 	struct l4_state *ls = NULL;
 	struct l4_hint hint = {};
 	struct flow_stats *st;
-	__u32 zero = 0, payload = 0;
+	__u32 zero = 0, payload = 0, gen_slot = 0, *gen = NULL;
 	bool fine = false, tcp, udp, l4;
 	void *flows;
 	int err = 0, pc = -1;
@@ -168,19 +168,23 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 	} else if (st && udp && udp_fast_hint(&st->hint, m, payload)) {
 		l4 = false;
 	} else if (l4) {
-		ls = bpf_map_lookup_elem(&kf_l4, &m->key);
-		if (!ls)
-			fine = true; /* a new flow: its first packet's time matters */
-		else if (tcp && tcp_fast(ls, m, pc, payload, &ev)) {
-			if (KF_KEEP_RACY_VIEWS) /* the slot had no usable hint */
-				view_state(ls, &hint);
+		if (udp) { /* for udp_fast() and udp_perf() both */
+			gen_slot = kf_udp_slot(&m->key);
+			gen = bpf_map_lookup_elem(&kf_udp_gen, &gen_slot);
 		}
-		else if (tcp)
+		ls = bpf_map_lookup_elem(&kf_l4, &m->key);
+		if (!ls) {
+			fine = true; /* a new flow: its first packet's time matters */
+		} else if (tcp) {
+			fine = !tcp_fast(ls, m, pc, payload, &ev);
+			/* The slot had no usable hint: keep this view. */
+			if (!fine && KF_KEEP_RACY_VIEWS)
+				view_state(ls, &hint);
+		} else if (udp) {
+			fine = !udp_fast(ls, m, payload, gen, gen_slot, &hint);
+		} else {
 			fine = true;
-		else if (udp)
-			fine = !udp_fast(ls, m, payload, &hint);
-		else
-			fine = true;
+		}
 	}
 	/* Read once, before a new flow's entries are made. */
 	now = kf_time(fine, replay_ts, rx_wall);
@@ -193,7 +197,7 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 			view_state(ls, &hint);
 			bpf_spin_unlock(&ls->lock);
 		} else if (udp) {
-			udp_perf(ls, m, payload, now, &ev);
+			udp_perf(ls, m, payload, now, gen, &ev);
 		} else {
 			icmp_perf(ls, m, now, &ev);
 		}

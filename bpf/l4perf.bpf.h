@@ -449,10 +449,9 @@ static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_met
  * udp_pending (see KF_KEEP_RACY_VIEWS); any later change moves the
  * generation and voids the hint. */
 static __always_inline bool udp_fast(const struct l4_state *st, const struct pkt_meta *m,
-				     __u32 payload, struct l4_hint *h)
+				     __u32 payload, const __u32 *gen, __u32 slot,
+				     struct l4_hint *h)
 {
-	__u32 slot = kf_udp_slot(&m->key);
-	__u32 *gen = bpf_map_lookup_elem(&kf_udp_gen, &slot);
 	__u8 pending;
 
 	if (gen) {
@@ -484,10 +483,11 @@ static __always_inline bool udp_fast_hint(const struct l4_hint *h, const struct 
 	return gen && READ_ONCE(*gen) == h->udp_gen;
 }
 
+/* gen: the flow's kf_udp_gen entry (NULL if the lookup failed). */
 static __always_inline void udp_perf(struct l4_state *st, const struct pkt_meta *m, __u32 payload,
-				     __u64 now, struct l4_events *ev)
+				     __u64 now, __u32 *gen, struct l4_events *ev)
 {
-	__u32 d = m->dir & 1, slot, *gen;
+	__u32 d = m->dir & 1;
 
 	if (!payload)
 		return;
@@ -498,8 +498,6 @@ static __always_inline void udp_perf(struct l4_state *st, const struct pkt_meta 
 		return;
 	WRITE_ONCE(st->udp_pending, 1 + d);
 	/* After udp_pending (see udp_fast()): every CPU's hint of it is void. */
-	slot = kf_udp_slot(&m->key);
-	gen = bpf_map_lookup_elem(&kf_udp_gen, &slot);
 	if (gen)
 		__sync_fetch_and_add(gen, 1);
 }
