@@ -32,11 +32,44 @@ struct hint_fixture {
 	int a_fd, b_fd, sel_fd, l4_fd, gen_fd;
 };
 
-static int select_map(const struct hint_fixture *fx, int map_fd)
+static int select_map(int sel_fd, int map_fd)
 {
 	__u32 zero = 0;
 
-	return bpf_map_update_elem(fx->sel_fd, &zero, &map_fd, BPF_ANY) ? -errno : 0;
+	return bpf_map_update_elem(sel_fd, &zero, &map_fd, BPF_ANY) ? -errno : 0;
+}
+
+/* Empty flow maps and L4 state, kf_flows_a live. */
+static bool reset_maps(const struct hint_fixture *fx)
+{
+	return ASSERT_GE(kf_map_clear(fx->a_fd), 0, "clear kf_flows_a") &&
+	       ASSERT_GE(kf_map_clear(fx->b_fd), 0, "clear kf_flows_b") &&
+	       ASSERT_GE(kf_map_clear(fx->l4_fd), 0, "clear kf_l4") &&
+	       ASSERT_OK(select_map(fx->sel_fd, fx->a_fd), "select kf_flows_a");
+}
+
+/* The tests' two flows: TCP host 1:CLIENT_PORT -> host 2:SERVER_PORT, UDP
+ * host 1:CLIENT_PORT -> host 2:DNS_PORT. */
+static void flow_key_of(struct flow_key *k, bool udp)
+{
+	kf_key_init(k, 4, udp ? IPPROTO_UDP : IPPROTO_TCP, 1, CLIENT_PORT, 2,
+		    udp ? DNS_PORT : SERVER_PORT, 0, LO_IFINDEX);
+}
+
+/* Every CPU's slot of a flow; NULL (after a failed assert) or free() it. */
+static struct flow_stats *read_slots(int map_fd, bool udp)
+{
+	struct flow_stats *v = calloc(kf_ncpus(), sizeof(*v));
+	struct flow_key key;
+
+	if (!ASSERT_OK_PTR(v, "per-CPU buffer"))
+		return NULL;
+	flow_key_of(&key, udp);
+	if (!ASSERT_OK(bpf_map_lookup_elem(map_fd, &key, v), udp ? "UDP flow" : "TCP flow")) {
+		free(v);
+		return NULL;
+	}
+	return v;
 }
 
 /* The client's SYN, host 1 -> host 2: repeated, it is a retransmission that
@@ -61,19 +94,13 @@ static bool send_syn(int prog_fd, bool xdp, const char *what)
  * of state OPENING1; returns how many slots counted packets. */
 static int check_slots(int map_fd, const char *what)
 {
-	int ncpus = kf_ncpus(), used = 0;
-	struct flow_stats *v;
-	struct flow_key key;
+	struct flow_stats *v = read_slots(map_fd, false);
+	int used = 0;
 	char name[96];
 
-	kf_key_init(&key, 4, IPPROTO_TCP, 1, CLIENT_PORT, 2, SERVER_PORT, 0, LO_IFINDEX);
-	v = calloc(ncpus, sizeof(*v));
-	if (!ASSERT_OK_PTR(v, "per-CPU buffer"))
+	if (!v)
 		return -1;
-	snprintf(name, sizeof(name), "%s: flow lookup", what);
-	if (!ASSERT_OK(bpf_map_lookup_elem(map_fd, &key, v), name))
-		goto out;
-	for (int c = 0; c < ncpus; c++) {
+	for (int c = 0; c < kf_ncpus(); c++) {
 		if (!v[c].dir[0].packets)
 			continue;
 		used++;
@@ -82,7 +109,6 @@ static int check_slots(int map_fd, const char *what)
 		snprintf(name, sizeof(name), "%s: CPU %d hint state", what, c);
 		ASSERT_EQ(v[c].hint.state, KF_TS_OPENING1, name);
 	}
-out:
 	free(v);
 	return used;
 }
@@ -92,10 +118,7 @@ static void test_swap(const struct hint_fixture *fx, int prog_fd, bool xdp)
 	struct flow_stats sum;
 	struct flow_key key;
 
-	if (!ASSERT_GE(kf_map_clear(fx->a_fd), 0, "clear kf_flows_a") ||
-	    !ASSERT_GE(kf_map_clear(fx->b_fd), 0, "clear kf_flows_b") ||
-	    !ASSERT_GE(kf_map_clear(fx->l4_fd), 0, "clear kf_l4") ||
-	    !ASSERT_OK(select_map(fx, fx->a_fd), "select kf_flows_a"))
+	if (!reset_maps(fx))
 		return;
 
 	/* First SYN: kf_l4 entry made under the lock, hint taken there. */
@@ -104,14 +127,14 @@ static void test_swap(const struct hint_fixture *fx, int prog_fd, bool xdp)
 	ASSERT_EQ(check_slots(fx->a_fd, "interval 1"), 1, "interval 1 slots with packets");
 
 	/* The interval ends: the agent selects the other map. */
-	if (!ASSERT_OK(select_map(fx, fx->b_fd), "select kf_flows_b"))
+	if (!ASSERT_OK(select_map(fx->sel_fd, fx->b_fd), "select kf_flows_b"))
 		return;
 	if (!send_syn(prog_fd, xdp, "SYN again in interval 2") ||
 	    !send_syn(prog_fd, xdp, "SYN a third time"))
 		return;
 	ASSERT_GE(check_slots(fx->b_fd, "interval 2"), 1, "interval 2 slots with packets");
 
-	kf_key_init(&key, 4, IPPROTO_TCP, 1, CLIENT_PORT, 2, SERVER_PORT, 0, LO_IFINDEX);
+	flow_key_of(&key, false);
 	if (ASSERT_OK(kf_flow_read(fx->b_fd, &key, &sum), "interval 2 flow")) {
 		ASSERT_EQ(sum.dir[0].packets, 2, "interval 2 packets");
 		ASSERT_EQ(sum.dir[0].retrans, 2, "interval 2 SYN retransmissions");
@@ -179,18 +202,11 @@ static void restore_cpus(const cpu_set_t *saved)
 /* CPU's slot of the UDP flow in map_fd. */
 static bool udp_slot(int map_fd, int cpu, struct flow_stats *out)
 {
-	int ncpus = kf_ncpus();
-	struct flow_stats *v = calloc(ncpus, sizeof(*v));
-	struct flow_key key;
-	bool ok = false;
+	struct flow_stats *v = read_slots(map_fd, true);
+	bool ok = v;
 
-	if (!ASSERT_OK_PTR(v, "per-CPU buffer"))
-		return false;
-	kf_key_init(&key, 4, IPPROTO_UDP, 1, CLIENT_PORT, 2, DNS_PORT, 0, LO_IFINDEX);
-	if (ASSERT_OK(bpf_map_lookup_elem(map_fd, &key, v), "UDP flow lookup")) {
+	if (ok)
 		*out = v[cpu];
-		ok = true;
-	}
 	free(v);
 	return ok;
 }
@@ -210,9 +226,7 @@ static void test_udp_cross_cpu(const struct hint_fixture *fx)
 
 	if (!save_cpus(&saved, true))
 		return;
-	if (!ASSERT_GE(kf_map_clear(fx->a_fd), 0, "clear kf_flows_a") ||
-	    !ASSERT_GE(kf_map_clear(fx->l4_fd), 0, "clear kf_l4") ||
-	    !ASSERT_OK(select_map(fx, fx->a_fd), "select kf_flows_a"))
+	if (!reset_maps(fx))
 		return;
 
 	/* CPU 0: the first request makes the flow, the second leaves a hint. */
@@ -244,7 +258,7 @@ static void test_udp_cross_cpu(const struct hint_fixture *fx)
 	if (!on_cpu(1) || !send_udp(prog_fd, true, "answer 2"))
 		goto out;
 
-	kf_key_init(&key, 4, IPPROTO_UDP, 1, CLIENT_PORT, 2, DNS_PORT, 0, LO_IFINDEX);
+	flow_key_of(&key, true);
 	if (ASSERT_OK(kf_flow_read(fx->a_fd, &key, &sum), "UDP flow")) {
 		ASSERT_EQ(sum.dir[0].packets, 3, "requests");
 		ASSERT_EQ(sum.dir[1].packets, 2, "answers");
@@ -277,16 +291,9 @@ static void test_udp_same_time(void)
 	if (!ASSERT_OK(kf_obj_unpin_maps(skel->obj), "unpin maps") ||
 	    !ASSERT_OK(kflow__load(skel), "kflow__load (replay)"))
 		goto out;
-	{
-		struct hint_fixture fx = {
-			.skel = skel,
-			.sel_fd = bpf_map__fd(skel->maps.kf_flow_sel),
-		};
-
-		if (!ASSERT_OK(select_map(&fx, bpf_map__fd(skel->maps.kf_flows_a)),
-			       "select kf_flows_a"))
-			goto out;
-	}
+	if (!ASSERT_OK(select_map(bpf_map__fd(skel->maps.kf_flow_sel),
+				  bpf_map__fd(skel->maps.kf_flows_a)), "select kf_flows_a"))
+		goto out;
 	prog_fd = bpf_program__fd(skel->progs.kf_tc_ingress);
 	if (!on_cpu(0) || !send_udp_at(prog_fd, false, t, "request at t") ||
 	    !send_udp_at(prog_fd, false, t, "request again at t") ||
@@ -295,7 +302,7 @@ static void test_udp_same_time(void)
 	    !send_udp_at(prog_fd, true, t + 3000000, "answer at t + 3 ms"))
 		goto out;
 
-	kf_key_init(&key, 4, IPPROTO_UDP, 1, CLIENT_PORT, 2, DNS_PORT, 0, LO_IFINDEX);
+	flow_key_of(&key, true);
 	if (ASSERT_OK(kf_flow_read(bpf_map__fd(skel->maps.kf_flows_a), &key, &sum), "UDP flow")) {
 		/* The first answer's art is 0 us, which is no sample. */
 		ASSERT_EQ(sum.art[1].count, 1, "art samples");
@@ -320,9 +327,7 @@ static void test_udp_agent_delete(const struct hint_fixture *fx)
 
 	if (!save_cpus(&saved, false))
 		return;
-	if (!ASSERT_GE(kf_map_clear(fx->a_fd), 0, "clear kf_flows_a") ||
-	    !ASSERT_GE(kf_map_clear(fx->l4_fd), 0, "clear kf_l4") ||
-	    !ASSERT_OK(select_map(fx, fx->a_fd), "select kf_flows_a"))
+	if (!reset_maps(fx))
 		goto out;
 	if (!on_cpu(0) || !send_udp(prog_fd, false, "request") ||
 	    !send_udp(prog_fd, false, "request again"))
@@ -330,7 +335,7 @@ static void test_udp_agent_delete(const struct hint_fixture *fx)
 	if (!udp_slot(fx->a_fd, 0, &slot) || !ASSERT_EQ(slot.hint.valid, 1, "hint before delete"))
 		goto out;
 
-	kf_key_init(&key, 4, IPPROTO_UDP, 1, CLIENT_PORT, 2, DNS_PORT, 0, LO_IFINDEX);
+	flow_key_of(&key, true);
 	if (!ASSERT_OK(kf_l4_delete(fx->l4_fd, fx->gen_fd, &key), "kf_l4_delete"))
 		goto out;
 	if (!send_udp(prog_fd, false, "request after delete"))
