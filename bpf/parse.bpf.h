@@ -343,7 +343,10 @@ static __always_inline int parse_packet(struct pkt_meta *m, void *data, void *en
 		proto = tag[1];
 		m->l3_off += 4;
 	}
-	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD))
+	/* A tag the driver moved out counts toward the limit, so that TC (which
+	 * sees the outer tag moved out on receive) and XDP agree. */
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD) ||
+	    m->vlans > KF_MAX_VLANS)
 		return KF_CNT_VLAN_DEPTH;
 	m->l2_len = m->l3_off + (hw_vlan ? 4 : 0);
 

@@ -13,6 +13,8 @@
   traffic.py abort HOST PORT       send a request, then reset the connection
   traffic.py halfclose HOST PORT SECONDS   shut down writing, stay SECONDS, exit
   traffic.py idle HOST PORT SECONDS        send a request, then stay silent
+  traffic.py vlan IFACE DST_MAC SRC DST NTAGS COUNT   COUNT UDP frames with NTAGS
+                                   802.1ad/802.1Q tags (ids 1..NTAGS), raw on IFACE
 
 The server answers every TCP connection with one 200-byte reply once the
 client has shut down its side, and every UDP datagram with a 64-byte reply.
@@ -194,6 +196,27 @@ def udp(host, port, count):
         time.sleep(0.01)
 
 
+def vlan(iface, dst_mac, src, dst, ntags, count):
+    """Tagged frames the stack would never build: raw, through a packet socket."""
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    src_mac = s.getsockname()[4]
+    payload = b"v" * 32
+    udp_hdr = struct.pack("!HHHH", 40000, 5353, 8 + len(payload), 0)
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp_hdr) + len(payload), 1, 0,
+                     64, socket.IPPROTO_UDP, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    tags = b""
+    for i in range(ntags):
+        inner = 0x8100 if i + 1 < ntags else 0x0800
+        tags += struct.pack("!HH", i + 1, inner)
+    outer = 0x88A8 if ntags else 0x0800
+    frame = bytes.fromhex(dst_mac.replace(":", "")) + src_mac + struct.pack("!H", outer)
+    frame += tags + ip + udp_hdr + payload
+    for _ in range(count):
+        s.send(frame)
+        time.sleep(0.01)
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "serve":
@@ -216,6 +239,8 @@ def main(argv):
         abort(argv[2], int(argv[3]))
     elif cmd == "halfclose":
         halfclose(argv[2], int(argv[3]), float(argv[4]))
+    elif cmd == "vlan":
+        vlan(argv[2], argv[3], argv[4], argv[5], int(argv[6]), int(argv[7]))
     elif cmd == "idle":
         idle(argv[2], int(argv[3]), float(argv[4]))
     else:
