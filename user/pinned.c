@@ -17,6 +17,7 @@
 #include "bpffs.h"
 #include "counters.h"
 #include "drain.h"
+#include "kflow.h"
 #include "lifemap.h"
 #include "log.h"
 #include "orient.h"
@@ -97,44 +98,117 @@ out:
 	return err;
 }
 
+/* A map pinned at dir/name that is kflow's: a BPF map of that name, type
+ * and key/value sizes. Returns its fd or a negative errno (no message). */
+static int open_own_map(const char *dir, const char *name, __u32 type, __u32 key, __u32 value)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX], link[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	/* A pinned program or link answers an info query too, in its own layout. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	if (strcmp(link, "anon_inode:bpf-map") || bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    strcmp(info.name, name) || info.type != type || info.key_size != key ||
+	    info.value_size != value) {
+		close(fd);
+		return -EBADF;
+	}
+	return fd;
+}
+
+/* The pin directory is kflow's when kf_info says so (a kflow ABI version)
+ * and kf_attach, which lists what to detach, is in the layout we read. */
+static int open_own_state(const char *dir, int *attach_fd)
+{
+	struct kf_info info = {};
+	__u32 zero = 0;
+	int fd, r;
+
+	fd = open_own_map(dir, "kf_info", BPF_MAP_TYPE_ARRAY, 4, sizeof(info));
+	r = fd < 0 ? fd : bpf_map_lookup_elem(fd, &zero, &info) ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	if (r || !info.abi_version) {
+		pr_warn("error: %s is not a kflow pin path (no kflow kf_info map there); nothing "
+			"removed\n",
+			dir);
+		return -ENOENT;
+	}
+	*attach_fd = open_own_map(dir, "kf_attach", BPF_MAP_TYPE_HASH, 4, sizeof(struct kf_attach));
+	if (*attach_fd < 0) {
+		pr_warn("error: %s: kflow ABI v%u state without a kf_attach map this kflow (ABI v%u) "
+			"can read; nothing removed (use the kflow that made it)\n",
+			dir, info.abi_version, KF_ABI_VERSION);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 int kf_cleanup(const struct kf_opts *o)
 {
-	char path[PATH_MAX];
+	int lock_fd, attach_fd, dir_fd, r, err = 0;
+	unsigned int left = 0;
 	struct dirent *de;
-	int lock_fd, attach_fd, err = 0;
 	DIR *dir;
 
 	if (access(o->pin_path, F_OK)) {
 		pr_info("nothing to clean up: %s does not exist\n", o->pin_path);
 		return 0;
 	}
+	r = kf_on_bpffs(o->pin_path);
+	if (r <= 0) {
+		pr_warn("error: %s is not on a BPF filesystem%s%s: not a kflow pin path; nothing "
+			"removed\n",
+			o->pin_path, r ? ": " : "", r ? strerror(-r) : "");
+		return r ? r : -ENOTDIR;
+	}
 	lock_fd = kf_pin_lock(o->pin_path);
 	if (lock_fd < 0)
 		return lock_fd;
-	attach_fd = open_pinned(o->pin_path, "kf_attach");
-	if (attach_fd >= 0) {
-		kf_detach_recorded(attach_fd);
-		close(attach_fd);
-	}
-	dir = opendir(o->pin_path);
+	err = open_own_state(o->pin_path, &attach_fd);
+	if (err)
+		goto out;
+	kf_detach_recorded(attach_fd);
+	close(attach_fd);
+	dir = fdopendir(dir_fd = dup(lock_fd));
 	if (!dir) {
 		err = -errno;
+		pr_warn("error: cannot read %s: %s\n", o->pin_path, strerror(errno));
+		if (dir_fd >= 0)
+			close(dir_fd);
 		goto out;
 	}
-	/* Only our own names: maps and programs are all prefixed kf_. */
+	/* Every entry of a bpffs directory is a BPF object; kflow names its
+	 * own kf_ (an older kflow's too). Anything else stays. */
 	while ((de = readdir(dir))) {
-		if (strncmp(de->d_name, "kf_", 3))
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", o->pin_path, de->d_name);
-		if (unlink(path)) {
+		if (strncmp(de->d_name, "kf_", 3) || de->d_type == DT_DIR) {
+			left++;
+			pr_warn("leaving %s/%s: not kflow's\n", o->pin_path, de->d_name);
+			continue;
+		}
+		if (unlinkat(dirfd(dir), de->d_name, 0)) {
 			err = -errno;
-			pr_warn("cannot unpin %s: %s\n", path, strerror(errno));
+			pr_warn("error: cannot unpin %s/%s: %s\n", o->pin_path, de->d_name,
+				strerror(errno));
 		}
 	}
 	closedir(dir);
+	if (left || err)
+		goto out;
 	if (rmdir(o->pin_path)) {
 		err = -errno;
-		pr_warn("cannot remove %s: %s\n", o->pin_path, strerror(errno));
+		pr_warn("error: cannot remove %s: %s\n", o->pin_path, strerror(errno));
 	} else {
 		pr_info("removed %s and everything kflow attached\n", o->pin_path);
 	}
