@@ -71,15 +71,18 @@ static bool collect_one(struct kf_flow *f, void *arg)
 	return false;
 }
 
-int kf_life_store(int fd, struct kf_table *t)
+/* A full kf_life (more live flows than 4 x --max-flows) still takes the
+ * updates of flows it holds: only new flows stay out, counted. Logged when
+ * the count of flows left out changes. */
+int kf_life_store(int fd, struct kf_table *t, size_t *left_out)
 {
 	struct collect c = {};
-	size_t done = 0;
+	size_t done = 0, missed = 0;
 	int err = 0;
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
 	if (!t->count)
-		return 0;
+		goto out;
 	c.keys = calloc(t->count, sizeof(*c.keys));
 	c.vals = calloc(t->count, sizeof(*c.vals));
 	if (!c.keys || !c.vals) {
@@ -90,16 +93,30 @@ int kf_life_store(int fd, struct kf_table *t)
 	while (done < c.n) {
 		__u32 n = c.n - done > KF_LIFE_BATCH ? KF_LIFE_BATCH : c.n - done;
 
-		if (bpf_map_update_batch(fd, c.keys + done, c.vals + done, &n, &opts)) {
+		if (!bpf_map_update_batch(fd, c.keys + done, c.vals + done, &n, &opts)) {
+			done += n;
+			continue;
+		}
+		if (errno != E2BIG && errno != ENOSPC) {
 			err = -errno;
-			pr_warn("kf_life: %zu of %zu flows not stored (%s): they would restart as new "
-				"flows after a --persist restart\n",
-				c.n - done - n, c.n, strerror(errno));
+			pr_warn("kf_life: cannot store flows: %s\n", strerror(errno));
 			break;
 		}
-		done += n;
+		for (done += n; done < c.n; done++)
+			if (bpf_map_update_elem(fd, &c.keys[done], &c.vals[done], BPF_EXIST))
+				missed++;
 	}
 out:
+	if (!err && missed != *left_out) {
+		if (missed)
+			pr_warn("kf_life is full: %zu of %zu live flows not stored (it holds 4 x "
+				"--max-flows); after a --persist restart they would start as new "
+				"flows\n",
+				missed, c.n);
+		else
+			pr_info("kf_life holds every live flow again\n");
+		*left_out = missed;
+	}
 	free(c.keys);
 	free(c.vals);
 	return err;

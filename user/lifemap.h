@@ -10,6 +10,6 @@ int kf_life_load(int fd, struct kf_table *t);
 
 /* Writes every flow of t into kf_life. Returns 0 or a negative errno; a
  * full map is logged with how many flows would not survive a restart. */
-int kf_life_store(int fd, struct kf_table *t);
+int kf_life_store(int fd, struct kf_table *t, size_t *left_out);
 
 #endif /* KF_LIFEMAP_H */

@@ -162,7 +162,7 @@ int kf_tick(struct kf_core *a, __u64 mono_ns, __s64 mono_to_wall_ns)
 	kf_outputs_flush(&a->out, t.win.end_us / 1000000);
 	a->window_start_us = t.win.end_us;
 
-	err = kf_life_store(t.life_fd, &a->table);
+	err = kf_life_store(t.life_fd, &a->table, &a->life_left_out);
 	bpf_map_update_elem(bpf_map__fd(a->b.skel->maps.kf_info), &zero, &a->info, BPF_ANY);
 	kf_counters_log_delta(bpf_map__fd(a->b.skel->maps.kf_counters), a->b.ncpus, a->seen);
 	kf_identity_log(&a->id);

@@ -25,6 +25,7 @@ struct kf_core {
 	__u64 seen[KF_CNT_MAX];
 	__u64 window_start_us;
 	struct kf_info info;
+	size_t life_left_out; /* live flows kf_life had no room for */
 	struct kf_identity id;
 };
 
