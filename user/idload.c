@@ -77,11 +77,9 @@ int kf_idbpf_start(struct kf_idbpf *id, const char *pin_path, const char *cg_roo
 		if (err)
 			return err;
 	}
-	err = identity__load(id->skel);
-	if (err) {
-		pr_warn("error: cannot load the identity programs: %s\n", strerror(-err));
+	err = kf_load_object(id->skel->obj, libbpf_num_possible_cpus(), "the identity programs");
+	if (err)
 		return err;
-	}
 	cg_fd = open(cg_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg_fd < 0) {
 		err = -errno;

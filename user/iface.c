@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include "iface.h"
 #include "log.h"
+#include "opts.h"
 
 static int iface_query(int sock, const char *name, short *flags, int *hwtype)
 {
@@ -35,7 +36,7 @@ static bool has_glob(const char *s)
 
 static bool matches_any(const char *list, const char *name, bool *literal_hit)
 {
-	char copy[1024], *tok, *save = NULL;
+	char copy[KF_IFACE_LIST_MAX + 1], *tok, *save = NULL;
 
 	snprintf(copy, sizeof(copy), "%s", list);
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -58,7 +59,7 @@ bool kf_iface_wanted(const char *list, const char *exclude, const char *name)
 /* Every plain name in the list must name an interface of this namespace. */
 static int check_literals(int sock, const char *list)
 {
-	char copy[1024], *tok, *save = NULL;
+	char copy[KF_IFACE_LIST_MAX + 1], *tok, *save = NULL;
 	short flags;
 	int hwtype;
 

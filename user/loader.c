@@ -16,6 +16,7 @@
 #include "kflow.h"
 #include "loader.h"
 #include "log.h"
+#include "memlimit.h"
 
 _Static_assert(sizeof(struct flow_key) == 44, "flow_key layout is ABI");
 _Static_assert(sizeof(struct flow_dir) == 88, "flow_dir layout is ABI");
@@ -72,6 +73,24 @@ int kf_check_pinned_map(struct bpf_map *map)
 			bpf_map__max_entries(map));
 	}
 	close(fd);
+	return err;
+}
+
+int kf_load_object(struct bpf_object *obj, int ncpus, const char *what)
+{
+	int err;
+
+	kf_log_libbpf_hold();
+	err = bpf_object__load(obj);
+	if (err && !kf_report_map_failure(obj, kf_log_libbpf_failed_map(), ncpus, err)) {
+		kf_log_libbpf_release(false);
+		return err;
+	}
+	kf_log_libbpf_release(err);
+	if (!err)
+		return 0;
+	pr_warn("error: cannot load %s: %s (run with -vv for the verifier log)\n", what,
+		strerror(-err));
 	return err;
 }
 
@@ -201,13 +220,9 @@ int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
 		if (err)
 			return err;
 	}
-	err = kflow__load(b->skel);
-	if (err) {
-		pr_warn("error: cannot load the BPF programs: %s (run with -vv for the verifier "
-			"log)\n",
-			strerror(-err));
+	err = kf_load_object(b->skel->obj, b->ncpus, "the BPF programs");
+	if (err)
 		return err;
-	}
 	b->loaded = true;
 	err = init_or_adopt(b, max_flows);
 	if (err || !pin_path)

@@ -23,6 +23,10 @@ struct kf_bpf {
 int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
 		bool precise_time);
 
+/* Loads obj (maps and programs). On failure one message: the map that
+ * could not be created and why, or the cause and libbpf's held lines. */
+int kf_load_object(struct bpf_object *obj, int ncpus, const char *what);
+
 /* Unpins every map and program and removes the pin directory. */
 void kf_bpf_unpin(struct kf_bpf *b);
 

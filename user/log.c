@@ -2,6 +2,7 @@
 /* log.c - stderr logging with levels raised by repeating -v; libbpf's own
  * messages are demoted one level so verifier logs appear only at -vv. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <bpf/libbpf.h>
@@ -31,22 +32,65 @@ void kf_log(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* While an object loads, libbpf's warnings are held: a failure is then
+ * told in one line of ours, the held lines only where they explain it. */
+static struct {
+	bool on;
+	char buf[16384];
+	size_t len;
+	char failed_map[64];
+} hold;
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	int ours = level == LIBBPF_WARN ? KF_LOG_INFO :
 		   level == LIBBPF_INFO ? KF_LOG_DEBUG : KF_LOG_LIBBPF_DEBUG;
+	char line[1024];
+	int n;
 
 	/* bpf_tc_query() on a hook with no filter of ours is how we look;
 	 * the kernel's answer is not a problem worth a line. */
 	if (strstr(fmt, "Kernel error message") && ours < KF_LOG_DEBUG)
 		ours = KF_LOG_DEBUG;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return 0;
+	if (hold.on)
+		sscanf(line, "libbpf: map '%63[^']': failed to create", hold.failed_map);
+	if (hold.on && ours == KF_LOG_INFO && ours <= log_level) {
+		n = snprintf(hold.buf + hold.len, sizeof(hold.buf) - hold.len, "kflow: %s", line);
+		if (n > 0)
+			hold.len += (size_t)n < sizeof(hold.buf) - hold.len ?
+					    (size_t)n : sizeof(hold.buf) - hold.len - 1;
+		return 0;
+	}
 	if (ours > log_level)
 		return 0;
-	fputs("kflow: libbpf: ", stderr);
-	return vfprintf(stderr, fmt, ap);
+	/* libbpf's own messages start with "libbpf: ". */
+	return fprintf(stderr, "kflow: %s", line);
 }
 
 void kf_log_setup_libbpf(void)
 {
 	libbpf_set_print(libbpf_print);
+}
+
+void kf_log_libbpf_hold(void)
+{
+	hold.on = true;
+	hold.len = 0;
+	hold.buf[0] = '\0';
+	hold.failed_map[0] = '\0';
+}
+
+void kf_log_libbpf_release(bool print)
+{
+	if (print)
+		fputs(hold.buf, stderr);
+	hold.on = false;
+}
+
+const char *kf_log_libbpf_failed_map(void)
+{
+	return hold.failed_map[0] ? hold.failed_map : NULL;
 }

@@ -3,6 +3,8 @@
 #ifndef KF_LOG_H
 #define KF_LOG_H
 
+#include <stdbool.h>
+
 enum kf_log_level {
 	KF_LOG_WARN = 0,
 	KF_LOG_INFO = 1,
@@ -13,6 +15,12 @@ enum kf_log_level {
 void kf_log_set_level(int level);
 int kf_log_level(void);
 void kf_log_setup_libbpf(void);
+/* Holds libbpf's warnings (until release) while an object loads. */
+void kf_log_libbpf_hold(void);
+/* Stops holding; prints what was held if print. */
+void kf_log_libbpf_release(bool print);
+/* A map libbpf failed to create since the last hold, or NULL. */
+const char *kf_log_libbpf_failed_map(void);
 void kf_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define pr_warn(...) kf_log(KF_LOG_WARN, __VA_ARGS__)

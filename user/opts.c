@@ -53,6 +53,8 @@ void kf_usage(void)
 		"  --interval SECONDS    record interval, aligned to the wall clock (default 60)\n"
 		"  --output SPEC         jsonl:PATH, jsonl:- (stdout, the default) or\n"
 		"                        ipfix:udp://HOST:PORT or ipfix:tcp://HOST:PORT; repeatable\n"
+		"  --output-mode MODE    file mode of jsonl files kflow creates (default 0640:\n"
+		"                        records name processes and pods)\n"
 		"  --ipfix-domain N      IPFIX observation domain id (default 1)\n"
 		"  --ipfix-template-refresh S  resend IPFIX templates every S seconds (UDP;\n"
 		"                        default 30)\n"
@@ -135,16 +137,86 @@ static int parse_ports(struct kf_opts *o, const char *arg)
 	return err;
 }
 
+/* HOST:PORT with a port from 1 to 65535: a larger one would wrap. */
+static int check_ipfix_port(const char *spec)
+{
+	const char *colon = strrchr(spec + 12, ':');
+	unsigned int port;
+
+	if (!colon || colon == spec + 12 || colon[-1] == '[' ||
+	    (spec[12] == '[' && colon[-1] != ']')) {
+		pr_warn("error: --output '%s': expected HOST:PORT after the scheme\n", spec);
+		return -EINVAL;
+	}
+	return parse_uint("--output port", colon + 1, 1, 65535, &port);
+}
+
 static int check_output(const char *spec)
 {
 	if (!strncmp(spec, "jsonl:", 6) && spec[6])
 		return 0;
 	if ((!strncmp(spec, "ipfix:udp://", 12) || !strncmp(spec, "ipfix:tcp://", 12)) && spec[12])
-		return 0;
+		return check_ipfix_port(spec);
 	pr_warn("error: --output '%s': expected jsonl:PATH, jsonl:-, ipfix:udp://HOST:PORT or "
 		"ipfix:tcp://HOST:PORT\n",
 		spec);
 	return -EINVAL;
+}
+
+/* An absolute path without ".", ".." or empty components, so that its
+ * parent is what it looks like (the directory bpffs must be on). */
+static int check_pin_path(const char *p)
+{
+	const char *c = p;
+
+	if (p[0] != '/' || !p[1]) {
+		pr_warn("error: --pin-path '%s': must be an absolute path below /\n", p);
+		return -EINVAL;
+	}
+	while (*c == '/') {
+		const char *next = strchrnul(c + 1, '/');
+		size_t n = next - c - 1;
+
+		if (!n || (n == 1 && c[1] == '.') || (n == 2 && c[1] == '.' && c[2] == '.')) {
+			pr_warn("error: --pin-path '%s': no empty, '.' or '..' components\n", p);
+			return -EINVAL;
+		}
+		c = next;
+	}
+	if (strlen(p) >= PATH_MAX - 32) {
+		pr_warn("error: --pin-path: longer than %d characters\n", PATH_MAX - 33);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_iface_list(const char *opt, const char *list)
+{
+	if (!list[0]) {
+		pr_warn("error: %s: empty interface list\n", opt);
+		return -EINVAL;
+	}
+	if (strlen(list) > KF_IFACE_LIST_MAX) {
+		pr_warn("error: %s: the list is %zu characters long, at most %d are read\n", opt,
+			strlen(list), KF_IFACE_LIST_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_mode(const char *s, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno || end == s || *end || v > 0777) {
+		pr_warn("error: --output-mode '%s': expected an octal file mode such as 0640\n", s);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
 }
 
 enum {
@@ -166,6 +238,7 @@ enum {
 	OPT_IPFIX_DOMAIN,
 	OPT_IPFIX_REFRESH,
 	OPT_IPFIX_MSGS,
+	OPT_OUTPUT_MODE,
 };
 
 static const struct option long_opts[] = {
@@ -187,6 +260,7 @@ static const struct option long_opts[] = {
 	{ "ipfix-domain", required_argument, NULL, OPT_IPFIX_DOMAIN },
 	{ "ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH },
 	{ "ipfix-template-messages", required_argument, NULL, OPT_IPFIX_MSGS },
+	{ "output-mode", required_argument, NULL, OPT_OUTPUT_MODE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -200,13 +274,13 @@ static bool takes(enum kf_cmd cmd, int c)
 	if (cmd == KF_CMD_REPLAY)
 		return c == OPT_INTERVAL || c == OPT_OUTPUT || c == OPT_TIMEOUT ||
 		       c == OPT_MAX_FLOWS || c == OPT_SERVER_PORTS || c == OPT_IPFIX_DOMAIN ||
-		       c == OPT_IPFIX_REFRESH || c == OPT_IPFIX_MSGS;
+		       c == OPT_IPFIX_REFRESH || c == OPT_IPFIX_MSGS || c == OPT_OUTPUT_MODE;
 	return c == OPT_PIN_PATH;
 }
 
 int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 {
-	int c, err, verbose = KF_LOG_INFO;
+	int c, idx, err, verbose = KF_LOG_INFO;
 	bool max_flows_given = false;
 
 	memset(o, 0, sizeof(*o));
@@ -217,11 +291,12 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 	o->ipfix_domain = 1;
 	o->ipfix_refresh_s = 30;
 	o->ipfix_refresh_msgs = 100;
+	o->output_mode = 0640;
 	memcpy(o->timeouts, default_timeouts, sizeof(o->timeouts));
 
 	if (argc < 2) {
 		kf_usage();
-		pr_warn("error: missing command: run, dump or cleanup\n");
+		pr_warn("error: missing command: run, dump, cleanup or replay\n");
 		return -EINVAL;
 	}
 	if (!strcmp(argv[1], "run")) {
@@ -237,25 +312,24 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 		kf_usage();
 		return 1;
 	} else {
-		pr_warn("error: unknown command '%s': expected run, dump or cleanup\n", argv[1]);
+		pr_warn("error: unknown command '%s': expected run, dump, cleanup or replay\n",
+			argv[1]);
 		return -EINVAL;
 	}
 
 	opterr = 0;
 	optind = 2;
-	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vh", long_opts, &idx)) != -1) {
+		/* Only long options can be refused; argv[optind - 1] may be the value. */
 		if (c != '?' && c != ':' && !takes(o->cmd, c)) {
-			pr_warn("error: option '%s' is not one 'kflow %s' takes\n", argv[optind - 1],
-				argv[1]);
+			pr_warn("error: option '--%s' is not one 'kflow %s' takes\n",
+				long_opts[idx].name, argv[1]);
 			return -EINVAL;
 		}
 		err = 0;
 		switch (c) {
 		case OPT_IFACE:
-			if (!optarg[0]) {
-				pr_warn("error: --iface: empty interface list\n");
-				return -EINVAL;
-			}
+			err = check_iface_list("--iface", optarg);
 			o->ifaces = optarg;
 			break;
 		case OPT_XDP:
@@ -277,10 +351,7 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 			max_flows_given = true;
 			break;
 		case OPT_PIN_PATH:
-			if (optarg[0] != '/') {
-				pr_warn("error: --pin-path '%s': must be an absolute path\n", optarg);
-				return -EINVAL;
-			}
+			err = check_pin_path(optarg);
 			o->pin_path = optarg;
 			break;
 		case OPT_PERSIST:
@@ -290,6 +361,7 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 			o->precise_time = true;
 			break;
 		case OPT_EXCLUDE_IFACE:
+			err = check_iface_list("--exclude-iface", optarg);
 			o->exclude_ifaces = optarg;
 			break;
 		case OPT_CGROUP_ROOT:
@@ -314,6 +386,9 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 		case OPT_IPFIX_MSGS:
 			err = parse_uint("--ipfix-template-messages", optarg, 1, 1000000,
 					 &o->ipfix_refresh_msgs);
+			break;
+		case OPT_OUTPUT_MODE:
+			err = parse_mode(optarg, &o->output_mode);
 			break;
 		case OPT_TIMEOUT:
 			err = parse_timeout(o, optarg);

@@ -10,6 +10,7 @@
 #define KF_MAX_SERVER_PORTS 64
 #define KF_REPLAY_MAX_FLOWS 16384
 #define KF_DEFAULT_PIN_PATH "/sys/fs/bpf/kflow"
+#define KF_IFACE_LIST_MAX 1023 /* characters of --iface / --exclude-iface */
 
 enum kf_cmd {
 	KF_CMD_RUN,
@@ -53,6 +54,7 @@ struct kf_opts {
 	const char *pin_path;
 	const char *outputs[KF_MAX_OUTPUTS];
 	int n_outputs;
+	unsigned int output_mode; /* of jsonl files kflow creates */
 	unsigned int timeouts[KF_TO_MAX];
 	__u16 server_ports[KF_MAX_SERVER_PORTS];
 	int n_server_ports;

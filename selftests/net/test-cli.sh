@@ -41,6 +41,14 @@ expect_fail "needs a value" run --iface
 expect_fail "unknown command" frobnicate
 expect_fail "absolute path" run --pin-path relative/dir
 expect_fail "not one .kflow dump. takes" dump --xdp
+expect_fail "'--iface' is not one 'kflow dump' takes" dump --iface x
+LONG=$(printf 'kfx%04d,' $(seq 150)) # 1200 characters: the tail would have been cut
+expect_fail "--iface: the list is 1200 characters long" run --iface "$LONG" $P
+expect_fail "--exclude-iface: the list is 1200" run --exclude-iface "$LONG" $P
+expect_fail "--output port '99999'" run --output ipfix:udp://127.0.0.1:99999 $P
+expect_fail "--output port '0'" run --output ipfix:tcp://127.0.0.1:0 $P
+expect_fail "--output-mode" run --output-mode 0999 $P
+expect_fail "unknown command 'frob': expected run, dump, cleanup or replay" frob
 expect_fail "cannot open" dump $P
 [ -e "$PIN" ] && kf_fail "a failed run left $PIN"
 
@@ -66,6 +74,27 @@ in_s "$KFLOW" run --iface $VETH_S $P >/dev/null 2>"$TMP/err" && kf_fail "mode ch
 grep -q "with XDP" "$TMP/err" || kf_fail "mode change error unclear: $(cat "$TMP/err")"
 kf_has_xdp || kf_fail "a refused run detached the persisted agent's XDP"
 in_s "$KFLOW" cleanup $P 2>/dev/null || kf_fail "cleanup"
+
+# Kernel memory beyond the memory cgroup's limit: one line that names the
+# map, what it asks for and the limit; no libbpf lines, no verifier hint.
+if [ -d /sys/fs/cgroup/memory ]; then
+	MEMCG=/sys/fs/cgroup/memory/kflow-test-$SUFFIX
+	mkdir "$MEMCG" && echo 64M >"$MEMCG/memory.limit_in_bytes" || kf_fail "cannot make $MEMCG"
+	trap 'kf_cgroup_remove "$MEMCG"; kf_teardown' EXIT
+elif grep -qw memory "$CG2/cgroup.controllers"; then
+	MEMCG=$CG_ROOT/mem
+	echo +memory >"$CG_ROOT/cgroup.subtree_control" && mkdir "$MEMCG" &&
+		echo 64M >"$MEMCG/memory.max" || kf_fail "cannot make $MEMCG"
+else
+	kf_fail "no memory cgroup controller (v1 or v2) to limit kflow's kernel memory"
+fi
+sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' - "$MEMCG" \
+	$NSE_S "$KFLOW" run --iface $VETH_S --max-flows 1000000 --no-identity $P >"$TMP/out" 2>"$TMP/err" &&
+	kf_fail "a run past the memory limit started"
+[ "$(grep -c . "$TMP/err")" = 1 ] || kf_fail "want one line for ENOMEM, got: $(cat "$TMP/err")"
+grep -q "error: cannot create map kf_.*Cannot allocate memory (.* entries, at least .* of kernel memory; memory cgroup limit 64.0 MiB" "$TMP/err" ||
+	kf_fail "ENOMEM line unclear: $(cat "$TMP/err")"
+[ -e "$PIN" ] && kf_fail "a failed run left $PIN"
 
 # Two agents on one pin path.
 kf_start_agent third --interval 60
