@@ -3,15 +3,13 @@
 #ifndef KF_OUTPUT_H
 #define KF_OUTPUT_H
 
-#include <stdio.h>
 #include "ipfix.h"
+#include "jsonlfile.h"
 #include "opts.h"
 
 struct kf_outputs {
-	FILE *files[KF_MAX_OUTPUTS];
-	const char *names[KF_MAX_OUTPUTS];
+	struct kf_jsonl jsonl[KF_MAX_OUTPUTS];
 	int n;
-	unsigned long long write_errors;
 	struct kf_ipfix ipfix[KF_MAX_OUTPUTS];
 	int nipfix;
 };
