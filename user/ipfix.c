@@ -464,30 +464,13 @@ static void note_app(struct kf_ipfix *x, __u32 app, __u8 proto)
 	x->last_templates_s = 0; /* described at once */
 }
 
-static struct kf_usage *usage_slot(struct kf_usage *tab, int *n, __u32 ifindex, __u8 dir,
-				   __u32 app, __u8 ipver)
-{
-	for (int i = 0; i < *n; i++)
-		if (tab[i].ifindex == ifindex && tab[i].dir == dir && tab[i].app == app &&
-		    tab[i].ipver == ipver)
-			return &tab[i];
-	if (*n == KF_IPFIX_USAGE)
-		return NULL;
-	memset(&tab[*n], 0, sizeof(tab[0]));
-	tab[*n].ifindex = ifindex;
-	tab[*n].dir = dir;
-	tab[*n].app = app;
-	tab[*n].ipver = ipver;
-	return &tab[(*n)++];
-}
-
 /* Usage aggregates are the sums of the interval's transaction records. */
 static void add_usage(struct kf_ipfix *x, const struct flow_key *k, __u32 app, int dir,
 		      const struct flow_dir *d, bool is_new, __u64 duration_s)
 {
 	struct kf_usage *u[2] = {
-		usage_slot(x->usage, &x->nusage, k->ifindex, dir, app, k->family),
-		usage_slot(x->global, &x->nglobal, k->ifindex, dir, 0, k->family),
+		kf_usage_get(&x->usage, k->ifindex, dir, app, k->family),
+		kf_usage_get(&x->global, k->ifindex, dir, 0, k->family),
 	};
 
 	for (int i = 0; i < 2; i++) {
@@ -702,11 +685,12 @@ static void tcp_write(struct kf_ipfix *x, __u64 now_s)
 
 void kf_ipfix_flush(struct kf_ipfix *x, __u64 now_s)
 {
-	for (int i = 0; i < x->nusage; i++)
-		put_usage(x, &x->usage[i], false, now_s);
-	for (int i = 0; i < x->nglobal; i++)
-		put_usage(x, &x->global[i], true, now_s);
-	x->nusage = x->nglobal = 0;
+	for (__u32 i = 0; i < x->usage.n; i++)
+		put_usage(x, &x->usage.ent[i], false, now_s);
+	for (__u32 i = 0; i < x->global.n; i++)
+		put_usage(x, &x->global.ent[i], true, now_s);
+	kf_usage_reset(&x->usage);
+	kf_usage_reset(&x->global);
 	send_msg(x);
 	if (x->tcp)
 		tcp_write(x, now_s);
@@ -717,8 +701,9 @@ void kf_ipfix_flush(struct kf_ipfix *x, __u64 now_s)
 		x->dropped_msgs = 0;
 	}
 	if (x->usage_dropped) {
-		pr_warn("ipfix %s: %llu usage aggregates over %d this interval were not sent\n",
-			x->dest, x->usage_dropped, KF_IPFIX_USAGE);
+		pr_warn("ipfix %s: %llu usage aggregates of this interval were not sent: no memory "
+			"to grow the usage tables\n",
+			x->dest, x->usage_dropped);
 		x->usage_dropped = 0;
 	}
 	if (x->send_errors) {
@@ -815,6 +800,8 @@ void kf_ipfix_close(struct kf_ipfix *x)
 	if (x->tcp && x->blen)
 		pr_warn("ipfix %s: %zu bytes not delivered at exit (collector away or slow)\n",
 			x->dest, x->blen);
+	kf_usage_free(&x->usage);
+	kf_usage_free(&x->global);
 	if (x->fd >= 0)
 		close(x->fd);
 	x->fd = -1;

@@ -6,23 +6,10 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 #include "flowtable.h"
+#include "ipfix_usage.h"
 #include "record.h"
 
 #define KF_IPFIX_MTU 1400 /* one message per datagram, below the path MTU */
-#define KF_IPFIX_USAGE 256 /* usage aggregates per interval */
-
-/* One usage aggregate of an interval: interface x direction x application
- * x IP version (application 0 with global set: the global usage record). */
-struct kf_usage {
-	__u32 ifindex;
-	__u32 app; /* applicationId */
-	__u8 dir; /* 0 client to server, 1 server to client */
-	__u8 ipver;
-	__u64 octets;
-	__u64 packets;
-	__u32 new_conns;
-	__u64 duration_s;
-};
 
 #define KF_IPFIX_BACKLOG (4 << 20) /* TCP: messages waiting for the collector */
 
@@ -52,10 +39,9 @@ struct kf_ipfix {
 	__u16 set_id;
 	unsigned int msg_records;
 	unsigned long long send_errors;
-	struct kf_usage usage[KF_IPFIX_USAGE]; /* this interval, by application */
-	struct kf_usage global[KF_IPFIX_USAGE]; /* this interval, all applications */
-	int nusage, nglobal;
-	unsigned long long usage_dropped;
+	struct kf_usage_tab usage; /* this interval, by application */
+	struct kf_usage_tab global; /* this interval, all applications */
+	unsigned long long usage_dropped; /* no memory for the tables */
 	__u64 win_start_ms, win_end_ms;
 	char ifnames[64][16]; /* interfaces already described (options 263) */
 	int ifindexes[64];
