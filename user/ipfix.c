@@ -14,6 +14,8 @@
  * go first on every (re)connection, and a collector that is down or slow
  * is retried with exponential backoff; a full backlog drops whole messages,
  * counted and logged (the sequence numbers show the gap to the collector).
+ * The collector's reachability is logged by ipfix_reach.c, and what it
+ * misses while down is counted there.
  * The exporter options record carries
  * systemInitTimeMilliseconds (160) for the seed's sysUpTime pair (22/21),
  * which is sent in addition to the absolute milliseconds (152/153) that
@@ -35,6 +37,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "close.h"
 #include "iface.h"
 #include "ipfix.h"
@@ -198,6 +201,16 @@ static size_t record_len(int v6)
 					   &spec);
 }
 
+/* The rate limit of the reachability log is in real time, whatever clock
+ * the intervals follow (replay runs on the capture's). */
+static __u64 mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 static void send_msg(struct kf_ipfix *x)
 {
 	if (!x->len)
@@ -206,11 +219,13 @@ static void send_msg(struct kf_ipfix *x)
 		set16(x, x->set_off + 2, x->len - x->set_off);
 	set16(x, 2, x->len);
 	if (x->tcp) {
-		if (x->blen + x->len > KF_IPFIX_BACKLOG)
-			x->dropped_msgs++;
-		else {
+		if (x->blen + x->len <= KF_IPFIX_BACKLOG) {
 			memcpy(x->backlog + x->blen, x->msg, x->len);
 			x->blen += x->len;
+		} else if (x->reach.state == KF_REACH_DOWN) {
+			x->reach.lost++; /* in the line that says it is back */
+		} else {
+			x->dropped_msgs++;
 		}
 	} else if (send(x->fd, x->msg, x->len, 0) < 0) {
 		/* The collector is down or unreachable: counting goes on. */
@@ -587,57 +602,65 @@ static void put_usage(struct kf_ipfix *x, const struct kf_usage *u, bool global,
 	x->msg_records++;
 }
 
-static void tcp_disconnect(struct kf_ipfix *x, __u64 now_s, const char *why)
+/* err: a positive errno, why the connection failed or ended. */
+static void tcp_disconnect(struct kf_ipfix *x, __u64 now_s, int err)
 {
 	if (x->fd >= 0)
 		close(x->fd);
 	x->fd = -1;
-	if (x->connected)
-		pr_warn("ipfix %s: connection lost (%s); reconnecting\n", x->dest, why);
+	kf_reach_set(&x->reach, KF_REACH_DOWN,
+		     x->connected ? "connection lost" : "collector unreachable", err, mono_s());
 	x->connected = false;
 	x->backoff_s = x->backoff_s ? (x->backoff_s * 2 > 60 ? 60 : x->backoff_s * 2) : 1;
 	x->next_connect_s = now_s + x->backoff_s;
 }
 
+/* 1: connected, 0: still in progress, or a negative errno. */
+static int connect_result(int fd)
+{
+	struct sockaddr_storage peer;
+	socklen_t el = sizeof(int), pl = sizeof(peer);
+	int err = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el))
+		return -errno;
+	if (err)
+		return -err;
+	return !getpeername(fd, (struct sockaddr *)&peer, &pl);
+}
+
 /* Non-blocking: an attempt that is still in progress completes later. */
 static void tcp_connect(struct kf_ipfix *x, __u64 now_s)
 {
-	int err = 0;
-	socklen_t el = sizeof(err);
+	int ret;
 
 	if (x->connected)
 		return;
-	if (x->fd >= 0) { /* a connect in progress */
-		if (getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &err, &el) || err) {
-			tcp_disconnect(x, now_s, strerror(err ? err : errno));
-			return;
-		}
-		struct sockaddr_storage peer;
-		socklen_t pl = sizeof(peer);
-
-		if (getpeername(x->fd, (struct sockaddr *)&peer, &pl))
-			return; /* not yet */
-	} else if (x->fd < 0) {
+	if (x->fd < 0) {
 		if (now_s < x->next_connect_s)
 			return;
 		x->fd = socket(x->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (x->fd < 0)
-			return;
-		if (connect(x->fd, (struct sockaddr *)&x->addr, x->addrlen) && errno != EINPROGRESS) {
-			tcp_disconnect(x, now_s, strerror(errno));
+		if (x->fd < 0) {
+			tcp_disconnect(x, now_s, errno);
 			return;
 		}
-		if (errno == EINPROGRESS) {
-			struct sockaddr_storage peer;
-			socklen_t pl = sizeof(peer);
-
-			if (getpeername(x->fd, (struct sockaddr *)&peer, &pl))
-				return; /* completes later */
+		if (connect(x->fd, (struct sockaddr *)&x->addr, x->addrlen) && errno != EINPROGRESS) {
+			tcp_disconnect(x, now_s, errno);
+			return;
 		}
 	}
+	/* Also right after connect(): a collector on this host has answered
+	 * by now, so a refusal at start is logged at start. */
+	ret = connect_result(x->fd);
+	if (ret < 0) {
+		tcp_disconnect(x, now_s, -ret);
+		return;
+	}
+	if (!ret)
+		return;
 	x->connected = true;
 	x->backoff_s = 0;
-	pr_info("ipfix %s: connected\n", x->dest);
+	kf_reach_set(&x->reach, KF_REACH_UP, "connected", 0, mono_s());
 	/* Templates first on a new connection: whatever is queued after. */
 	{
 		unsigned char *old = x->backlog;
@@ -674,7 +697,7 @@ static void tcp_write(struct kf_ipfix *x, __u64 now_s)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break; /* slow collector: the rest waits */
 		if (n < 0) {
-			tcp_disconnect(x, now_s, strerror(errno));
+			tcp_disconnect(x, now_s, errno);
 			break;
 		}
 		off += n;
@@ -694,6 +717,7 @@ void kf_ipfix_flush(struct kf_ipfix *x, __u64 now_s)
 	send_msg(x);
 	if (x->tcp)
 		tcp_write(x, now_s);
+	kf_reach_tick(&x->reach, mono_s());
 	if (x->dropped_msgs) {
 		pr_warn("ipfix %s: %llu messages dropped: the collector is away and the %d-byte "
 			"backlog is full\n",
@@ -757,9 +781,13 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned i
 		memcpy(&x->addr, ai->ai_addr, ai->ai_addrlen);
 		x->addrlen = ai->ai_addrlen;
 		freeaddrinfo(ai);
+		kf_reach_init(&x->reach, x->dest, "retrying with backoff", KF_REACH_UNKNOWN);
 		x->backlog = malloc(KF_IPFIX_BACKLOG);
-		if (!x->backlog)
+		if (!x->backlog) {
+			pr_warn("error: --output ipfix:%s: no memory for the %d-byte backlog\n", spec,
+				KF_IPFIX_BACKLOG);
 			return -ENOMEM;
+		}
 		if (!stat("/proc/self/ns/net", &st))
 			x->vrf = (__u32)st.st_ino;
 		tcp_connect(x, 0);
@@ -797,6 +825,7 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned i
 void kf_ipfix_close(struct kf_ipfix *x)
 {
 	kf_ipfix_flush(x, 0);
+	kf_reach_final(&x->reach);
 	if (x->tcp && x->blen)
 		pr_warn("ipfix %s: %zu bytes not delivered at exit (collector away or slow)\n",
 			x->dest, x->blen);

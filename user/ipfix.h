@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 #include "flowtable.h"
+#include "ipfix_reach.h"
 #include "ipfix_usage.h"
 #include "record.h"
 
@@ -19,6 +20,7 @@ struct kf_ipfix {
 	bool connected; /* TCP: the connection is up */
 	struct sockaddr_storage addr; /* TCP: where to (re)connect */
 	unsigned int addrlen;
+	struct kf_reach reach; /* the collector's state, as the log shows it */
 	__u64 next_connect_s; /* TCP: backoff */
 	unsigned int backoff_s;
 	unsigned char *backlog; /* TCP: bytes not yet written */
