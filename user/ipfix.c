@@ -14,8 +14,9 @@
  * go first on every (re)connection, and a collector that is down or slow
  * is retried with exponential backoff; a full backlog drops whole messages,
  * counted and logged (the sequence numbers show the gap to the collector).
- * The collector's reachability is logged by ipfix_reach.c, and what it
- * misses while down is counted there.
+ * Over UDP a collector without a route is retried with connect() at each
+ * interval end. Either way the collector's reachability is logged by
+ * ipfix_reach.c, and what it misses while down is counted there.
  * The exporter options record carries
  * systemInitTimeMilliseconds (160) for the seed's sysUpTime pair (22/21),
  * which is sent in addition to the absolute milliseconds (152/153) that
@@ -211,6 +212,49 @@ static __u64 mono_s(void)
 	return ts.tv_sec;
 }
 
+/* The local address the collector sees, for the exporter options record. */
+static void note_exporter_addr(struct kf_ipfix *x)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (getsockname(x->fd, (struct sockaddr *)&ss, &sl))
+		return;
+	x->exporter_v6 = ss.ss_family == AF_INET6;
+	if (x->exporter_v6)
+		memcpy(x->exporter_addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+	else
+		memcpy(x->exporter_addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+}
+
+/* Until connect() succeeds a datagram is lost without a try; a send that
+ * finds no route takes the output down, and the next one that goes through
+ * brings it up. Other errors (a port that refuses, a full buffer) say
+ * nothing about the route: counted, the collector still up. */
+static void udp_send(struct kf_ipfix *x)
+{
+	int err;
+
+	if (!x->connected) {
+		x->reach.lost++;
+		return;
+	}
+	if (send(x->fd, x->msg, x->len, 0) >= 0) {
+		if (x->reach.state == KF_REACH_DOWN) {
+			kf_reach_set(&x->reach, KF_REACH_UP, "collector reachable", 0, mono_s());
+			x->last_templates_s = 0; /* it may have forgotten them meanwhile */
+		}
+		return;
+	}
+	err = errno;
+	if (x->reach.state != KF_REACH_DOWN && (err == ENETUNREACH || err == ENETDOWN))
+		kf_reach_set(&x->reach, KF_REACH_DOWN, "collector unreachable", err, mono_s());
+	if (x->reach.state == KF_REACH_DOWN)
+		x->reach.lost++;
+	else
+		x->send_errors++;
+}
+
 static void send_msg(struct kf_ipfix *x)
 {
 	if (!x->len)
@@ -227,9 +271,8 @@ static void send_msg(struct kf_ipfix *x)
 		} else {
 			x->dropped_msgs++;
 		}
-	} else if (send(x->fd, x->msg, x->len, 0) < 0) {
-		/* The collector is down or unreachable: counting goes on. */
-		x->send_errors++;
+	} else {
+		udp_send(x);
 	}
 	x->seq += x->msg_records;
 	x->msgs_since_templates++;
@@ -706,6 +749,22 @@ static void tcp_write(struct kf_ipfix *x, __u64 now_s)
 	x->blen -= off;
 }
 
+/* No route yet: connect() again. At the end of an interval, so that the
+ * collector's first interval is a whole one, templates first. */
+static void udp_connect(struct kf_ipfix *x)
+{
+	if (connect(x->fd, (struct sockaddr *)&x->addr, x->addrlen)) {
+		kf_reach_set(&x->reach, KF_REACH_DOWN, "collector unreachable", errno, mono_s());
+		return;
+	}
+	x->connected = true;
+	note_exporter_addr(x);
+	if (x->reach.state == KF_REACH_DOWN) {
+		kf_reach_set(&x->reach, KF_REACH_UP, "collector reachable", 0, mono_s());
+		x->last_templates_s = 0;
+	}
+}
+
 void kf_ipfix_flush(struct kf_ipfix *x, __u64 now_s)
 {
 	for (__u32 i = 0; i < x->usage.n; i++)
@@ -717,6 +776,8 @@ void kf_ipfix_flush(struct kf_ipfix *x, __u64 now_s)
 	send_msg(x);
 	if (x->tcp)
 		tcp_write(x, now_s);
+	else if (!x->connected)
+		udp_connect(x);
 	kf_reach_tick(&x->reach, mono_s());
 	if (x->dropped_msgs) {
 		pr_warn("ipfix %s: %llu messages dropped: the collector is away and the %d-byte "
@@ -777,10 +838,12 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned i
 	x->domain = domain;
 	x->refresh_s = refresh_s;
 	x->refresh_msgs = refresh_msgs;
+	memcpy(&x->addr, ai->ai_addr, ai->ai_addrlen);
+	x->addrlen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	if (!stat("/proc/self/ns/net", &st))
+		x->vrf = (__u32)st.st_ino;
 	if (x->tcp) {
-		memcpy(&x->addr, ai->ai_addr, ai->ai_addrlen);
-		x->addrlen = ai->ai_addrlen;
-		freeaddrinfo(ai);
 		kf_reach_init(&x->reach, x->dest, "retrying with backoff", KF_REACH_UNKNOWN);
 		x->backlog = malloc(KF_IPFIX_BACKLOG);
 		if (!x->backlog) {
@@ -788,37 +851,19 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned i
 				KF_IPFIX_BACKLOG);
 			return -ENOMEM;
 		}
-		if (!stat("/proc/self/ns/net", &st))
-			x->vrf = (__u32)st.st_ino;
 		tcp_connect(x, 0);
 		return 0;
 	}
-	x->fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (x->fd < 0 || connect(x->fd, ai->ai_addr, ai->ai_addrlen)) {
+	/* Up until shown otherwise: a collector reached at start is no news. */
+	kf_reach_init(&x->reach, x->dest, "retrying at each interval", KF_REACH_UP);
+	x->fd = socket(x->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (x->fd < 0) {
 		err = -errno;
-		pr_warn("error: --output ipfix:%s: %s\n", spec, strerror(errno));
-		freeaddrinfo(ai);
+		pr_warn("error: --output ipfix:%s: cannot create a UDP socket: %s\n", spec,
+			strerror(errno));
 		return err;
 	}
-	freeaddrinfo(ai);
-	{
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-
-		if (!getsockname(x->fd, (struct sockaddr *)&ss, &sl)) {
-			x->exporter_v6 = ss.ss_family == AF_INET6;
-			if (x->exporter_v6)
-				memcpy(x->exporter_addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
-			else
-				memcpy(x->exporter_addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
-		}
-	}
-	snprintf(x->dest, sizeof(x->dest), "%s", spec);
-	x->domain = domain;
-	x->refresh_s = refresh_s;
-	x->refresh_msgs = refresh_msgs;
-	if (!stat("/proc/self/ns/net", &st))
-		x->vrf = (__u32)st.st_ino;
+	udp_connect(x);
 	return 0;
 }
 

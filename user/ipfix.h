@@ -15,10 +15,10 @@
 #define KF_IPFIX_BACKLOG (4 << 20) /* TCP: messages waiting for the collector */
 
 struct kf_ipfix {
-	int fd; /* connected UDP socket, or TCP socket (-1 while disconnected) */
+	int fd; /* UDP socket, or TCP socket (-1 while disconnected) */
 	bool tcp;
-	bool connected; /* TCP: the connection is up */
-	struct sockaddr_storage addr; /* TCP: where to (re)connect */
+	bool connected; /* TCP: the connection is up; UDP: connect() succeeded */
+	struct sockaddr_storage addr; /* where to (re)connect */
 	unsigned int addrlen;
 	struct kf_reach reach; /* the collector's state, as the log shows it */
 	__u64 next_connect_s; /* TCP: backoff */
@@ -56,8 +56,8 @@ struct kf_ipfix {
 };
 
 /* spec: "udp://HOST:PORT" or "tcp://HOST:PORT". Returns 0 or a negative
- * errno after a message. A TCP collector that is not up yet is no error:
- * the agent connects when it can. */
+ * errno after a message. A collector that cannot be reached yet (TCP: not
+ * up; UDP: no route) is no error: the agent connects when it can. */
 int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned int refresh_s,
 		  unsigned int refresh_msgs);
 void kf_ipfix_close(struct kf_ipfix *x);
