@@ -14,6 +14,9 @@
  * go first on every (re)connection, and a collector that is down or slow
  * is retried with exponential backoff; a full backlog drops whole messages,
  * counted and logged (the sequence numbers show the gap to the collector).
+ * Over UDP a collector without a route is retried with connect() at each
+ * interval end. Either way the collector's reachability is logged by
+ * ipfix_reach.c, and what it misses while down is counted there.
  * The exporter options record carries
  * systemInitTimeMilliseconds (160) for the seed's sysUpTime pair (22/21),
  * which is sent in addition to the absolute milliseconds (152/153) that
@@ -35,6 +38,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "close.h"
 #include "iface.h"
 #include "ipfix.h"
@@ -198,6 +202,59 @@ static size_t record_len(int v6)
 					   &spec);
 }
 
+/* The rate limit of the reachability log is in real time, whatever clock
+ * the intervals follow (replay runs on the capture's). */
+static __u64 mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* The local address the collector sees, for the exporter options record. */
+static void note_exporter_addr(struct kf_ipfix *x)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (getsockname(x->fd, (struct sockaddr *)&ss, &sl))
+		return;
+	x->exporter_v6 = ss.ss_family == AF_INET6;
+	if (x->exporter_v6)
+		memcpy(x->exporter_addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+	else
+		memcpy(x->exporter_addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+}
+
+/* Until connect() succeeds a datagram is lost without a try; a send that
+ * finds no route takes the output down, and the next one that goes through
+ * brings it up. Other errors (a port that refuses, a full buffer) say
+ * nothing about the route: counted, the collector still up. */
+static void udp_send(struct kf_ipfix *x)
+{
+	int err;
+
+	if (!x->connected) {
+		x->reach.lost++;
+		return;
+	}
+	if (send(x->fd, x->msg, x->len, 0) >= 0) {
+		if (x->reach.state == KF_REACH_DOWN) {
+			kf_reach_set(&x->reach, KF_REACH_UP, "collector reachable", 0, mono_s());
+			x->last_templates_s = 0; /* it may have forgotten them meanwhile */
+		}
+		return;
+	}
+	err = errno;
+	if (x->reach.state != KF_REACH_DOWN && (err == ENETUNREACH || err == ENETDOWN))
+		kf_reach_set(&x->reach, KF_REACH_DOWN, "collector unreachable", err, mono_s());
+	if (x->reach.state == KF_REACH_DOWN)
+		x->reach.lost++;
+	else
+		x->send_errors++;
+}
+
 static void send_msg(struct kf_ipfix *x)
 {
 	if (!x->len)
@@ -206,15 +263,16 @@ static void send_msg(struct kf_ipfix *x)
 		set16(x, x->set_off + 2, x->len - x->set_off);
 	set16(x, 2, x->len);
 	if (x->tcp) {
-		if (x->blen + x->len > KF_IPFIX_BACKLOG)
-			x->dropped_msgs++;
-		else {
+		if (x->blen + x->len <= KF_IPFIX_BACKLOG) {
 			memcpy(x->backlog + x->blen, x->msg, x->len);
 			x->blen += x->len;
+		} else if (x->reach.state == KF_REACH_DOWN) {
+			x->reach.lost++; /* in the line that says it is back */
+		} else {
+			x->dropped_msgs++;
 		}
-	} else if (send(x->fd, x->msg, x->len, 0) < 0) {
-		/* The collector is down or unreachable: counting goes on. */
-		x->send_errors++;
+	} else {
+		udp_send(x);
 	}
 	x->seq += x->msg_records;
 	x->msgs_since_templates++;
@@ -464,30 +522,13 @@ static void note_app(struct kf_ipfix *x, __u32 app, __u8 proto)
 	x->last_templates_s = 0; /* described at once */
 }
 
-static struct kf_usage *usage_slot(struct kf_usage *tab, int *n, __u32 ifindex, __u8 dir,
-				   __u32 app, __u8 ipver)
-{
-	for (int i = 0; i < *n; i++)
-		if (tab[i].ifindex == ifindex && tab[i].dir == dir && tab[i].app == app &&
-		    tab[i].ipver == ipver)
-			return &tab[i];
-	if (*n == KF_IPFIX_USAGE)
-		return NULL;
-	memset(&tab[*n], 0, sizeof(tab[0]));
-	tab[*n].ifindex = ifindex;
-	tab[*n].dir = dir;
-	tab[*n].app = app;
-	tab[*n].ipver = ipver;
-	return &tab[(*n)++];
-}
-
 /* Usage aggregates are the sums of the interval's transaction records. */
 static void add_usage(struct kf_ipfix *x, const struct flow_key *k, __u32 app, int dir,
 		      const struct flow_dir *d, bool is_new, __u64 duration_s)
 {
 	struct kf_usage *u[2] = {
-		usage_slot(x->usage, &x->nusage, k->ifindex, dir, app, k->family),
-		usage_slot(x->global, &x->nglobal, k->ifindex, dir, 0, k->family),
+		kf_usage_get(&x->usage, k->ifindex, dir, app, k->family),
+		kf_usage_get(&x->global, k->ifindex, dir, 0, k->family),
 	};
 
 	for (int i = 0; i < 2; i++) {
@@ -604,57 +645,65 @@ static void put_usage(struct kf_ipfix *x, const struct kf_usage *u, bool global,
 	x->msg_records++;
 }
 
-static void tcp_disconnect(struct kf_ipfix *x, __u64 now_s, const char *why)
+/* err: a positive errno, why the connection failed or ended. */
+static void tcp_disconnect(struct kf_ipfix *x, __u64 now_s, int err)
 {
 	if (x->fd >= 0)
 		close(x->fd);
 	x->fd = -1;
-	if (x->connected)
-		pr_warn("ipfix %s: connection lost (%s); reconnecting\n", x->dest, why);
+	kf_reach_set(&x->reach, KF_REACH_DOWN,
+		     x->connected ? "connection lost" : "collector unreachable", err, mono_s());
 	x->connected = false;
 	x->backoff_s = x->backoff_s ? (x->backoff_s * 2 > 60 ? 60 : x->backoff_s * 2) : 1;
 	x->next_connect_s = now_s + x->backoff_s;
 }
 
+/* 1: connected, 0: still in progress, or a negative errno. */
+static int connect_result(int fd)
+{
+	struct sockaddr_storage peer;
+	socklen_t el = sizeof(int), pl = sizeof(peer);
+	int err = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el))
+		return -errno;
+	if (err)
+		return -err;
+	return !getpeername(fd, (struct sockaddr *)&peer, &pl);
+}
+
 /* Non-blocking: an attempt that is still in progress completes later. */
 static void tcp_connect(struct kf_ipfix *x, __u64 now_s)
 {
-	int err = 0;
-	socklen_t el = sizeof(err);
+	int ret;
 
 	if (x->connected)
 		return;
-	if (x->fd >= 0) { /* a connect in progress */
-		if (getsockopt(x->fd, SOL_SOCKET, SO_ERROR, &err, &el) || err) {
-			tcp_disconnect(x, now_s, strerror(err ? err : errno));
-			return;
-		}
-		struct sockaddr_storage peer;
-		socklen_t pl = sizeof(peer);
-
-		if (getpeername(x->fd, (struct sockaddr *)&peer, &pl))
-			return; /* not yet */
-	} else if (x->fd < 0) {
+	if (x->fd < 0) {
 		if (now_s < x->next_connect_s)
 			return;
 		x->fd = socket(x->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-		if (x->fd < 0)
-			return;
-		if (connect(x->fd, (struct sockaddr *)&x->addr, x->addrlen) && errno != EINPROGRESS) {
-			tcp_disconnect(x, now_s, strerror(errno));
+		if (x->fd < 0) {
+			tcp_disconnect(x, now_s, errno);
 			return;
 		}
-		if (errno == EINPROGRESS) {
-			struct sockaddr_storage peer;
-			socklen_t pl = sizeof(peer);
-
-			if (getpeername(x->fd, (struct sockaddr *)&peer, &pl))
-				return; /* completes later */
+		if (connect(x->fd, (struct sockaddr *)&x->addr, x->addrlen) && errno != EINPROGRESS) {
+			tcp_disconnect(x, now_s, errno);
+			return;
 		}
 	}
+	/* Also right after connect(): a collector on this host has answered
+	 * by now, so a refusal at start is logged at start. */
+	ret = connect_result(x->fd);
+	if (ret < 0) {
+		tcp_disconnect(x, now_s, -ret);
+		return;
+	}
+	if (!ret)
+		return;
 	x->connected = true;
 	x->backoff_s = 0;
-	pr_info("ipfix %s: connected\n", x->dest);
+	kf_reach_set(&x->reach, KF_REACH_UP, "connected", 0, mono_s());
 	/* Templates first on a new connection: whatever is queued after. */
 	{
 		unsigned char *old = x->backlog;
@@ -691,7 +740,7 @@ static void tcp_write(struct kf_ipfix *x, __u64 now_s)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break; /* slow collector: the rest waits */
 		if (n < 0) {
-			tcp_disconnect(x, now_s, strerror(errno));
+			tcp_disconnect(x, now_s, errno);
 			break;
 		}
 		off += n;
@@ -700,16 +749,36 @@ static void tcp_write(struct kf_ipfix *x, __u64 now_s)
 	x->blen -= off;
 }
 
+/* No route yet: connect() again. At the end of an interval, so that the
+ * collector's first interval is a whole one, templates first. */
+static void udp_connect(struct kf_ipfix *x)
+{
+	if (connect(x->fd, (struct sockaddr *)&x->addr, x->addrlen)) {
+		kf_reach_set(&x->reach, KF_REACH_DOWN, "collector unreachable", errno, mono_s());
+		return;
+	}
+	x->connected = true;
+	note_exporter_addr(x);
+	if (x->reach.state == KF_REACH_DOWN) {
+		kf_reach_set(&x->reach, KF_REACH_UP, "collector reachable", 0, mono_s());
+		x->last_templates_s = 0;
+	}
+}
+
 void kf_ipfix_flush(struct kf_ipfix *x, __u64 now_s)
 {
-	for (int i = 0; i < x->nusage; i++)
-		put_usage(x, &x->usage[i], false, now_s);
-	for (int i = 0; i < x->nglobal; i++)
-		put_usage(x, &x->global[i], true, now_s);
-	x->nusage = x->nglobal = 0;
+	for (__u32 i = 0; i < x->usage.n; i++)
+		put_usage(x, &x->usage.ent[i], false, now_s);
+	for (__u32 i = 0; i < x->global.n; i++)
+		put_usage(x, &x->global.ent[i], true, now_s);
+	kf_usage_reset(&x->usage);
+	kf_usage_reset(&x->global);
 	send_msg(x);
 	if (x->tcp)
 		tcp_write(x, now_s);
+	else if (!x->connected)
+		udp_connect(x);
+	kf_reach_tick(&x->reach, mono_s());
 	if (x->dropped_msgs) {
 		pr_warn("ipfix %s: %llu messages dropped: the collector is away and the %d-byte "
 			"backlog is full\n",
@@ -717,8 +786,9 @@ void kf_ipfix_flush(struct kf_ipfix *x, __u64 now_s)
 		x->dropped_msgs = 0;
 	}
 	if (x->usage_dropped) {
-		pr_warn("ipfix %s: %llu usage aggregates over %d this interval were not sent\n",
-			x->dest, x->usage_dropped, KF_IPFIX_USAGE);
+		pr_warn("ipfix %s: %llu usage aggregates of this interval were not sent: no memory "
+			"to grow the usage tables\n",
+			x->dest, x->usage_dropped);
 		x->usage_dropped = 0;
 	}
 	if (x->send_errors) {
@@ -768,53 +838,44 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned i
 	x->domain = domain;
 	x->refresh_s = refresh_s;
 	x->refresh_msgs = refresh_msgs;
+	memcpy(&x->addr, ai->ai_addr, ai->ai_addrlen);
+	x->addrlen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	if (!stat("/proc/self/ns/net", &st))
+		x->vrf = (__u32)st.st_ino;
 	if (x->tcp) {
-		memcpy(&x->addr, ai->ai_addr, ai->ai_addrlen);
-		x->addrlen = ai->ai_addrlen;
-		freeaddrinfo(ai);
+		kf_reach_init(&x->reach, x->dest, "retrying with backoff", KF_REACH_UNKNOWN);
 		x->backlog = malloc(KF_IPFIX_BACKLOG);
-		if (!x->backlog)
+		if (!x->backlog) {
+			pr_warn("error: --output ipfix:%s: no memory for the %d-byte backlog\n", spec,
+				KF_IPFIX_BACKLOG);
 			return -ENOMEM;
-		if (!stat("/proc/self/ns/net", &st))
-			x->vrf = (__u32)st.st_ino;
+		}
 		tcp_connect(x, 0);
 		return 0;
 	}
-	x->fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (x->fd < 0 || connect(x->fd, ai->ai_addr, ai->ai_addrlen)) {
+	/* Up until shown otherwise: a collector reached at start is no news. */
+	kf_reach_init(&x->reach, x->dest, "retrying at each interval", KF_REACH_UP);
+	x->fd = socket(x->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (x->fd < 0) {
 		err = -errno;
-		pr_warn("error: --output ipfix:%s: %s\n", spec, strerror(errno));
-		freeaddrinfo(ai);
+		pr_warn("error: --output ipfix:%s: cannot create a UDP socket: %s\n", spec,
+			strerror(errno));
 		return err;
 	}
-	freeaddrinfo(ai);
-	{
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-
-		if (!getsockname(x->fd, (struct sockaddr *)&ss, &sl)) {
-			x->exporter_v6 = ss.ss_family == AF_INET6;
-			if (x->exporter_v6)
-				memcpy(x->exporter_addr, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
-			else
-				memcpy(x->exporter_addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
-		}
-	}
-	snprintf(x->dest, sizeof(x->dest), "%s", spec);
-	x->domain = domain;
-	x->refresh_s = refresh_s;
-	x->refresh_msgs = refresh_msgs;
-	if (!stat("/proc/self/ns/net", &st))
-		x->vrf = (__u32)st.st_ino;
+	udp_connect(x);
 	return 0;
 }
 
 void kf_ipfix_close(struct kf_ipfix *x)
 {
 	kf_ipfix_flush(x, 0);
+	kf_reach_final(&x->reach);
 	if (x->tcp && x->blen)
 		pr_warn("ipfix %s: %zu bytes not delivered at exit (collector away or slow)\n",
 			x->dest, x->blen);
+	kf_usage_free(&x->usage);
+	kf_usage_free(&x->global);
 	if (x->fd >= 0)
 		close(x->fd);
 	x->fd = -1;

@@ -6,32 +6,21 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 #include "flowtable.h"
+#include "ipfix_reach.h"
+#include "ipfix_usage.h"
 #include "record.h"
 
 #define KF_IPFIX_MTU 1400 /* one message per datagram, below the path MTU */
-#define KF_IPFIX_USAGE 256 /* usage aggregates per interval */
-
-/* One usage aggregate of an interval: interface x direction x application
- * x IP version (application 0 with global set: the global usage record). */
-struct kf_usage {
-	__u32 ifindex;
-	__u32 app; /* applicationId */
-	__u8 dir; /* 0 client to server, 1 server to client */
-	__u8 ipver;
-	__u64 octets;
-	__u64 packets;
-	__u32 new_conns;
-	__u64 duration_s;
-};
 
 #define KF_IPFIX_BACKLOG (4 << 20) /* TCP: messages waiting for the collector */
 
 struct kf_ipfix {
-	int fd; /* connected UDP socket, or TCP socket (-1 while disconnected) */
+	int fd; /* UDP socket, or TCP socket (-1 while disconnected) */
 	bool tcp;
-	bool connected; /* TCP: the connection is up */
-	struct sockaddr_storage addr; /* TCP: where to (re)connect */
+	bool connected; /* TCP: the connection is up; UDP: connect() succeeded */
+	struct sockaddr_storage addr; /* where to (re)connect */
 	unsigned int addrlen;
+	struct kf_reach reach; /* the collector's state, as the log shows it */
 	__u64 next_connect_s; /* TCP: backoff */
 	unsigned int backoff_s;
 	unsigned char *backlog; /* TCP: bytes not yet written */
@@ -52,10 +41,9 @@ struct kf_ipfix {
 	__u16 set_id;
 	unsigned int msg_records;
 	unsigned long long send_errors;
-	struct kf_usage usage[KF_IPFIX_USAGE]; /* this interval, by application */
-	struct kf_usage global[KF_IPFIX_USAGE]; /* this interval, all applications */
-	int nusage, nglobal;
-	unsigned long long usage_dropped;
+	struct kf_usage_tab usage; /* this interval, by application */
+	struct kf_usage_tab global; /* this interval, all applications */
+	unsigned long long usage_dropped; /* no memory for the tables */
 	__u64 win_start_ms, win_end_ms;
 	char ifnames[64][16]; /* interfaces already described (options 263) */
 	int ifindexes[64];
@@ -68,8 +56,8 @@ struct kf_ipfix {
 };
 
 /* spec: "udp://HOST:PORT" or "tcp://HOST:PORT". Returns 0 or a negative
- * errno after a message. A TCP collector that is not up yet is no error:
- * the agent connects when it can. */
+ * errno after a message. A collector that cannot be reached yet (TCP: not
+ * up; UDP: no route) is no error: the agent connects when it can. */
 int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned int refresh_s,
 		  unsigned int refresh_msgs);
 void kf_ipfix_close(struct kf_ipfix *x);

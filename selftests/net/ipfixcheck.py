@@ -3,7 +3,7 @@
 """ipfixcheck.py - kflow's IPFIX export against its JSON records of the same
 run, as real collectors decode it.
 
-  ipfixcheck.py JSONL NFDUMP_CSV TSHARK_PCAP [--late] [--port=N]
+  ipfixcheck.py JSONL NFDUMP_CSV TSHARK_PCAP [--late] [--port=N] [--min-apps=N]
 
 NFDUMP_CSV: `nfdump -o 'fmt:%sa,%sp,%da,%dp,%pr,%pkt,%byt,%opkt,%obyt'` lines.
 Per flow (addresses, ports, protocol) the packets and bytes of both
@@ -11,7 +11,8 @@ directions summed over nfdump's records equal those of the JSON records;
 tshark decodes the templates with exactly kflow's element ids and finds no
 sequence gap, missing template or malformed set. With --late the collector
 started after the agent: only flows nfdump has are compared, and there must
-be some.
+be some. With --min-apps some interval has usage records of that many
+applications.
 """
 import collections
 import json
@@ -79,9 +80,11 @@ def decode(messages):
     return records
 
 
-def check_usage(pcap, port):
+def check_usage(pcap, port, min_apps=0):
     """Usage and global usage totals equal the sums of the interval's
-    transaction records (all sent at the same interval end)."""
+    transaction records (all sent at the same interval end); every
+    application and direction of those records has its usage record; with
+    min_apps, some interval has usage records of that many applications."""
     errors = []
     tx = collections.defaultdict(lambda: collections.Counter())
     usage = collections.defaultdict(lambda: collections.Counter())
@@ -103,8 +106,16 @@ def check_usage(pcap, port):
     for key, u in list(usage.items()) + list(glob.items()):
         if tx[key] != u:
             errors.append(f"usage {key}: {dict(u)}, transaction records sum to {dict(tx[key])}")
+    missing = [key for key in tx if key not in (glob if key[3] is None else usage)]
+    if missing:
+        errors.append(f"{len(missing)} (export time, interface, direction, application) of "
+                      f"transaction records have no usage record, e.g. {missing[:3]}")
     if not n:
         errors.append("no usage record")
+    apps = collections.Counter(key[0] for key in usage if key[2] == 0)
+    if min_apps and max(apps.values(), default=0) < min_apps:
+        errors.append(f"usage records of at most {max(apps.values(), default=0)} applications "
+                      f"in one interval, want {min_apps}")
     return errors
 
 
@@ -250,6 +261,7 @@ def main():
     jsonl, csv, pcap = sys.argv[1:4]
     late = "--late" in sys.argv
     port = next((a.split("=")[1] for a in sys.argv if a.startswith("--port=")), "4739")
+    min_apps = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--min-apps=")), "0"))
     decode = ["-d", f"udp.port=={port},cflow"]  # tshark knows only 4739 as IPFIX
     want = collections.defaultdict(lambda: [0, 0, 0, 0])
     for line in open(jsonl):
@@ -323,7 +335,7 @@ def main():
     if [int(x) for x in lens.split(",") if x] != want_lens:
         errors.append(f"template element lengths {lens}, want {want_lens}")
     if not late:
-        errors += check_usage(pcap, int(port))
+        errors += check_usage(pcap, int(port), min_apps)
         errors += check_values(pcap, decode, jsonl)
         errors += check_options(pcap, decode, jsonl)
     for e in errors:

@@ -9,35 +9,15 @@
 # collector started after the agent decodes flows after the next template
 # refresh.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/ipfix.inc.sh"
 
 command -v nfcapd >/dev/null || kf_fail "nfcapd is missing (run make deps)"
 command -v tshark >/dev/null || kf_fail "tshark is missing (run make deps)"
 
-collect() { # NAME PORT: nfcapd and tshark on the server namespace's loopback
-	mkdir -p "$TMP/$1"
-	$NSE_S nfcapd -b 127.0.0.1 -p $2 -w "$TMP/$1" -t 3600 >"$TMP/$1.nfcapd.log" 2>&1 &
-	KF_PIDS+=($!)
-	eval "NFCAPD_$1=$!"
-	$NSE_S tshark -n -i lo -f "udp port $2" -F pcap -w "$TMP/$1.pcap" >"$TMP/$1.tshark.log" 2>&1 &
-	KF_PIDS+=($!)
-	eval "TSHARK_$1=$!"
-	kf_wait_for "$TMP/$1.tshark.log" "Capturing on"
-}
-
-finish() { # NAME PORT: stop both, nfdump to CSV
-	local n t
-	eval "n=\$NFCAPD_$1 t=\$TSHARK_$1"
-	sleep 1
-	kill -TERM $n $t
-	wait $n $t 2>/dev/null
-	nfdump -6 -q -R "$TMP/$1" -o 'fmt:%sa,%sp,%da,%dp,%pr,%pkt,%byt,%opkt,%obyt' >"$TMP/$1.csv" 2>&1 ||
-		kf_fail "nfdump: $(head -3 "$TMP/$1.csv")"
-}
-
 kf_setup
 ip -n $NS_S link set lo up
 kf_start_server
-collect main 4739
+ipfix_collect main 4739
 kf_start_agent rec --interval 2 --timeout udp=1 --timeout closed_fin=1 \
 	--output ipfix:udp://127.0.0.1:4739 --output ipfix:udp://127.0.0.1:4740 \
 	--ipfix-template-refresh 2
@@ -45,13 +25,13 @@ in_c $PY "$NETDIR/traffic.py" short $IP4_S $PORT 10 || kf_fail "short v4"
 in_c $PY "$NETDIR/traffic.py" short $IP6_S $PORT 5 || kf_fail "short v6"
 in_c $PY "$NETDIR/traffic.py" udp $IP4_S $PORT 5 || kf_fail "udp"
 # A collector that starts late: it decodes after the next template refresh.
-collect late 4740
+ipfix_collect late 4740
 sleep 3
 in_c $PY "$NETDIR/traffic.py" short $IP4_S $PORT 5 || kf_fail "short v4 (late)"
 sleep 4
 kf_stop_agent INT
-finish main
-finish late
+ipfix_finish main
+ipfix_finish late
 grep -q "could not be sent" "$TMP/rec.log" && echo "(the late collector's port refused datagrams before it started, as expected)"
 python3 "$NETDIR/ipfixcheck.py" "$TMP/rec.jsonl" "$TMP/main.csv" "$TMP/main.pcap" ||
 	kf_fail "IPFIX export differs from the JSON records"

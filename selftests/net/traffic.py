@@ -6,6 +6,7 @@
   traffic.py bulk HOST PORT BYTES SECONDS   one TCP connection, paced upload
   traffic.py short HOST PORT COUNT [--parallel]  COUNT short TCP exchanges
   traffic.py udp HOST PORT COUNT   COUNT UDP request/response pairs
+  traffic.py udp-ports HOST FIRST COUNT   one datagram to each of COUNT ports from FIRST
   traffic.py serve-stall PORT SECONDS   TCP server that reads nothing for SECONDS
   traffic.py serve-rr PORT DELAY   TCP server answering each request after DELAY s
   traffic.py rr HOST PORT COUNT WAIT   COUNT requests on one connection, WAIT s apart
@@ -217,6 +218,16 @@ def vlan(iface, dst_mac, src, dst, ntags, count):
         time.sleep(0.01)
 
 
+def udp_ports(host, first, count):
+    """Many applications at once: one flow per server port, from one socket
+    (an ephemeral port, so the destination is the server). Nothing listens:
+    the ICMP port unreachable replies are expected."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    for port in range(first, first + count):
+        s.sendto(b"p" * 60, (host, port))
+
+
 def main(argv):
     cmd = argv[1]
     if cmd == "serve":
@@ -227,6 +238,8 @@ def main(argv):
         short(argv[2], int(argv[3]), int(argv[4]), "--parallel" in argv)
     elif cmd == "udp":
         udp(argv[2], int(argv[3]), int(argv[4]))
+    elif cmd == "udp-ports":
+        udp_ports(argv[2], int(argv[3]), int(argv[4]))
     elif cmd == "serve-stall":
         serve_stall(int(argv[2]), float(argv[3]))
     elif cmd == "serve-rr":
