@@ -72,6 +72,7 @@ static __always_inline void handle_skb(struct __sk_buff *skb, __u32 hook)
 		m.trust_ip_len = 1;
 	}
 	m.segs = skb->gso_size && skb->gso_segs > 1 ? skb->gso_segs : 1;
+	m.gso_size = skb->gso_size;
 	m.key.ifindex = skb->ifindex;
 	err = parse_packet(&m, (void *)(long)skb->data, (void *)(long)skb->data_end,
 			   skb->vlan_present ? (skb->vlan_tci & 0x0fff) + 1 : 0, &soft_err);

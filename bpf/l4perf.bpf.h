@@ -72,12 +72,13 @@ struct {
 #define KF_KEEP_RACY_VIEWS 0
 #endif
 
-/* What one packet did: added to the CPU's interval slot by the caller. */
+/* What one packet did: added to the CPU's interval slot by the caller.
+ * Counts are of wire segments: a GSO/GRO buffer stands for several. */
 struct l4_events {
-	__u8 retrans;
-	__u8 ooo;
-	__u8 zero_win;
-	__u8 pad;
+	__u16 retrans;
+	__u16 ooo;
+	__u16 zero_win;
+	__u16 pad;
 	__u32 srt; /* us samples, 0 = none */
 	__u32 art;
 	__u32 cit;
@@ -197,10 +198,23 @@ static __always_inline __u32 us_sample(__u64 now, __u64 then, __u64 cap)
 	return d / 1000;
 }
 
+/* Of the wire segments of a buffer [seq, seq + len), those that start below
+ * max_end: a GSO buffer of segs segments of gso_size bytes (the last one
+ * shorter) may be partly new data. */
+static __always_inline __u16 segs_below(const struct pkt_meta *m, __u32 seq, __u32 len,
+					__u32 max_end)
+{
+	__u32 seen = max_end - seq;
+
+	if (m->segs <= 1 || !m->gso_size || !seq_before(max_end, seq + len))
+		return m->segs;
+	return (seen + m->gso_size - 1) / m->gso_size;
+}
+
 /* Data segment bookkeeping of the sending side: retransmission, hole fill
- * (out-of-order) or new data. */
-static __always_inline void seq_track(struct tcp_side *sd, __u32 seq, __u32 len,
-				      struct l4_events *ev)
+ * (out-of-order) or new data, counted per wire segment. */
+static __always_inline void seq_track(struct tcp_side *sd, const struct pkt_meta *m, __u32 seq,
+				      __u32 len, struct l4_events *ev)
 {
 	__u32 end = seq + len;
 
@@ -224,14 +238,14 @@ static __always_inline void seq_track(struct tcp_side *sd, __u32 seq, __u32 len,
 	}
 	if (sd->hole_lo != sd->hole_hi && !seq_before(seq, sd->hole_lo) &&
 	    !seq_before(sd->hole_hi, end)) {
-		ev->ooo = 1;
+		ev->ooo = m->segs;
 		if (seq == sd->hole_lo)
 			sd->hole_lo = end;
 		else
 			sd->hole_hi = seq; /* keep the lower part of the hole */
 		return;
 	}
-	ev->retrans = 1;
+	ev->retrans = segs_below(m, seq, len, sd->max_end);
 	if (seq_before(sd->max_end, end))
 		WRITE_ONCE(sd->max_end, end);
 }
@@ -252,8 +266,8 @@ static __always_inline bool tcp_fast_view(__u8 s, __u8 client, __u16 side_flags,
 	}
 	if (pc == PC_ACK && s == KF_TS_ESTABLISHED && payload > 1 && (side_flags & KF_SIDE_SEQ) &&
 	    nohole && !seq_before(max_end, m->tcp_seq + payload)) {
-		ev->retrans = 1;
-		ev->zero_win = m->tcp_win == 0;
+		ev->retrans = m->segs;
+		ev->zero_win = m->tcp_win == 0 ? m->segs : 0;
 		return true;
 	}
 	return false;
@@ -388,10 +402,10 @@ static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_met
 	/* Zero window after the handshake phase; a SYN or SYN-ACK outside a
 	 * tracked handshake counts too. */
 	if (m->tcp_win == 0 && !(st->hs & KF_HS_ACTIVE))
-		ev->zero_win = 1;
+		ev->zero_win = m->segs;
 	if (pc != PC_SYN && pc != PC_SA) {
 		if (payload > 1)
-			seq_track(me, m->tcp_seq, payload, ev);
+			seq_track(me, m, m->tcp_seq, payload, ev);
 		/* Keepalive probe: no data, seq one below what the peer acked. */
 		if (payload <= 1 && !(f6 & (KF_TCP_SYN | KF_TCP_FIN | KF_TCP_RST)) &&
 		    m->tcp_seq + 1 == peer->last_ack && (peer->flags & KF_SIDE_SEQ)) {

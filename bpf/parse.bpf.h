@@ -41,6 +41,7 @@ struct pkt_meta {
 	struct flow_key key;
 	__u32 pkt_len; /* bytes the hook was handed (skb->len or frame) */
 	__u32 segs; /* wire segments this buffer stands for (GSO/GRO) */
+	__u32 gso_size; /* payload of each but the last of them (segs > 1) */
 	__u32 l2_len; /* Ethernet header + VLAN tags on the wire */
 	__u32 l3_off; /* offset of the IP header in the buffer */
 	__u32 ip_len; /* IPv4 total length / IPv6 40 + payload length */
