@@ -5,9 +5,11 @@
  * time in skb->tstamp as the packet's time, into maps that are not pinned.
  * Intervals end at multiples of --interval in capture time and timeouts run
  * in capture time, so the records are those live mode would have written;
- * after the last packet time goes on, interval by interval, until every flow
- * has ended. Lengths come from the IP headers, so a capture's snap length
- * (or a frame cut to what the test run takes) changes no count.
+ * after the last packet time goes on until every flow has ended. An
+ * interval end where nothing can happen is skipped, so a gap of a year
+ * costs what one of a minute does. Lengths come from the IP headers, so a
+ * capture's snap length (or a frame cut to what the test run takes) changes
+ * no count.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "close.h"
 #include "iface.h"
 #include "log.h"
 #include "pcap.h"
@@ -25,6 +28,13 @@
 
 /* The test run takes a frame in one page at most. */
 #define KF_TEST_RUN_MAX 3500
+
+struct replay {
+	struct kf_core c;
+	__u64 iv; /* --interval in ns */
+	__u64 next; /* the next interval end; 0 before the first packet */
+	bool busy; /* frames came since the last interval end */
+};
 
 static int run_packet(int prog_fd, const struct kf_pcap_pkt *pkt)
 {
@@ -41,6 +51,73 @@ static int run_packet(int prog_fd, const struct kf_pcap_pkt *pkt)
 		ctx.wire_len = 65535;
 	if (bpf_prog_test_run_opts(prog_fd, &opts))
 		return -errno;
+	return 0;
+}
+
+/* The end of the interval that ends at `at`, with the window start live
+ * mode would have had: the previous interval's end, run or skipped. */
+static int tick_at(struct replay *r, __u64 at)
+{
+	int err;
+
+	r->c.window_start_us = (at - r->iv) / 1000;
+	err = kf_tick(&r->c, at, 0);
+	r->next = at + r->iv;
+	r->busy = false;
+	return err;
+}
+
+struct first_end {
+	const struct kf_opts *o;
+	__u64 ns;
+};
+
+static bool first_end_of(struct kf_flow *f, void *arg)
+{
+	struct first_end *e = arg;
+	__u64 end;
+
+	if (!f->key.family) /* overflow: leaves at every interval end */
+		return false;
+	end = f->life.last_ns + (__u64)kf_flow_timeout(f, e->o) * 1000000000ULL;
+	if (end < e->ns)
+		e->ns = end;
+	return false;
+}
+
+/* The first interval end, from r->next on, where a flow times out. The
+ * timeout is what kf_tick will find: from the L4 state it read last, which
+ * no packet has changed since. */
+static __u64 next_flow_end(struct replay *r)
+{
+	struct first_end e = { .o = r->c.o, .ns = ~0ULL };
+	__u64 at;
+
+	kf_table_walk(&r->c.table, first_end_of, &e);
+	if (e.ns == ~0ULL)
+		return e.ns;
+	at = e.ns / r->iv * r->iv + (e.ns % r->iv ? r->iv : 0);
+	return at > r->next ? at : r->next;
+}
+
+/*
+ * Runs the interval ends up to `last` (an interval end): the first if frames
+ * came since the last one, then those where a flow times out, and `last`.
+ * Any other would write no record and change no flow. `last` runs anyway:
+ * its sweep of idle L4 state (flows without records, see sweep_l4) must be
+ * done before the next packet, as live mode's would.
+ */
+static int advance(struct replay *r, __u64 last)
+{
+	int err;
+
+	while (r->next <= last) {
+		__u64 at = r->busy ? r->next : next_flow_end(r);
+
+		err = tick_at(r, at < last ? at : last);
+		if (err)
+			return err;
+	}
 	return 0;
 }
 
@@ -68,8 +145,8 @@ static int setup(struct kf_core *c, const struct kf_opts *o)
 
 int kf_replay(const struct kf_opts *o)
 {
-	struct kf_core c = { .o = o };
-	__u64 iv = (__u64)o->interval_s * 1000000000ULL, next = 0, packets = 0, skipped = 0;
+	struct replay r = { .c = { .o = o }, .iv = (__u64)o->interval_s * 1000000000ULL };
+	__u64 packets = 0, skipped = 0;
 	char name[IF_NAMESIZE], path[4096];
 	struct kf_pcap_pkt pkt;
 	struct kf_pcap pcap;
@@ -78,25 +155,23 @@ int kf_replay(const struct kf_opts *o)
 	err = kf_pcap_open(&pcap, o->replay_file);
 	if (err)
 		return err;
-	err = setup(&c, o);
+	err = setup(&r.c, o);
 	if (err)
 		goto out;
 	snprintf(path, sizeof(path), "%s", o->replay_file);
 	snprintf(name, sizeof(name), "%s", basename(path));
 	kf_ifname_remember(KF_REPLAY_IFINDEX, name);
-	prog_fd = bpf_program__fd(c.b.skel->progs.kf_tc_ingress);
+	prog_fd = bpf_program__fd(r.c.b.skel->progs.kf_tc_ingress);
 
 	while ((n = kf_pcap_next(&pcap, &pkt)) > 0) {
-		if (!next) {
-			next = (pkt.ts_ns / iv + 1) * iv;
-			c.window_start_us = pkt.ts_ns / iv * iv / 1000;
-		}
-		while (pkt.ts_ns >= next) {
-			err = kf_tick(&c, next, 0);
+		if (!r.next)
+			r.next = (pkt.ts_ns / r.iv + 1) * r.iv;
+		if (pkt.ts_ns >= r.next) {
+			err = advance(&r, pkt.ts_ns / r.iv * r.iv);
 			if (err)
 				goto out;
-			next += iv;
 		}
+		r.busy = true;
 		if (pkt.caplen < 14) { /* the test run takes no shorter frame */
 			skipped++;
 			continue;
@@ -116,18 +191,19 @@ int kf_replay(const struct kf_opts *o)
 		goto out;
 	}
 	/* Time goes on after the capture until every flow has ended. */
-	for (int i = 0; next && i < 100000 && (i == 0 || c.table.count); i++) {
-		err = kf_tick(&c, next, 0);
+	if (r.next) {
+		err = tick_at(&r, r.next);
+		while (!err && r.c.table.count)
+			err = tick_at(&r, next_flow_end(&r));
 		if (err)
 			goto out;
-		next += iv;
 	}
 	pr_info("replayed %llu packets of %s (%llu frames shorter than Ethernet skipped)\n",
 		(unsigned long long)packets, o->replay_file, (unsigned long long)skipped);
 out:
-	kf_bpf_close(&c.b);
-	kf_outputs_close(&c.out);
-	kf_table_free(&c.table);
+	kf_bpf_close(&r.c.b);
+	kf_outputs_close(&r.c.out);
+	kf_table_free(&r.c.table);
 	kf_pcap_close(&pcap);
 	return err;
 }
