@@ -8,13 +8,15 @@
  * after the last packet time goes on until every flow has ended. An
  * interval end where nothing can happen is skipped, so a gap of a year
  * costs what one of a minute does. Lengths come from the IP headers, so a
- * capture's snap length (or a frame cut to what the test run takes) changes
- * no count.
+ * frame the capture's snap length (or the test run) cut after its headers
+ * counts in full; one cut inside them counts as truncated, as the datapath
+ * counts such a packet.
  */
 #include <errno.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/if_ether.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "close.h"
@@ -34,6 +36,11 @@ struct replay {
 	__u64 iv; /* --interval in ns */
 	__u64 next; /* the next interval end; 0 before the first packet */
 	bool busy; /* frames came since the last interval end */
+	__u64 unsent[KF_CNT_MAX]; /* counted here, not yet in kf_counters */
+	__u64 frames; /* read from the file */
+	__u64 replayed; /* packets the test run took */
+	__u64 truncated; /* frames cut inside the headers the test run needs */
+	__u64 failed; /* test runs that failed otherwise */
 };
 
 static int run_packet(int prog_fd, const struct kf_pcap_pkt *pkt)
@@ -54,12 +61,44 @@ static int run_packet(int prog_fd, const struct kf_pcap_pkt *pkt)
 	return 0;
 }
 
+/*
+ * The test run refuses a frame shorter than an Ethernet header, and an IPv4
+ * or IPv6 one shorter than its fixed IP header (bpf_prog_test_run_skb pulls
+ * them). Such a frame, from a short snap length, has no flow to count it
+ * in; the program would have counted it as cut short, and these lengths are
+ * the first it checks, so the counter is the one it would have bumped.
+ * Returns that counter, or KF_CNT_MAX for a frame the test run takes.
+ */
+static enum kf_counter refused_as(const struct kf_pcap_pkt *pkt)
+{
+	__u16 proto;
+
+	if (pkt->caplen < ETH_HLEN)
+		return KF_CNT_TRUNC_ETH;
+	proto = pkt->data[12] << 8 | pkt->data[13];
+	if ((proto == ETH_P_IP && pkt->caplen < ETH_HLEN + 20) ||
+	    (proto == ETH_P_IPV6 && pkt->caplen < ETH_HLEN + 40))
+		return KF_CNT_TRUNC_IP;
+	return KF_CNT_MAX;
+}
+
 /* The end of the interval that ends at `at`, with the window start live
- * mode would have had: the previous interval's end, run or skipped. */
+ * mode would have had: the previous interval's end, run or skipped. What
+ * was counted here goes into kf_counters first, so that the tick logs it. */
 static int tick_at(struct replay *r, __u64 at)
 {
-	int err;
+	int fd = bpf_map__fd(r->c.b.skel->maps.kf_counters), err;
 
+	for (__u32 i = 0; i < KF_CNT_MAX; i++) {
+		if (!r->unsent[i])
+			continue;
+		err = kf_counters_add(fd, r->c.b.ncpus, i, r->unsent[i]);
+		if (err) {
+			pr_warn("error: cannot add to kf_counters: %s\n", strerror(-err));
+			return err;
+		}
+		r->unsent[i] = 0;
+	}
 	r->c.window_start_us = (at - r->iv) / 1000;
 	err = kf_tick(&r->c, at, 0);
 	r->next = at + r->iv;
@@ -143,13 +182,29 @@ static int setup(struct kf_core *c, const struct kf_opts *o)
 	return 0;
 }
 
+static void summary(const struct replay *r, const char *file)
+{
+	char more[256] = "";
+	size_t len = 0;
+
+	if (r->truncated)
+		len += snprintf(more + len, sizeof(more) - len,
+				"; %llu frames cut inside their headers, counted as truncated",
+				(unsigned long long)r->truncated);
+	if (r->failed && len < sizeof(more))
+		snprintf(more + len, sizeof(more) - len, "; %llu failed test runs skipped",
+			 (unsigned long long)r->failed);
+	pr_info("replayed %llu of %llu packets of %s%s\n", (unsigned long long)r->replayed,
+		(unsigned long long)r->frames, file, more);
+}
+
 int kf_replay(const struct kf_opts *o)
 {
 	struct replay r = { .c = { .o = o }, .iv = (__u64)o->interval_s * 1000000000ULL };
-	__u64 packets = 0, skipped = 0;
 	char name[IF_NAMESIZE], path[4096];
 	struct kf_pcap_pkt pkt;
 	struct kf_pcap pcap;
+	enum kf_counter cut;
 	int prog_fd, n, err;
 
 	err = kf_pcap_open(&pcap, o->replay_file);
@@ -171,23 +226,29 @@ int kf_replay(const struct kf_opts *o)
 			if (err)
 				goto out;
 		}
+		r.frames++;
 		r.busy = true;
-		if (pkt.caplen < 14) { /* the test run takes no shorter frame */
-			skipped++;
+		cut = refused_as(&pkt);
+		if (cut != KF_CNT_MAX) {
+			r.unsent[cut]++;
+			r.truncated++;
 			continue;
 		}
 		err = run_packet(prog_fd, &pkt);
 		if (err) {
-			pr_warn("error: test run of packet %llu failed: %s\n",
-				(unsigned long long)packets + 1, strerror(-err));
-			goto out;
+			/* One bad frame costs its own count, not the others'. */
+			if (!r.failed++)
+				pr_warn("warning: test run of packet %llu failed: %s; such packets "
+					"are skipped and counted\n",
+					(unsigned long long)r.frames, strerror(-err));
+			continue;
 		}
-		packets++;
+		r.replayed++;
 	}
 	if (n < 0) {
 		err = n;
 		pr_warn("error: %s: damaged record after packet %llu\n", o->replay_file,
-			(unsigned long long)packets);
+			(unsigned long long)r.frames);
 		goto out;
 	}
 	/* Time goes on after the capture until every flow has ended. */
@@ -198,8 +259,7 @@ int kf_replay(const struct kf_opts *o)
 		if (err)
 			goto out;
 	}
-	pr_info("replayed %llu packets of %s (%llu frames shorter than Ethernet skipped)\n",
-		(unsigned long long)packets, o->replay_file, (unsigned long long)skipped);
+	summary(&r, o->replay_file);
 out:
 	kf_bpf_close(&r.c.b);
 	kf_outputs_close(&r.c.out);

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # test-replay-files.sh - `kflow replay` of captures as they come: a year
 # between two packets costs nothing and interval ends skipped in silence
-# change no record. Captures are synthetic (../replay/capgen.py); every
-# check runs, and each failure is named.
+# change no record; frames a short snap length cut count as truncated beside
+# the whole ones. Captures are synthetic (../replay/capgen.py); every check
+# runs, and each failure is named.
 source "$(dirname "$0")/lib.sh"
 REPLAY_PY=$NETDIR/../replay
 
@@ -62,8 +63,18 @@ check_gaps() {
 	done
 }
 
+check_snap() {
+	local S=$TMP/snap
+	gen snap
+	replay_ok snap "$S/snap/cap"
+	replay_ok whole "$S/whole/cap"
+	same "$TMP/snap.jsonl" "$TMP/whole.jsonl"
+	python3 "$REPLAY_PY/reccheck.py" counters "$TMP/snap.log" trunc_eth=1 trunc_ip=7 ||
+		kf_fail "cut frames not counted as truncated: $(cat "$TMP/snap.log")"
+}
+
 failed=
-for check in yeargap gaps; do
+for check in yeargap gaps snap; do
 	(check_$check) || failed="$failed $check"
 done
 [ -z "$failed" ] || kf_fail "failed:$failed"

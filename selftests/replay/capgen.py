@@ -18,15 +18,14 @@ pcapng (several sections, interfaces, resolutions, block kinds).
                           intervals; DIR/filled/cap: the same plus a flow
                           with a packet every second, so no interval is empty
   capgen.py snap DIR      DIR/snap/cap: whole frames between frames cut to
-                          14-33 bytes (and one of 10); DIR/whole/cap: the
-                          whole frames alone; DIR/expect.json: the counters
+                          14-33 bytes (7, inside the IP header) and one of
+                          10; DIR/whole/cap: the whole frames alone
   capgen.py badblock DIR  DIR/bad/cap: pcapng whose third packet block has a
                           wrong trailing length; DIR/good/cap: its first two
 
 Packet times are multiples of 1/64 s (15625 us), so that us, ns and the
 binary 2^-10 s resolution all hold them exactly.
 """
-import json
 import os
 import struct
 import sys
@@ -282,8 +281,6 @@ def snap(d):
     pk.sort(key=lambda x: x[0])
     write(d + "/snap/cap", pcap_bytes(pk)[0])
     write(d + "/whole/cap", pcap_bytes(ticks_ns(whole))[0])
-    with open(d + "/expect.json", "w") as f:
-        json.dump({"trunc_eth": 1, "trunc_ip": 7}, f)
 
 
 def badblock(d):
