@@ -37,7 +37,6 @@ struct replay {
 	__u64 next; /* the next interval end; 0 before the first packet */
 	bool busy; /* frames came since the last interval end */
 	__u64 unsent[KF_CNT_MAX]; /* counted here, not yet in kf_counters */
-	__u64 frames; /* read from the file */
 	__u64 replayed; /* packets the test run took */
 	__u64 truncated; /* frames cut inside the headers the test run needs */
 	__u64 failed; /* test runs that failed otherwise */
@@ -182,7 +181,7 @@ static int setup(struct kf_core *c, const struct kf_opts *o)
 	return 0;
 }
 
-static void summary(const struct replay *r, const char *file)
+static void summary(const struct replay *r, const struct kf_pcap *pcap, const char *file)
 {
 	char more[256] = "";
 	size_t len = 0;
@@ -195,7 +194,7 @@ static void summary(const struct replay *r, const char *file)
 		snprintf(more + len, sizeof(more) - len, "; %llu failed test runs skipped",
 			 (unsigned long long)r->failed);
 	pr_info("replayed %llu of %llu packets of %s%s\n", (unsigned long long)r->replayed,
-		(unsigned long long)r->frames, file, more);
+		(unsigned long long)pcap->records, file, more);
 }
 
 int kf_replay(const struct kf_opts *o)
@@ -226,7 +225,6 @@ int kf_replay(const struct kf_opts *o)
 			if (err)
 				goto out;
 		}
-		r.frames++;
 		r.busy = true;
 		cut = refused_as(&pkt);
 		if (cut != KF_CNT_MAX) {
@@ -240,15 +238,16 @@ int kf_replay(const struct kf_opts *o)
 			if (!r.failed++)
 				pr_warn("warning: test run of packet %llu failed: %s; such packets "
 					"are skipped and counted\n",
-					(unsigned long long)r.frames, strerror(-err));
+					(unsigned long long)pcap.records, strerror(-err));
 			continue;
 		}
 		r.replayed++;
 	}
-	if (n < 0) {
+	/* A cut or damaged file: what came before stands (a warning said so). */
+	if (n == -EBADMSG && !pcap.records)
+		pr_warn("error: %s: not one whole packet could be read\n", o->replay_file);
+	if (n < 0 && (n != -EBADMSG || !pcap.records)) {
 		err = n;
-		pr_warn("error: %s: damaged record after packet %llu\n", o->replay_file,
-			(unsigned long long)r.frames);
 		goto out;
 	}
 	/* Time goes on after the capture until every flow has ended. */
@@ -259,7 +258,7 @@ int kf_replay(const struct kf_opts *o)
 		if (err)
 			goto out;
 	}
-	summary(&r, o->replay_file);
+	summary(&r, &pcap, o->replay_file);
 out:
 	kf_bpf_close(&r.c.b);
 	kf_outputs_close(&r.c.out);

@@ -3,12 +3,14 @@
 # test-replay-files.sh - `kflow replay` of captures as they come: a year
 # between two packets costs nothing and interval ends skipped in silence
 # change no record; frames a short snap length cut count as truncated beside
-# the whole ones. Captures are synthetic (../replay/capgen.py); every check
-# runs, and each failure is named.
+# the whole ones; a file cut in a record gives the records of what came
+# before; a directory and an empty file are named as such. Captures are
+# synthetic (../replay/capgen.py); every check runs, and each failure is
+# named.
 source "$(dirname "$0")/lib.sh"
 REPLAY_PY=$NETDIR/../replay
 
-for tool in python3 timeout; do
+for tool in python3 timeout head; do
 	command -v $tool >/dev/null || kf_fail "missing $tool (run make deps)"
 done
 [ -x "$KFLOW" ] || kf_fail "no $KFLOW: run make first"
@@ -73,8 +75,39 @@ check_snap() {
 		kf_fail "cut frames not counted as truncated: $(cat "$TMP/snap.log")"
 }
 
+check_cut() {
+	local F=$TMP/flows mid hdr first rec7
+	gen flows
+	read -r mid hdr first rec7 <"$F/cut.txt"
+	replay_ok prefix6 "$F/prefix6/cap" --interval 1
+	mkdir -p "$TMP/mid" "$TMP/hdr" "$TMP/first"
+	head -c "$mid" "$F/us/cap" >"$TMP/mid/cap"
+	head -c "$hdr" "$F/us/cap" >"$TMP/hdr/cap"
+	head -c "$first" "$F/us/cap" >"$TMP/first/cap"
+	replay_ok mid "$TMP/mid/cap" --interval 1
+	replay_ok hdr "$TMP/hdr/cap" --interval 1
+	same "$TMP/mid.jsonl" "$TMP/prefix6.jsonl"
+	same "$TMP/hdr.jsonl" "$TMP/prefix6.jsonl"
+	grep -q "mid/cap: the file ends inside a record after packet 6: its last $((mid - rec7)) bytes" \
+		"$TMP/mid.log" || kf_fail "cut record: no warning: $(cat "$TMP/mid.log")"
+	grep -q "after packet 6: its last $((hdr - rec7)) bytes" "$TMP/hdr.log" ||
+		kf_fail "cut record header: no warning: $(cat "$TMP/hdr.log")"
+	replay first "$TMP/first/cap" && kf_fail "a file cut in its first record exited 0"
+	grep -q "error: .*not one whole packet" "$TMP/first.log" ||
+		kf_fail "cut first record: no error: $(cat "$TMP/first.log")"
+}
+
+check_files() {
+	mkdir -p "$TMP/dir"
+	: >"$TMP/empty.pcap"
+	replay dir "$TMP/dir" && kf_fail "replay of a directory exited 0"
+	grep -q "dir is a directory" "$TMP/dir.log" || kf_fail "directory: $(cat "$TMP/dir.log")"
+	replay empty "$TMP/empty.pcap" && kf_fail "replay of an empty file exited 0"
+	grep -q "empty.pcap is empty" "$TMP/empty.log" || kf_fail "empty file: $(cat "$TMP/empty.log")"
+}
+
 failed=
-for check in yeargap gaps snap; do
+for check in yeargap gaps snap cut files; do
 	(check_$check) || failed="$failed $check"
 done
 [ -z "$failed" ] || kf_fail "failed:$failed"
