@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * pcap.c - the classic libpcap file format: a 24-byte header (magic
- * 0xa1b2c3d4 for microseconds, 0xa1b23c4d for nanoseconds, in either byte
- * order) and 16-byte record headers, read sequentially (so a pipe works
- * too). Only LINKTYPE_ETHERNET is accepted.
+ * pcap.c - a capture file: opened, its format told by the first four bytes,
+ * read sequentially (so a pipe works too); and the classic libpcap format:
+ * a 24-byte header (magic 0xa1b2c3d4 for microseconds, 0xa1b23c4d for
+ * nanoseconds, in either byte order) and 16-byte record headers. Only
+ * LINKTYPE_ETHERNET is accepted. pcapng is read by pcapng.c.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,10 +15,9 @@
 #include "pcap.h"
 
 #define KF_PCAP_MAX_REC (256 * 1024)
+#define KF_PCAPNG_MAGIC "\x0a\x0d\x0d\x0a" /* a Section Header Block's type */
 
-/* Reads n bytes: 0, -EBADMSG if the file ends first, -EIO (with a message)
- * on a read error. */
-static int read_exact(struct kf_pcap *p, void *b, size_t n)
+int kf_pcap_read(struct kf_pcap *p, void *b, size_t n)
 {
 	size_t got = fread(b, 1, n, p->f);
 
@@ -31,7 +31,7 @@ static int read_exact(struct kf_pcap *p, void *b, size_t n)
 	return -EBADMSG;
 }
 
-static int reserve(struct kf_pcap *p, size_t n)
+int kf_pcap_reserve(struct kf_pcap *p, size_t n)
 {
 	unsigned char *b;
 
@@ -45,10 +45,7 @@ static int reserve(struct kf_pcap *p, size_t n)
 	return 0;
 }
 
-/* Warns that what starts at byte `at` is not read (the format says why)
- * and returns -EBADMSG. */
-static int __attribute__((format(printf, 3, 4)))
-damaged(struct kf_pcap *p, __u64 at, const char *fmt, ...)
+int kf_pcap_damaged(struct kf_pcap *p, __u64 at, const char *fmt, ...)
 {
 	char why[160];
 	va_list ap;
@@ -66,7 +63,15 @@ damaged(struct kf_pcap *p, __u64 at, const char *fmt, ...)
 	return -EBADMSG;
 }
 
-static __u32 rd32(const struct kf_pcap *p, const unsigned char *b)
+__u16 kf_pcap_u16(const struct kf_pcap *p, const unsigned char *b)
+{
+	__u16 v;
+
+	memcpy(&v, b, 2);
+	return p->swap ? __builtin_bswap16(v) : v;
+}
+
+__u32 kf_pcap_u32(const struct kf_pcap *p, const unsigned char *b)
 {
 	__u32 v;
 
@@ -87,15 +92,16 @@ static int pcap_header(struct kf_pcap *p, const unsigned char *m)
 		p->swap = true;
 		p->nanos = magic == 0x4d3cb2a1;
 	} else {
-		pr_warn("error: %s is not a pcap file (pcapng is not read; convert with editcap -F pcap)\n",
-			p->path);
+		pr_warn("error: %s is neither a pcap nor a pcapng file (it starts "
+			"%02x %02x %02x %02x)\n",
+			p->path, m[0], m[1], m[2], m[3]);
 		return -EINVAL;
 	}
-	if (read_exact(p, h, sizeof(h))) {
+	if (kf_pcap_read(p, h, sizeof(h))) {
 		pr_warn("error: %s: too short for a pcap header\n", p->path);
 		return -EINVAL;
 	}
-	link = rd32(p, h + 16) & 0x0fffffff; /* the top bits say FCS presence */
+	link = kf_pcap_u32(p, h + 16) & 0x0fffffff; /* the top bits say FCS presence */
 	if (link != 1) {
 		pr_warn("error: %s: link type %u, only Ethernet (1) is read\n", p->path, link);
 		return -EINVAL;
@@ -130,7 +136,7 @@ int kf_pcap_open(struct kf_pcap *p, const char *path)
 		err = -ENODATA;
 		goto fail;
 	}
-	err = read_exact(p, magic, sizeof(magic));
+	err = kf_pcap_read(p, magic, sizeof(magic));
 	if (err) {
 		if (err == -EBADMSG)
 			pr_warn("error: %s: %llu bytes, too short for a capture file\n", path,
@@ -138,7 +144,14 @@ int kf_pcap_open(struct kf_pcap *p, const char *path)
 		err = err == -EBADMSG ? -EINVAL : err;
 		goto fail;
 	}
-	err = pcap_header(p, magic);
+	if (!memcmp(magic, KF_PCAPNG_MAGIC, sizeof(magic))) {
+		p->ng = true;
+		err = kf_pcapng_open(p);
+		if (err == -EBADMSG)
+			pr_warn("error: %s: no whole pcapng section header\n", path);
+	} else {
+		err = pcap_header(p, magic);
+	}
 	if (err)
 		goto fail;
 	return 0;
@@ -147,40 +160,45 @@ fail:
 	return err;
 }
 
-int kf_pcap_next(struct kf_pcap *p, struct kf_pcap_pkt *pkt)
+static int pcap_next(struct kf_pcap *p, struct kf_pcap_pkt *pkt)
 {
 	__u64 at = p->off;
 	unsigned char h[16];
 	__u32 caplen;
 	int err;
 
-	err = read_exact(p, h, sizeof(h));
+	err = kf_pcap_read(p, h, sizeof(h));
 	if (err == -EBADMSG && p->off == at)
 		return 0; /* the end, between records */
 	if (err == -EBADMSG)
-		return damaged(p, at, "the file ends inside a record header");
+		return kf_pcap_damaged(p, at, "the file ends inside a record header");
 	if (err)
 		return err;
-	caplen = rd32(p, h + 8);
+	caplen = kf_pcap_u32(p, h + 8);
 	if (caplen > KF_PCAP_MAX_REC)
-		return damaged(p, at, "a record of %u bytes (at most %u are read)", caplen,
-			       KF_PCAP_MAX_REC);
-	if (reserve(p, caplen)) {
+		return kf_pcap_damaged(p, at, "a record of %u bytes (at most %u are read)", caplen,
+				       KF_PCAP_MAX_REC);
+	if (kf_pcap_reserve(p, caplen)) {
 		pr_warn("error: out of memory reading %s\n", p->path);
 		return -ENOMEM;
 	}
-	err = read_exact(p, p->buf, caplen);
+	err = kf_pcap_read(p, p->buf, caplen);
 	if (err == -EBADMSG)
-		return damaged(p, at, "the file ends inside a record");
+		return kf_pcap_damaged(p, at, "the file ends inside a record");
 	if (err)
 		return err;
 	p->records++;
-	pkt->ts_ns = (__u64)rd32(p, h) * 1000000000ULL +
-		     (__u64)rd32(p, h + 4) * (p->nanos ? 1 : 1000);
+	pkt->ts_ns = (__u64)kf_pcap_u32(p, h) * 1000000000ULL +
+		     (__u64)kf_pcap_u32(p, h + 4) * (p->nanos ? 1 : 1000);
 	pkt->data = p->buf;
 	pkt->caplen = caplen;
-	pkt->origlen = rd32(p, h + 12);
+	pkt->origlen = kf_pcap_u32(p, h + 12);
 	return 1;
+}
+
+int kf_pcap_next(struct kf_pcap *p, struct kf_pcap_pkt *pkt)
+{
+	return p->ng ? kf_pcapng_next(p, pkt) : pcap_next(p, pkt);
 }
 
 void kf_pcap_close(struct kf_pcap *p)
@@ -188,5 +206,6 @@ void kf_pcap_close(struct kf_pcap *p)
 	if (p->f)
 		fclose(p->f);
 	free(p->buf);
+	free(p->ifs);
 	memset(p, 0, sizeof(*p));
 }

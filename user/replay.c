@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * replay.c - `kflow replay`: every packet of a capture runs through the
- * same TC program as live traffic (BPF_PROG_TEST_RUN), with its capture
- * time in skb->tstamp as the packet's time, into maps that are not pinned.
- * Intervals end at multiples of --interval in capture time and timeouts run
- * in capture time, so the records are those live mode would have written;
- * after the last packet time goes on until every flow has ended. An
- * interval end where nothing can happen is skipped, so a gap of a year
- * costs what one of a minute does. Lengths come from the IP headers, so a
- * frame the capture's snap length (or the test run) cut after its headers
- * counts in full; one cut inside them counts as truncated, as the datapath
- * counts such a packet.
+ * replay.c - `kflow replay`: every packet of a capture (pcap, or the
+ * Ethernet interfaces of a pcapng) runs through the same TC program as live
+ * traffic (BPF_PROG_TEST_RUN), with its capture time in skb->tstamp as the
+ * packet's time, into maps that are not pinned. Intervals end at multiples
+ * of --interval in capture time and timeouts run in capture time, so the
+ * records are those live mode would have written; after the last packet
+ * time goes on until every flow has ended. An interval end where nothing
+ * can happen is skipped, so a gap of a year costs what one of a minute does.
+ * Lengths come from the IP headers, so a frame the capture's snap length
+ * (or the test run) cut after its headers counts in full; one cut inside
+ * them counts as truncated, as the datapath counts such a packet.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -191,8 +191,12 @@ static void summary(const struct replay *r, const struct kf_pcap *pcap, const ch
 				"; %llu frames cut inside their headers, counted as truncated",
 				(unsigned long long)r->truncated);
 	if (r->failed && len < sizeof(more))
-		snprintf(more + len, sizeof(more) - len, "; %llu failed test runs skipped",
-			 (unsigned long long)r->failed);
+		len += snprintf(more + len, sizeof(more) - len, "; %llu failed test runs skipped",
+				(unsigned long long)r->failed);
+	if (pcap->other_link && len < sizeof(more))
+		snprintf(more + len, sizeof(more) - len,
+			 "; %llu packets of non-Ethernet interfaces skipped",
+			 (unsigned long long)pcap->other_link);
 	pr_info("replayed %llu of %llu packets of %s%s\n", (unsigned long long)r->replayed,
 		(unsigned long long)pcap->records, file, more);
 }

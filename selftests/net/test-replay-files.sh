@@ -1,16 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# test-replay-files.sh - `kflow replay` of captures as they come: a year
-# between two packets costs nothing and interval ends skipped in silence
-# change no record; frames a short snap length cut count as truncated beside
-# the whole ones; a file cut in a record gives the records of what came
-# before; a directory and an empty file are named as such. Captures are
-# synthetic (../replay/capgen.py); every check runs, and each failure is
-# named.
+# test-replay-files.sh - `kflow replay` of captures as they come: pcapng
+# (written here, by editcap and by mergecap, with a skipped non-Ethernet
+# interface) gives the records pcap does; a year between two packets costs
+# nothing and interval ends skipped in silence change no record; frames a
+# short snap length cut count as truncated beside the whole ones; a file cut
+# or damaged in a record gives the records of what came before; a directory
+# and an empty file are named as such. Captures are synthetic
+# (../replay/capgen.py); every check runs, and each failure is named.
 source "$(dirname "$0")/lib.sh"
 REPLAY_PY=$NETDIR/../replay
 
-for tool in python3 timeout head; do
+for tool in python3 editcap mergecap tshark capinfos timeout head cmp; do
 	command -v $tool >/dev/null || kf_fail "missing $tool (run make deps)"
 done
 [ -x "$KFLOW" ] || kf_fail "no $KFLOW: run make first"
@@ -34,6 +35,44 @@ same() {
 
 gen() {
 	python3 "$REPLAY_PY/capgen.py" "$1" "$TMP/$1" || kf_fail "capgen.py $1 failed"
+}
+
+check_pcapng() {
+	local F=$TMP/flows v
+	gen flows
+	replay_ok us "$F/us/cap" --interval 1
+	[ -s "$TMP/us.jsonl" ] || kf_fail "no records from $F/us/cap"
+	# Our own pcapng: two sections of either byte order, us with an
+	# offset, 2^-10 s and ns interfaces, simple packet blocks, a cooked
+	# interface, name resolution and custom blocks.
+	replay_ok ns "$F/ns/cap" --interval 1
+	replay_ok ng "$F/ng/cap" --interval 1
+	mkdir -p "$TMP/ed-us" "$TMP/ed-ns" "$TMP/mg"
+	editcap -F pcapng "$F/us/cap" "$TMP/ed-us/cap" || kf_fail "editcap failed"
+	editcap -F pcapng "$F/ns/cap" "$TMP/ed-ns/cap" || kf_fail "editcap failed"
+	capinfos "$TMP/ed-ns/cap" | grep -q 'Time resolution = 0x09' ||
+		kf_fail "editcap wrote no ns interface: $(capinfos "$TMP/ed-ns/cap")"
+	replay_ok ed-us "$TMP/ed-us/cap" --interval 1
+	replay_ok ed-ns "$TMP/ed-ns/cap" --interval 1
+	# mergecap: one interface per input, us, ns and a cooked one.
+	tshark -r "$F/us/cap" -Y tcp -F pcap -w "$TMP/tcp.pcap" 2>/dev/null &&
+		tshark -r "$F/ns/cap" -Y '!tcp' -F nsecpcap -w "$TMP/other.pcap" 2>/dev/null ||
+		kf_fail "tshark cannot split $F/us/cap"
+	mergecap -F pcapng -w "$TMP/mg/cap" "$TMP/tcp.pcap" "$TMP/other.pcap" "$F/sll.pcap" ||
+		kf_fail "mergecap failed"
+	replay_ok mg "$TMP/mg/cap" --interval 1
+	for v in ns ng ed-us ed-ns mg; do
+		cmp -s "$TMP/us.jsonl" "$TMP/$v.jsonl" ||
+			{ same "$TMP/$v.jsonl" "$TMP/us.jsonl"; kf_fail "$v: records differ from pcap's"; }
+	done
+	for v in ng mg; do
+		[ "$(grep -c 'only Ethernet (1) interfaces are replayed' "$TMP/$v.log")" = 1 ] ||
+			kf_fail "$v: want one warning about the cooked interface: $(cat "$TMP/$v.log")"
+	done
+	grep -q '4 packets of non-Ethernet interfaces skipped' "$TMP/ng.log" ||
+		kf_fail "ng: skipped packets not counted: $(cat "$TMP/ng.log")"
+	grep -q '11 packets of non-Ethernet interfaces skipped' "$TMP/mg.log" ||
+		kf_fail "mg: skipped packets not counted: $(cat "$TMP/mg.log")"
 }
 
 check_yeargap() {
@@ -76,11 +115,11 @@ check_snap() {
 }
 
 check_cut() {
-	local F=$TMP/flows mid hdr first rec7
-	gen flows
+	local F=$TMP/flows mid hdr first rec7 size
+	[ -d "$F" ] || gen flows
 	read -r mid hdr first rec7 <"$F/cut.txt"
 	replay_ok prefix6 "$F/prefix6/cap" --interval 1
-	mkdir -p "$TMP/mid" "$TMP/hdr" "$TMP/first"
+	mkdir -p "$TMP/mid" "$TMP/hdr" "$TMP/first" "$TMP/ngcut" "$TMP/bad"
 	head -c "$mid" "$F/us/cap" >"$TMP/mid/cap"
 	head -c "$hdr" "$F/us/cap" >"$TMP/hdr/cap"
 	head -c "$first" "$F/us/cap" >"$TMP/first/cap"
@@ -95,6 +134,20 @@ check_cut() {
 	replay first "$TMP/first/cap" && kf_fail "a file cut in its first record exited 0"
 	grep -q "error: .*not one whole packet" "$TMP/first.log" ||
 		kf_fail "cut first record: no error: $(cat "$TMP/first.log")"
+	# pcapng: the last block cut; a block whose two lengths differ.
+	size=$(stat -c %s "$F/ng/cap")
+	head -c $((size - 10)) "$F/ng/cap" >"$TMP/ngcut/cap"
+	replay_ok ngcut "$TMP/ngcut/cap" --interval 1
+	replay_ok butlast "$F/butlast/cap" --interval 1
+	same "$TMP/ngcut.jsonl" "$TMP/butlast.jsonl"
+	grep -q "ngcut/cap: the file ends inside a block after packet 35" "$TMP/ngcut.log" ||
+		kf_fail "cut pcapng: no warning: $(cat "$TMP/ngcut.log")"
+	python3 "$REPLAY_PY/capgen.py" badblock "$TMP/bb" || kf_fail "capgen.py badblock failed"
+	replay_ok bad "$TMP/bb/bad/cap"
+	replay_ok good "$TMP/bb/good/cap"
+	same "$TMP/bad.jsonl" "$TMP/good.jsonl"
+	grep -q "lengths differ (104, 108) after packet 2: its last 208 bytes" "$TMP/bad.log" ||
+		kf_fail "damaged pcapng block: no warning: $(cat "$TMP/bad.log")"
 }
 
 check_files() {
@@ -107,7 +160,7 @@ check_files() {
 }
 
 failed=
-for check in yeargap gaps snap cut files; do
+for check in pcapng yeargap gaps snap cut files; do
 	(check_$check) || failed="$failed $check"
 done
 [ -z "$failed" ] || kf_fail "failed:$failed"
