@@ -29,6 +29,24 @@ int kf_counters_read(int fd, int ncpus, __u64 out[KF_CNT_MAX])
 	return 0;
 }
 
+int kf_counters_add(int fd, int ncpus, __u32 idx, __u64 n)
+{
+	__u64 *vals = calloc(ncpus, sizeof(*vals));
+	int err = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &idx, vals)) {
+		err = -errno;
+	} else {
+		vals[0] += n;
+		if (bpf_map_update_elem(fd, &idx, vals, BPF_ANY))
+			err = -errno;
+	}
+	free(vals);
+	return err;
+}
+
 void kf_counters_log_delta(int fd, int ncpus, __u64 seen[KF_CNT_MAX])
 {
 	__u64 now[KF_CNT_MAX];
