@@ -37,7 +37,7 @@ void kf_usage(void)
 		"usage: kflow run [options]     count flows, write records each interval\n"
 		"       kflow dump [--pin-path P]  print live flows as JSON lines (no drain)\n"
 		"       kflow cleanup [--pin-path P] remove what a --persist agent left\n"
-		"       kflow replay FILE.pcap [--interval S] [--output SPEC] [--timeout NAME=S]\n"
+		"       kflow replay CAPTURE [--interval S] [--output SPEC] [--timeout NAME=S]\n"
 		"                             records of a capture, as live mode would write them\n"
 		"run options:\n"
 		"  --iface LIST          comma-separated interfaces or globs (default: every\n"
@@ -418,7 +418,7 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 	if (o->cmd == KF_CMD_REPLAY && !max_flows_given)
 		o->max_flows = KF_REPLAY_MAX_FLOWS;
 	if (o->cmd == KF_CMD_REPLAY && !o->replay_file) {
-		pr_warn("error: kflow replay needs a pcap file\n");
+		pr_warn("error: kflow replay needs a capture file (pcap or pcapng)\n");
 		return -EINVAL;
 	}
 	if (optind < argc) {
