@@ -352,8 +352,20 @@ static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_met
 		st->hs &= ~KF_HS_RTT_OK;
 		return;
 	}
-	if (now < me->last_ts || now < peer->last_ts)
-		return; /* out of time order: no perf update (reference 5.3) */
+	/* Out of time order (a receive stamp older than a packet another CPU
+	 * already judged): no timing update (reference 5.3), but the packet
+	 * still counts. */
+	if (now < me->last_ts || now < peer->last_ts) {
+		if (m->tcp_win == 0 && !(st->hs & KF_HS_ACTIVE))
+			ev->zero_win = m->segs;
+		if (pc == PC_SYN)
+			ev->retrans = !!(me->flags & KF_SIDE_SYN);
+		else if (pc == PC_SA)
+			ev->retrans = payload == 0 && (me->flags & KF_SIDE_SYNACK);
+		else if (payload > 1)
+			seq_track(me, m, m->tcp_seq, payload, ev);
+		return;
+	}
 
 	if (pc == PC_SYN) {
 		if (me->flags & KF_SIDE_SYN)

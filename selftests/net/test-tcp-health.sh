@@ -6,7 +6,8 @@
 # after the capture point), zero window from a receiver that stops reading,
 # handshake RTT, art from a server that waits before answering, cit from a
 # client that waits between requests, and the close_type of a refused
-# connection, a client abort, a half close and an idle timeout.
+# connection, a client abort, a half close and an idle timeout. The counts
+# also equal the capture's sequence numbers and its replay exactly.
 KF_CAP_BUFFERED=1 # see kf_start_capture
 source "$(dirname "$0")/lib.sh"
 
@@ -61,4 +62,11 @@ python3 "$NETDIR/healthcheck.py" "$TMP/cap.pcap" "$TMP/rec.jsonl" --need-retrans
 	--art-ms 8101=200 --cit-ms 8101=300 --expect-close 8199=15 --expect-close 8102=8 \
 	--expect-close 8103=3 --expect-close 8104=9 --expect-close 8100=1 --expect-close 8101=1 \
 	--expect-close $PORT=1 || kf_fail "TCP health differs from tshark's analysis"
+# The counts exactly as the capture's sequence numbers say, and the same
+# from the capture replayed.
+"$KFLOW" replay "$TMP/cap.pcap" --interval 2 --timeout established=3 --timeout closing=1 \
+	--timeout closed_fin=1 --timeout opening=1 --timeout established_rst=1 \
+	--output jsonl:"$TMP/replay.jsonl" 2>"$TMP/replay.log" || kf_fail "replay: $(cat "$TMP/replay.log")"
+python3 "$NETDIR/losscheck.py" "$TMP/cap.pcap" "$TMP/rec.jsonl" --replay "$TMP/replay.jsonl" ||
+	kf_fail "TCP counts differ from the capture's sequence numbers or from its replay"
 echo ok
