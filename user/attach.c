@@ -6,9 +6,14 @@
  * filter again (after a restart, or from `kflow cleanup`) and never touches
  * anyone else's. The clsact qdisc is created only when missing, and removed
  * only when kflow created it and no filter of anyone is left on it (checked
- * with an RTM_GETTFILTER dump over libmnl). XDP attaches without a mode flag,
- * so the kernel uses the driver's native hook where there is one and the
- * generic hook otherwise, and refuses to replace an XDP program not ours.
+ * with an RTM_GETTFILTER dump over libmnl). kflow refuses to replace an XDP
+ * program not ours.
+ *
+ * --xdp counts ingress with XDP only in a driver's native hook: generic XDP
+ * runs after the skb is built and gives up GRO, and a veth's own XDP takes
+ * GSO away from its peer (veth_xdp_set clears its peer's GSO features), so
+ * either would cost more than TC. Those interfaces are counted with TC, said
+ * in the log. --xdp-force attaches XDP anyway (native, else generic).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,7 +24,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <libmnl/libmnl.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/ethtool.h>
 #include <linux/if_link.h>
+#include <linux/sockios.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
 #include "attach.h"
@@ -143,12 +153,30 @@ static void qdisc_remove_if_empty(int ifindex)
 			strerror(-err));
 }
 
-static int xdp_attach_one(const struct kf_iface *ifc, int prog_fd, __u32 *prog_id)
+/* The device's driver name (ethtool's), or "" when it does not say. */
+static void driver_name(const char *ifname, char *buf, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { .ifr_data = (void *)&info };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	buf[0] = '\0';
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && !ioctl(fd, SIOCETHTOOL, &ifr))
+		snprintf(buf, len, "%s", info.driver);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* mode_flags: 0 lets the kernel fall back to generic XDP; XDP_FLAGS_DRV_MODE
+ * fails with -EOPNOTSUPP where the driver has no XDP of its own. */
+static int xdp_attach_one(const struct kf_iface *ifc, int prog_fd, __u32 mode_flags,
+			  __u32 *prog_id)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	struct bpf_prog_info info = {};
 	__u32 cur = 0, len = sizeof(info);
-	__u32 flags = XDP_FLAGS_UPDATE_IF_NOEXIST;
+	__u32 flags = XDP_FLAGS_UPDATE_IF_NOEXIST | mode_flags;
 	int old_fd = -1, err;
 
 	if (bpf_xdp_query_id(ifc->ifindex, 0, &cur) == 0 && cur) {
@@ -161,11 +189,13 @@ static int xdp_attach_one(const struct kf_iface *ifc, int prog_fd, __u32 *prog_i
 		if (old_fd < 0)
 			return -errno;
 		opts.old_prog_fd = old_fd;
-		flags = XDP_FLAGS_REPLACE;
+		flags = XDP_FLAGS_REPLACE | mode_flags;
 	}
 	err = bpf_xdp_attach(ifc->ifindex, prog_fd, flags, &opts);
 	if (old_fd >= 0)
 		close(old_fd);
+	if (err == -EOPNOTSUPP && mode_flags)
+		return err;
 	if (err) {
 		pr_warn("error: cannot attach XDP on %s: %s\n", ifc->name, strerror(-err));
 		return err;
@@ -236,7 +266,8 @@ static bool wanted(const struct kf_iface *ifs, int n, __u32 ifindex)
 /* A persisted agent's attachments: same hooks where the interface is still
  * wanted (anything else would count packets twice or miss them while the
  * modes change), detached where it is not. */
-static int reconcile_recorded(int attach_fd, const struct kf_iface *ifs, int n, bool xdp)
+static int reconcile_recorded(int attach_fd, const struct kf_iface *ifs, int n,
+			      enum kf_xdp_mode xdp)
 {
 	__u32 key, next, *prev = NULL;
 	struct kf_attach a;
@@ -253,17 +284,54 @@ static int reconcile_recorded(int attach_fd, const struct kf_iface *ifs, int n, 
 			prev = NULL; /* restart the walk after a delete */
 			continue;
 		}
-		if (!!(a.flags & KF_ATT_XDP) != xdp) {
-			pr_warn("error: the persisted agent counted %s with %s; run with%s --xdp "
-				"or 'kflow cleanup' first\n",
-				a.name, xdp ? "TC" : "XDP", xdp ? "out" : "");
+		/* --xdp keeps what the persisted agent chose by the same rule. */
+		if ((a.flags & KF_ATT_XDP) && xdp == KF_XDP_OFF) {
+			pr_warn("error: the persisted agent counted %s with XDP; run with --xdp "
+				"or --xdp-force, or 'kflow cleanup' first\n",
+				a.name);
+			return -EINVAL;
+		}
+		if ((a.flags & KF_ATT_TC_INGRESS) && xdp == KF_XDP_FORCE) {
+			pr_warn("error: the persisted agent counted %s with TC; run without "
+				"--xdp-force, or 'kflow cleanup' first\n",
+				a.name);
 			return -EINVAL;
 		}
 	}
 	return 0;
 }
 
-int kf_attach_one(struct kf_bpf *b, const struct kf_iface *ifc, bool xdp)
+/* XDP ingress for this interface? Tried in the driver's own hook for
+ * --xdp (after a --persist restart: what the persisted agent chose); on
+ * success *done says it is attached. */
+static bool ingress_xdp(const struct kf_iface *ifc, enum kf_xdp_mode xdp, const struct kf_attach *a,
+			int xdp_fd, __u32 *prog_id, int *err, bool *done)
+{
+	char drv[32];
+
+	*done = false;
+	if (xdp != KF_XDP_NATIVE)
+		return xdp == KF_XDP_FORCE;
+	if (a->flags & (KF_ATT_XDP | KF_ATT_TC_INGRESS))
+		return a->flags & KF_ATT_XDP;
+	driver_name(ifc->name, drv, sizeof(drv));
+	if (!strcmp(drv, "veth")) {
+		pr_info("%s: veth XDP would take GSO from its peer; counting ingress with TC\n",
+			ifc->name);
+		return false;
+	}
+	*err = xdp_attach_one(ifc, xdp_fd, XDP_FLAGS_DRV_MODE, prog_id);
+	if (*err == -EOPNOTSUPP) {
+		pr_info("%s: driver %s has no native XDP; counting ingress with TC\n", ifc->name,
+			drv[0] ? drv : "(unknown)");
+		*err = 0;
+		return false;
+	}
+	*done = !*err;
+	return true;
+}
+
+int kf_attach_one(struct kf_bpf *b, const struct kf_iface *ifc, enum kf_xdp_mode xdp)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex, .attach_point = BPF_TC_INGRESS);
 	int attach_fd = bpf_map__fd(b->skel->maps.kf_attach);
@@ -272,6 +340,7 @@ int kf_attach_one(struct kf_bpf *b, const struct kf_iface *ifc, bool xdp)
 	int xdp_fd = bpf_program__fd(b->skel->progs.kf_xdp_ingress);
 	__u32 key = ifc->ifindex;
 	struct kf_attach a = {};
+	bool use_xdp, attached;
 	int err;
 
 	bpf_map_lookup_elem(attach_fd, &key, &a); /* keeps QDISC_OURS */
@@ -286,8 +355,11 @@ int kf_attach_one(struct kf_bpf *b, const struct kf_iface *ifc, bool xdp)
 	/* Record before attaching, so a failure half-way is still undone. */
 	if (bpf_map_update_elem(attach_fd, &key, &a, BPF_ANY))
 		return -errno;
-	if (xdp) {
-		err = xdp_attach_one(ifc, xdp_fd, &a.xdp_prog_id);
+	err = 0;
+	use_xdp = ingress_xdp(ifc, xdp, &a, xdp_fd, &a.xdp_prog_id, &err, &attached);
+	if (use_xdp && !err && !attached)
+		err = xdp_attach_one(ifc, xdp_fd, 0, &a.xdp_prog_id);
+	if (use_xdp) {
 		if (!err)
 			a.flags |= KF_ATT_XDP;
 	} else {
@@ -304,7 +376,7 @@ int kf_attach_one(struct kf_bpf *b, const struct kf_iface *ifc, bool xdp)
 		err = -errno;
 	if (!err)
 		pr_info("counting on %s (ifindex %d): %s ingress, TC egress\n", ifc->name,
-			ifc->ifindex, xdp ? "XDP" : "TC");
+			ifc->ifindex, use_xdp ? "XDP" : "TC");
 	return err;
 }
 
@@ -315,7 +387,7 @@ void kf_attach_forget(struct kf_bpf *b, int ifindex)
 	bpf_map_delete_elem(bpf_map__fd(b->skel->maps.kf_attach), &key);
 }
 
-int kf_attach_all(struct kf_bpf *b, const struct kf_iface *ifs, int n, bool xdp)
+int kf_attach_all(struct kf_bpf *b, const struct kf_iface *ifs, int n, enum kf_xdp_mode xdp)
 {
 	int err;
 

@@ -7,16 +7,17 @@
 #include <stdbool.h>
 #include "iface.h"
 #include "loader.h"
+#include "opts.h"
 
 /* Attaches TC ingress+egress (or XDP ingress + TC egress) on each interface,
  * replacing kflow's own programs left by a --persist agent, and records every
  * attachment in the pinned kf_attach map. Interfaces a persisted agent had
  * but this run does not want are detached. Returns 0 or a negative errno
  * after a message naming the interface. */
-int kf_attach_all(struct kf_bpf *b, const struct kf_iface *ifs, int n, bool xdp);
+int kf_attach_all(struct kf_bpf *b, const struct kf_iface *ifs, int n, enum kf_xdp_mode xdp);
 
 /* Attaches to one more interface (it came up after the start). */
-int kf_attach_one(struct kf_bpf *b, const struct kf_iface *ifc, bool xdp);
+int kf_attach_one(struct kf_bpf *b, const struct kf_iface *ifc, enum kf_xdp_mode xdp);
 
 /* Forgets an interface that went away (its hooks went with it). */
 void kf_attach_forget(struct kf_bpf *b, int ifindex);

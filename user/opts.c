@@ -49,7 +49,11 @@ void kf_usage(void)
 		"  --pod-log-root DIR    identity: kubelet pod directories (default /var/log/pods)\n"
 		"  --pod-cluster NAME    identity: the pod_cluster tag of local ends\n"
 		"  --no-identity         no process/container/pod identity\n"
-		"  --xdp                 count ingress with XDP (native, else generic), egress with TC\n"
+		"  --xdp                 count ingress with XDP where the driver runs it natively,\n"
+		"                        with TC elsewhere (generic and veth XDP cost throughput);\n"
+		"                        egress with TC\n"
+		"  --xdp-force           count ingress with XDP on every interface (generic XDP\n"
+		"                        where the driver has none)\n"
 		"  --interval SECONDS    record interval, aligned to the wall clock (default 60)\n"
 		"  --output SPEC         jsonl:PATH, jsonl:- (stdout, the default) or\n"
 		"                        ipfix:udp://HOST:PORT or ipfix:tcp://HOST:PORT; repeatable\n"
@@ -239,6 +243,7 @@ enum {
 	OPT_IPFIX_REFRESH,
 	OPT_IPFIX_MSGS,
 	OPT_OUTPUT_MODE,
+	OPT_XDP_FORCE,
 };
 
 static const struct option long_opts[] = {
@@ -261,6 +266,7 @@ static const struct option long_opts[] = {
 	{ "ipfix-template-refresh", required_argument, NULL, OPT_IPFIX_REFRESH },
 	{ "ipfix-template-messages", required_argument, NULL, OPT_IPFIX_MSGS },
 	{ "output-mode", required_argument, NULL, OPT_OUTPUT_MODE },
+	{ "xdp-force", no_argument, NULL, OPT_XDP_FORCE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -333,7 +339,7 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 			o->ifaces = optarg;
 			break;
 		case OPT_XDP:
-			o->xdp = true;
+			o->xdp = KF_XDP_NATIVE;
 			break;
 		case OPT_INTERVAL:
 			err = parse_uint("--interval", optarg, 1, 3600, &o->interval_s);
@@ -356,6 +362,9 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 			break;
 		case OPT_PERSIST:
 			o->persist = true;
+			break;
+		case OPT_XDP_FORCE:
+			o->xdp = KF_XDP_FORCE;
 			break;
 		case OPT_PRECISE_TIME:
 			o->precise_time = true;

@@ -19,6 +19,13 @@ enum kf_cmd {
 	KF_CMD_REPLAY,
 };
 
+/* How ingress is counted. */
+enum kf_xdp_mode {
+	KF_XDP_OFF, /* TC */
+	KF_XDP_NATIVE, /* --xdp: XDP where the driver runs it natively, TC elsewhere */
+	KF_XDP_FORCE, /* --xdp-force: XDP everywhere, generic or veth where that is all */
+};
+
 /* Flow timeouts in seconds (the reference's conntrack defaults). */
 enum kf_timeout {
 	KF_TO_OPENING,
@@ -46,7 +53,7 @@ struct kf_opts {
 	unsigned int ipfix_domain;
 	unsigned int ipfix_refresh_s;
 	unsigned int ipfix_refresh_msgs;
-	bool xdp;
+	enum kf_xdp_mode xdp;
 	bool persist;
 	bool precise_time;
 	unsigned int interval_s;

@@ -13,8 +13,8 @@ accounting_test() {
 	kf_start_capture
 	kf_start_agent rec --interval 2 "$@" --timeout udp=1 --timeout other=1 \
 		--timeout closed_fin=1 --timeout opening=1
-	if [ "$1" = --xdp ]; then
-		kf_has_xdp || kf_fail "--xdp: no XDP program on $VETH_S while counting"
+	if [ "$1" = --xdp-force ]; then
+		kf_has_xdp || kf_fail "--xdp-force: no XDP program on $VETH_S while counting"
 	else
 		kf_has_filters || kf_fail "no TC filter on $VETH_S while counting"
 	fi

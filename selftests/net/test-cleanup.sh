@@ -6,9 +6,9 @@
 source "$(dirname "$0")/lib.sh"
 
 kf_setup
-kf_start_agent first --interval 60 --persist --xdp
+kf_start_agent first --interval 60 --persist --xdp-force
 kf_stop_agent TERM
-kf_has_xdp || kf_fail "--persist --xdp: XDP detached at exit"
+kf_has_xdp || kf_fail "--persist --xdp-force: XDP detached at exit"
 kf_has_filters || kf_fail "--persist: TC egress filter removed at exit"
 in_s "$KFLOW" cleanup --pin-path $PIN 2>"$TMP/cleanup.log" || kf_fail "cleanup failed: $(cat "$TMP/cleanup.log")"
 kf_has_xdp && kf_fail "cleanup left the XDP program"

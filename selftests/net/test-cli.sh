@@ -68,7 +68,7 @@ kf_has_filters || kf_fail "a refused run detached the persisted agent's filters"
 in_s "$KFLOW" cleanup $P 2>/dev/null || kf_fail "cleanup"
 
 # Persisted with XDP, restarted without: refused rather than counting twice.
-kf_start_agent second --interval 60 --persist --xdp
+kf_start_agent second --interval 60 --persist --xdp-force
 kf_stop_agent TERM
 in_s "$KFLOW" run --iface $VETH_S $P >/dev/null 2>"$TMP/err" && kf_fail "mode change accepted"
 grep -q "with XDP" "$TMP/err" || kf_fail "mode change error unclear: $(cat "$TMP/err")"

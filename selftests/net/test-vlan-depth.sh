@@ -10,7 +10,7 @@ kf_setup
 MAC_S=$(ip -n $NS_S -br link show $VETH_S | awk '{print $3}')
 for mode in tc xdp; do
 	flag=
-	[ $mode = xdp ] && flag=--xdp
+	[ $mode = xdp ] && flag=--xdp-force
 	kf_start_agent $mode --interval 1 $flag
 	in_c $PY "$NETDIR/traffic.py" vlan $VETH_C $MAC_S 10.77.0.1 10.77.0.2 2 5 ||
 		kf_fail "cannot send double-tagged frames"
