@@ -31,7 +31,7 @@ INCLUDES := -I$(OUTPUT) -Iheaders -Iuser
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lpthread
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror
 
 BPF_APPS := kflow identity bench_empty bench_floor
 AGENT_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))

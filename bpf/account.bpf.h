@@ -191,7 +191,10 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 	if (fine && !ls)
 		ls = l4_state_new(m);
 	if (ls && fine) {
-		if (tcp) {
+		if (tcp && tcp_lockfree(ls, m, pc, payload, now, &ev)) {
+			if (KF_KEEP_RACY_VIEWS)
+				view_state(ls, &hint);
+		} else if (tcp) {
 			bpf_spin_lock(&ls->lock);
 			tcp_locked(ls, m, pc, m->tcp_flags & KF_TCP_FLAGS6, payload, now, &ev);
 			view_state(ls, &hint);

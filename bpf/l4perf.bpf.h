@@ -198,6 +198,33 @@ static __always_inline __u32 us_sample(__u64 now, __u64 then, __u64 cap)
 	return d / 1000;
 }
 
+/* Side flags change with atomics: the lock-free path (tcp_lockfree()) and
+ * the locked one may change the same word at once. Nothing is written when
+ * the bits already are as wanted. */
+static __always_inline void flags_set(struct tcp_side *sd, __u32 f)
+{
+	if ((READ_ONCE(sd->flags) & f) != f)
+		__sync_fetch_and_or(&sd->flags, f);
+}
+
+static __always_inline void flags_clear(struct tcp_side *sd, __u32 f)
+{
+	if (READ_ONCE(sd->flags) & f)
+		__sync_fetch_and_and(&sd->flags, ~f);
+}
+
+/* max_end only grows, also when a lock-free packet moves it meanwhile. */
+static __always_inline void max_end_raise(struct tcp_side *sd, __u32 end)
+{
+	for (int i = 0; i < 4; i++) {
+		__u32 cur = READ_ONCE(sd->max_end);
+
+		if (!seq_before(cur, end) ||
+		    __sync_val_compare_and_swap(&sd->max_end, cur, end) == cur)
+			return;
+	}
+}
+
 /* Of the wire segments of a buffer [seq, seq + len), those that start below
  * max_end: a GSO buffer of segs segments of gso_size bytes (the last one
  * shorter) may be partly new data. */
@@ -225,7 +252,7 @@ static __always_inline void seq_track(struct tcp_side *sd, const struct pkt_meta
 		WRITE_ONCE(sd->hole_lo, end);
 		WRITE_ONCE(sd->hole_hi, end);
 		WRITE_ONCE(sd->max_end, end);
-		WRITE_ONCE(sd->flags, sd->flags | KF_SIDE_SEQ);
+		flags_set(sd, KF_SIDE_SEQ);
 		return;
 	}
 	if (!seq_before(seq, sd->max_end)) {
@@ -233,7 +260,7 @@ static __always_inline void seq_track(struct tcp_side *sd, const struct pkt_meta
 			WRITE_ONCE(sd->hole_lo, sd->max_end);
 			WRITE_ONCE(sd->hole_hi, seq);
 		}
-		WRITE_ONCE(sd->max_end, end);
+		max_end_raise(sd, end);
 		return;
 	}
 	if (sd->hole_lo != sd->hole_hi && !seq_before(seq, sd->hole_lo) &&
@@ -246,8 +273,7 @@ static __always_inline void seq_track(struct tcp_side *sd, const struct pkt_meta
 		return;
 	}
 	ev->retrans = segs_below(m, seq, len, sd->max_end);
-	if (seq_before(sd->max_end, end))
-		WRITE_ONCE(sd->max_end, end);
+	max_end_raise(sd, end);
 }
 
 /* Lock-free: a packet that changes no shared state, judged from a view of
@@ -278,8 +304,8 @@ static __always_inline bool tcp_fast_view(__u8 s, __u8 client, __u16 side_flags,
 static __always_inline bool tcp_fast(const struct l4_state *st, const struct pkt_meta *m,
 				     int pc, __u32 payload, struct l4_events *ev)
 {
-	const struct tcp_side *sd = &st->side[m->dir & 1];
-	__u16 flags = READ_ONCE(sd->flags);
+	const struct tcp_side *sd = KF_L4_SIDE(st, m->dir & 1);
+	__u32 flags = READ_ONCE(sd->flags);
 	__u32 max_end = READ_ONCE(sd->max_end);
 	bool nohole = READ_ONCE(sd->hole_lo) == READ_ONCE(sd->hole_hi);
 
@@ -311,9 +337,8 @@ static __always_inline bool tcp_fast_hint(const struct l4_hint *h, const struct 
 static __always_inline void view_state(const struct l4_state *st, struct l4_hint *h)
 {
 	for (int d = 0; d < 2; d++) {
-		const struct tcp_side *sd = &st->side[d];
-
-		__u16 flags = READ_ONCE(sd->flags);
+		const struct tcp_side *sd = KF_L4_SIDE(st, d);
+		__u32 flags = READ_ONCE(sd->flags);
 
 		h->max_end[d] = READ_ONCE(sd->max_end);
 		h->side[d] = (flags & (KF_SIDE_SYN | KF_SIDE_SEQ)) |
@@ -325,17 +350,106 @@ static __always_inline void view_state(const struct l4_state *st, struct l4_hint
 	h->valid = 1;
 }
 
+/* srt, art and cit (reference 5.6 - 5.8) and the sender's last packet,
+ * for the locked path and the lock-free one alike. */
+static __always_inline void tcp_delays(struct l4_state *st, const struct pkt_meta *m, int pc,
+				       __u32 payload, __u64 now, struct l4_events *ev)
+{
+	__u32 d = m->dir & 1;
+	struct tcp_side *me = KF_L4_SIDE(st, d), *peer = KF_L4_SIDE(st, !d);
+	__u16 f6 = m->tcp_flags & KF_TCP_FLAGS6;
+	bool pure_ack = f6 == KF_TCP_ACK && payload == 0;
+	bool psh_ack = f6 == (KF_TCP_PSH | KF_TCP_ACK) && payload > 1;
+	bool client = d == READ_ONCE(st->client);
+	__u32 mf = READ_ONCE(me->flags), pf = READ_ONCE(peer->flags);
+
+	if (pure_ack) {
+		if ((mf & KF_SIDE_SRT) && m->tcp_ack == peer->last_seq + peer->last_len)
+			ev->srt = us_sample(now, peer->last_ts, KF_SRT_CAP_NS);
+		flags_clear(me, KF_SIDE_SRT);
+		flags_clear(peer, KF_SIDE_SRT | KF_SIDE_ART);
+	} else if (payload > 1 && pc == PC_ACK) {
+		if ((mf & KF_SIDE_ART) && m->tcp_seq == me->last_seq + me->last_len && !ev->retrans)
+			ev->art = us_sample(now, peer->last_ts, KF_RTT_CAP_NS);
+		if (psh_ack && client) {
+			__u64 last = me->last_ts > peer->last_ts ? me->last_ts : peer->last_ts;
+
+			if (mf & KF_SIDE_HS_ACK)
+				ev->cit = now > last ? (now - last) / 1000 : 0;
+			else if ((pf & KF_SIDE_BIG) &&
+				 (!(mf & KF_SIDE_BIG) || peer->last_ts > me->last_ts))
+				ev->cit = (now - peer->last_ts) / 1000;
+		}
+		if (psh_ack) {
+			flags_set(peer, KF_SIDE_SRT | KF_SIDE_ART);
+			flags_clear(me, KF_SIDE_SRT | KF_SIDE_ART);
+		} else {
+			flags_clear(me, KF_SIDE_SRT | KF_SIDE_ART);
+			flags_clear(peer, KF_SIDE_SRT | KF_SIDE_ART);
+		}
+	} else {
+		flags_clear(me, KF_SIDE_SRT | KF_SIDE_ART);
+		flags_clear(peer, KF_SIDE_SRT | KF_SIDE_ART);
+	}
+	if (psh_ack && client)
+		flags_clear(me, KF_SIDE_HS_ACK);
+
+	me->last_ts = now;
+	me->last_seq = m->tcp_seq;
+	me->last_len = (pc == PC_SYN || pc == PC_SA) ? 1 : payload;
+	me->last_ack = m->tcp_ack;
+	if (payload > 1)
+		flags_set(me, KF_SIDE_BIG);
+	else
+		flags_clear(me, KF_SIDE_BIG);
+}
+
+/*
+ * Without the lock: a packet of an established flow that moves no state of
+ * the machine, an in-order data segment (its seq is the side's max_end,
+ * moved on by compare-and-exchange) or a pure ACK that is no keepalive
+ * probe. It changes only what tcp_locked() would change for it, its sender's
+ * side and the delay flags (atomics), with the same results. Anything else,
+ * or a packet out of time order, returns false: the caller takes the lock.
+ */
+static __always_inline bool tcp_lockfree(struct l4_state *st, const struct pkt_meta *m, int pc,
+					 __u32 payload, __u64 now, struct l4_events *ev)
+{
+	__u32 d = m->dir & 1, max_end;
+	struct tcp_side *me = KF_L4_SIDE(st, d), *peer = KF_L4_SIDE(st, !d);
+	__u16 f6 = m->tcp_flags & KF_TCP_FLAGS6;
+
+	if (pc != PC_ACK || READ_ONCE(st->state) != KF_TS_ESTABLISHED ||
+	    (READ_ONCE(st->hs) & KF_HS_ACTIVE))
+		return false;
+	if (now < READ_ONCE(me->last_ts) || now < READ_ONCE(peer->last_ts))
+		return false;
+	if (payload > 1) {
+		max_end = READ_ONCE(me->max_end);
+		if (!(READ_ONCE(me->flags) & KF_SIDE_SEQ) || m->tcp_seq != max_end ||
+		    __sync_val_compare_and_swap(&me->max_end, max_end, max_end + payload) != max_end)
+			return false;
+	} else if (payload || f6 != KF_TCP_ACK ||
+		   (m->tcp_seq + 1 == READ_ONCE(peer->last_ack) &&
+		    (READ_ONCE(peer->flags) & KF_SIDE_SEQ))) {
+		return false;
+	}
+	if (m->tcp_win == 0)
+		ev->zero_win = m->segs;
+	tcp_delays(st, m, pc, payload, now, ev);
+	return true;
+}
+
 /* Everything else, under the flow's lock (no helper calls in here). */
 static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_meta *m, int pc,
 				       __u16 f6, __u32 payload, __u64 now, struct l4_events *ev)
 {
 	__u32 d = m->dir & 1, o = !d;
-	struct tcp_side *me = &st->side[d], *peer = &st->side[o];
+	struct tcp_side *me = KF_L4_SIDE(st, d), *peer = KF_L4_SIDE(st, o);
 	bool pure_ack = f6 == KF_TCP_ACK && payload == 0;
-	bool psh_ack = f6 == (KF_TCP_PSH | KF_TCP_ACK) && payload > 1;
 	bool abnormal;
 
-	if (st->state == KF_TS_RAW && !st->side[0].last_ts && !st->side[1].last_ts) {
+	if (st->state == KF_TS_RAW && !st->side_ab.last_ts && !st->side_ba.last_ts) {
 		/* First packet: its sender is the client, unless it is a SYN-ACK. */
 		st->client = pc == PC_SA ? o : d;
 		if (pc == PC_SYN || pc == PC_SA)
@@ -347,8 +461,8 @@ static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_met
 		   (!(f6 & KF_TCP_SYN) && !(f6 & (KF_TCP_ACK | KF_TCP_RST))) ||
 		   (!(f6 & KF_TCP_ACK) && (f6 & (KF_TCP_PSH | 0x20)));
 	if (abnormal || (f6 & KF_TCP_RST)) {
-		st->side[0].flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
-		st->side[1].flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
+		flags_clear(&st->side_ab, KF_SIDE_SRT | KF_SIDE_ART);
+		flags_clear(&st->side_ba, KF_SIDE_SRT | KF_SIDE_ART);
 		st->hs &= ~KF_HS_RTT_OK;
 		return;
 	}
@@ -370,7 +484,7 @@ static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_met
 	if (pc == PC_SYN) {
 		if (me->flags & KF_SIDE_SYN)
 			ev->retrans = 1;
-		me->flags |= KF_SIDE_SYN | KF_SIDE_ISN;
+		flags_set(me, KF_SIDE_SYN | KF_SIDE_ISN);
 		me->isn_thr = m->tcp_seq + 1;
 		st->syn_seq = m->tcp_seq;
 		if (!st->syn_ts) {
@@ -383,13 +497,13 @@ static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_met
 		if (me->flags & KF_SIDE_SYNACK)
 			ev->retrans = 1;
 		if (!(peer->flags & KF_SIDE_ISN)) { /* no SYN seen: take it from the ack */
-			peer->flags |= KF_SIDE_ISN;
 			peer->isn_thr = m->tcp_ack;
+			flags_set(peer, KF_SIDE_ISN);
 		}
 		if ((st->hs & KF_HS_ACTIVE) && m->tcp_ack == peer->isn_thr)
 			ev->rtt_server = us_sample(now, st->syn_ts, KF_RTT_CAP_NS);
-		me->flags |= KF_SIDE_SYNACK | KF_SIDE_ISN;
 		me->isn_thr = m->tcp_seq + 1;
+		flags_set(me, KF_SIDE_SYNACK | KF_SIDE_ISN);
 		st->syn_ack_seq = m->tcp_seq;
 		/* Handshake delays count from a SYN-ACK inside the handshake
 		 * phase, which starts at the first SYN. */
@@ -406,7 +520,7 @@ static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_met
 			if ((st->hs & (KF_HS_SYN_FIRST | KF_HS_RTT_OK)) ==
 			    (KF_HS_SYN_FIRST | KF_HS_RTT_OK))
 				ev->rtt = us_sample(now, st->syn_ts, KF_RTT_CAP_NS);
-			me->flags |= KF_SIDE_HS_ACK;
+			flags_set(me, KF_SIDE_HS_ACK);
 		}
 		st->hs &= ~KF_HS_ACTIVE;
 	}
@@ -426,46 +540,7 @@ static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_met
 		}
 	}
 
-	/* srt, art, cit (reference 5.6 - 5.8). */
-	if (pure_ack) {
-		if ((me->flags & KF_SIDE_SRT) && m->tcp_ack == peer->last_seq + peer->last_len)
-			ev->srt = us_sample(now, peer->last_ts, KF_SRT_CAP_NS);
-		me->flags &= ~KF_SIDE_SRT;
-		peer->flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
-	} else if (payload > 1 && pc == PC_ACK) {
-		if ((me->flags & KF_SIDE_ART) && m->tcp_seq == me->last_seq + me->last_len && !ev->retrans)
-			ev->art = us_sample(now, peer->last_ts, KF_RTT_CAP_NS);
-		if (psh_ack && d == st->client) {
-			__u64 last = me->last_ts > peer->last_ts ? me->last_ts : peer->last_ts;
-
-			if (me->flags & KF_SIDE_HS_ACK)
-				ev->cit = now > last ? (now - last) / 1000 : 0;
-			else if ((peer->flags & KF_SIDE_BIG) &&
-				 (!(me->flags & KF_SIDE_BIG) || peer->last_ts > me->last_ts))
-				ev->cit = (now - peer->last_ts) / 1000;
-		}
-		if (psh_ack) {
-			peer->flags |= KF_SIDE_SRT | KF_SIDE_ART;
-			me->flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
-		} else {
-			me->flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
-			peer->flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
-		}
-	} else {
-		me->flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
-		peer->flags &= ~(KF_SIDE_SRT | KF_SIDE_ART);
-	}
-	if (psh_ack && d == st->client)
-		me->flags &= ~KF_SIDE_HS_ACK;
-
-	me->last_ts = now;
-	me->last_seq = m->tcp_seq;
-	me->last_len = (pc == PC_SYN || pc == PC_SA) ? 1 : payload;
-	me->last_ack = m->tcp_ack;
-	if (payload > 1)
-		me->flags |= KF_SIDE_BIG;
-	else
-		me->flags &= ~KF_SIDE_BIG;
+	tcp_delays(st, m, pc, payload, now, ev);
 }
 
 /* Lock-free, for a datagram whose slot had no usable hint: whether it

@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #include <linux/bpf.h> /* struct bpf_spin_lock */
 
-#define KF_ABI_VERSION 2
+#define KF_ABI_VERSION 3
 
 #define KF_DEFAULT_MAX_FLOWS 65536
 #define KF_FRAG_ENTRIES 8192
@@ -176,8 +176,7 @@ struct tcp_side {
 	__u32 last_seq; /* of the last analysed packet */
 	__u32 last_len; /* its payload (1 for SYN / SYN-ACK) */
 	__u32 last_ack;
-	__u16 flags; /* enum kf_side_flags */
-	__u16 pad;
+	__u32 flags; /* enum kf_side_flags; changed with atomics only */
 };
 
 enum kf_side_flags {
@@ -192,9 +191,15 @@ enum kf_side_flags {
 };
 
 /* Lifetime L4 state of one flow, shared by both directions and all CPUs
- * (kf_l4). TCP fields are written under the lock; UDP/ICMP fields are
- * plain stores (a lost race costs one delay sample, never a count). */
+ * (kf_l4). The state machine changes under the lock; an established
+ * flow's in-order data and pure ACKs change only their sender's side
+ * without it (max_end by compare-and-exchange, flags by atomic and/or, the
+ * rest plain stores: a race costs a delay sample, never a count). The two
+ * sides are 64 bytes apart, so no cache line holds both: the CPUs of the
+ * two directions do not write the same lines. UDP/ICMP fields are plain
+ * stores. */
 struct l4_state {
+	struct tcp_side side_ab; /* the side that sends KF_DIR_AB */
 	struct bpf_spin_lock lock;
 	__u8 state; /* enum kf_tcp_state */
 	__u8 timeout; /* enum kf_tcp_timeout */
@@ -202,18 +207,21 @@ struct l4_state {
 	__u8 hs; /* enum kf_hs_flags */
 	__u64 syn_ts; /* first SYN */
 	__u64 synack_ts; /* first SYN-ACK */
-	struct tcp_side side[2];
 	__u32 syn_seq; /* latest pure SYN's seq */
 	__u32 syn_ack_seq; /* latest payload-less SYN-ACK's seq */
 	__u32 ka_seq; /* latest keepalive probe's seq and ack */
 	__u32 ka_ack;
 	__u64 udp_ts[2]; /* UDP: last packet with payload, by direction */
 	__u64 echo_ts; /* ICMP: time of the outstanding echo request */
+	struct tcp_side side_ba; /* the side that sends KF_DIR_BA */
 	__u16 echo_seq;
 	__u8 echo_dir; /* direction of that request */
 	__u8 udp_pending; /* UDP: 1 + direction of the last packet with payload */
 	__u32 pad;
 };
+
+/* The side that sends in direction d (enum kf_dir). */
+#define KF_L4_SIDE(st, d) ((d) ? &(st)->side_ba : &(st)->side_ab)
 
 enum kf_hs_flags {
 	KF_HS_ACTIVE = 1 << 0, /* handshake phase: from the first SYN */

@@ -24,6 +24,9 @@ _Static_assert(sizeof(struct flow_stats) == 296, "flow_stats layout is ABI");
 _Static_assert(sizeof(struct l4_hint) == 16, "l4_hint layout is ABI");
 _Static_assert(offsetof(struct flow_stats, hint) == 276, "flow_stats layout is ABI");
 _Static_assert(sizeof(struct l4_state) == 152, "l4_state layout is ABI");
+_Static_assert(sizeof(struct tcp_side) == 40, "tcp_side layout is ABI");
+_Static_assert(offsetof(struct l4_state, side_ba) - sizeof(struct tcp_side) >= 64,
+	       "the two sides of l4_state share no cache line");
 _Static_assert(sizeof(struct sock_owner) == 32, "sock_owner layout is ABI");
 _Static_assert(sizeof(struct sock_tuple) == 40, "sock_tuple layout is ABI");
 _Static_assert(sizeof(struct sock_ref) == 16, "sock_ref layout is ABI");

@@ -104,8 +104,8 @@ static __u64 l4_last_activity(const struct l4_state *ls)
 	__u64 t = ls->echo_ts;
 
 	for (int d = 0; d < 2; d++) {
-		if (ls->side[d].last_ts > t)
-			t = ls->side[d].last_ts;
+		if (KF_L4_SIDE(ls, d)->last_ts > t)
+			t = KF_L4_SIDE(ls, d)->last_ts;
 		if (ls->udp_ts[d] > t)
 			t = ls->udp_ts[d];
 	}
