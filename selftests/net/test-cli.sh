@@ -60,6 +60,15 @@ expect_fail "incompatible" run --iface $VETH_S $P
 [ -e "$PIN/kf_flows_b" ] && kf_fail "an incompatible pin path got new pins"
 rm -rf "$PIN"
 
+# Persisted state of an older layout (ABI 2): refused with one line.
+mkdir -p "$PIN"
+bpftool map create "$PIN/kf_info" type array key 4 value 16 entries 1 name kf_info ||
+	kf_fail "bpftool map create"
+bpftool map update pinned "$PIN/kf_info" key 0 0 0 0 value 2 0 0 0 0 0 1 0 0 0 0 0 0 0 0 0 ||
+	kf_fail "bpftool map update"
+expect_fail "holds kflow ABI v2 state, this kflow uses v3" run --iface $VETH_S $P
+rm -rf "$PIN"
+
 # Persisted state made with another --max-flows.
 kf_start_agent first --interval 60 --persist --max-flows 100
 kf_stop_agent TERM
