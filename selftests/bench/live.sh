@@ -158,14 +158,16 @@ wait_listen() {
 
 setup_pair() {
 	local p=$1 side ns veth ip mac_c mac_s
+	local -n nsa veths ips
 	ip netns add ${NS_C[$p]} || die "cannot create netns ${NS_C[$p]}"
-	MADE_NS+=(${NS_C[$p]})
+	MADE_NS+=("${NS_C[$p]}")
 	ip netns add ${NS_S[$p]} || die "cannot create netns ${NS_S[$p]}"
-	MADE_NS+=(${NS_S[$p]})
+	MADE_NS+=("${NS_S[$p]}")
 	ip link add ${VETH_C[$p]} netns ${NS_C[$p]} type veth peer name ${VETH_S[$p]} \
 		netns ${NS_S[$p]} || die "cannot create veth pair ${VETH_C[$p]}"
 	for side in C S; do
-		eval "ns=\${NS_$side[$p]} veth=\${VETH_$side[$p]} ip=\${IP_$side[$p]}"
+		nsa=NS_$side veths=VETH_$side ips=IP_$side
+		ns=${nsa[$p]} veth=${veths[$p]} ip=${ips[$p]}
 		ip -n $ns link set lo up
 		# IPv4 only: no MLD or neighbour discovery of the kernel's timing.
 		ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
@@ -232,6 +234,7 @@ tc_ids() {
 }
 PROGS_kflow="$(tc_ids kflow) $(bpftool -j cgroup show "$CG_K" | python3 "$here/live.py" cg-ids)"
 PROGS_empty="$(tc_ids empty) $(bpftool -j cgroup show "$CG_E" | python3 "$here/live.py" cg-ids)"
+# shellcheck disable=SC2034 # read through ${!v} in snap()
 PROGS_bare=
 for p in kflow empty; do
 	v=PROGS_$p
@@ -283,10 +286,10 @@ measure() {
 
 {
 	echo "kernel $(uname -r), $(nproc) CPUs, kflow $(git -C "$top" describe --always --dirty 2>/dev/null)"
-	echo "offloads of ${VETH_S[kflow]} (kernel defaults):" $(nsenter \
-		--net=/run/netns/${NS_S[kflow]} ethtool -k ${VETH_S[kflow]} 2>/dev/null |
-		grep -E '^(tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload|tx-checksumming|rx-checksumming):' |
-		tr -d '\n')
+	echo "offloads of ${VETH_S[kflow]} (kernel defaults): $(nsenter \
+		--net=/run/netns/${NS_S[kflow]} ethtool -k ${VETH_S[kflow]} 2>/dev/null | awk '
+		/^(tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload|tx-checksumming|rx-checksumming):/ {
+			printf "%s%s %s", sep, $1, $2; sep = ", " }')"
 	echo "kflow programs: $PROGS_kflow; empty: $PROGS_empty"
 	echo "cgroups: kflow pair $CG_K (kflow --cgroup-root), empty pair $CG_E, bare pair $CG_B"
 } >"$TMP/info"
