@@ -156,24 +156,25 @@ wait_listen() {
 	die "no listener on port $2 in $1 after 10 s"
 }
 
+# setup_side NETNS VETH ADDRESS
+setup_side() {
+	ip -n "$1" link set lo up
+	# IPv4 only: no MLD or neighbour discovery of the kernel's timing.
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip -n "$1" addr add "$3/24" dev "$2" || die "cannot add $3 to $2"
+	ip -n "$1" link set "$2" up || die "cannot bring $2 up"
+}
+
 setup_pair() {
-	local p=$1 side ns veth ip mac_c mac_s
-	local -n nsa veths ips
+	local p=$1 mac_c mac_s
 	ip netns add ${NS_C[$p]} || die "cannot create netns ${NS_C[$p]}"
 	MADE_NS+=("${NS_C[$p]}")
 	ip netns add ${NS_S[$p]} || die "cannot create netns ${NS_S[$p]}"
 	MADE_NS+=("${NS_S[$p]}")
 	ip link add ${VETH_C[$p]} netns ${NS_C[$p]} type veth peer name ${VETH_S[$p]} \
 		netns ${NS_S[$p]} || die "cannot create veth pair ${VETH_C[$p]}"
-	for side in C S; do
-		nsa=NS_$side veths=VETH_$side ips=IP_$side
-		ns=${nsa[$p]} veth=${veths[$p]} ip=${ips[$p]}
-		ip -n $ns link set lo up
-		# IPv4 only: no MLD or neighbour discovery of the kernel's timing.
-		ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-		ip -n $ns addr add $ip/24 dev $veth
-		ip -n $ns link set $veth up || die "cannot bring $veth up"
-	done
+	setup_side ${NS_C[$p]} ${VETH_C[$p]} ${IP_C[$p]}
+	setup_side ${NS_S[$p]} ${VETH_S[$p]} ${IP_S[$p]}
 	mac_c=$(ip -n ${NS_C[$p]} -br link show ${VETH_C[$p]} | awk '{print $3}')
 	mac_s=$(ip -n ${NS_S[$p]} -br link show ${VETH_S[$p]} | awk '{print $3}')
 	ip -n ${NS_C[$p]} neigh replace ${IP_S[$p]} lladdr $mac_s dev ${VETH_C[$p]} nud permanent
@@ -276,7 +277,8 @@ measure() {
 		;;
 	short) (run_in $cg $ns timeout 60 python3 "$TRAFFIC" short $ip $SHORT_PORT \
 		$SHORT_COUNT) >"$out" 2>&1 ;;
-	esac || die "load $load on pair $p failed: $(tail -c 300 "$out")"
+	esac || die "load $load on pair $p failed: $(grep -m1 '"error"' "$out" ||
+		tail -c 300 "$out")"
 	t1=$(date +%s%N)
 	after=$(snap $p) || die "cannot read the program statistics"
 	printf '{"round": %d, "pair": "%s", "load": "%s", "ns": %d, "out": "%s", ' \
