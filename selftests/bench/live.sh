@@ -243,9 +243,6 @@ for p in kflow empty; do
 	*tc_in=*tc_out=*) ;;
 	*) die "cannot find the $p programs on ${VETH_S[$p]}: '${!v}'" ;;
 	esac
-done
-for p in kflow empty; do
-	v=PROGS_$p
 	case "${!v}" in
 	*id_*) ;;
 	*) die "no cgroup program of the $p pair on ${CG[$p]}" ;;
