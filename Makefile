@@ -62,7 +62,8 @@ help:
 	@echo '  test       every test: unit (prog_tests) then network (needs root)'
 	@echo '  test-unit  BPF_PROG_TEST_RUN packet tables, no network'
 	@echo '  test-net   end-to-end tests in network namespaces (root)'
-	@echo '  bench      per-packet cost beside empty and floor programs, drain cost'
+	@echo '  bench      per-packet cost beside empty and floor programs, drain cost;'
+	@echo '             then live traffic (iperf3, veth, namespaces) beside an empty program'
 	@echo '  deps       install the Debian packages the build and tests need'
 	@echo '  vmlinux    regenerate headers/vmlinux.h from the running kernel'
 	@echo '  install    install build/kflow to $$(PREFIX)/sbin'
@@ -140,9 +141,12 @@ test-unit: all $(BUILD)/test_progs
 test-net: all
 	$(Q)selftests/net/test_runner.sh
 
+# The microbenchmark (BPF_PROG_TEST_RUN), then the live bench: kflow as
+# users run it, on veth traffic between namespaces (root).
 .PHONY: bench
-bench: all $(BUILD)/kflow-bench
+bench: all $(BUILD)/kflow-bench $(OUTPUT)/bench_empty.bpf.o
 	$(Q)$(BUILD)/kflow-bench
+	$(Q)selftests/bench/live.sh
 
 .PHONY: vmlinux
 vmlinux:

@@ -2,6 +2,9 @@
 /*
  * bench_empty.bpf.c - programs that do nothing, run beside kflow's in `make
  * bench` so that the figures are the datapath's cost above the hook's own.
+ * The cgroup ones stand beside identity.bpf.c's in the live bench
+ * (selftests/bench/live.sh), one for each of its hooks; like them, they
+ * allow everything.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -17,6 +20,60 @@ SEC("xdp")
 int empty_xdp(struct xdp_md *ctx)
 {
 	return XDP_PASS;
+}
+
+SEC("cgroup_skb/ingress")
+int empty_skb_in(struct __sk_buff *skb)
+{
+	return 1;
+}
+
+SEC("cgroup_skb/egress")
+int empty_skb_out(struct __sk_buff *skb)
+{
+	return 1;
+}
+
+SEC("cgroup/sock_create")
+int empty_sk_create(struct bpf_sock *sk)
+{
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int empty_connect4(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int empty_connect6(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/sendmsg4")
+int empty_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int empty_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/bind4")
+int empty_bind4(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/bind6")
+int empty_bind6(struct bpf_sock_addr *ctx)
+{
+	return 1;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

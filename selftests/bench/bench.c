@@ -5,9 +5,11 @@
  * same hook, in the same run (kflow and empty alternate), so that the
  * figures are the datapath's cost above the hook's own. The floor programs
  * of bench_floor.bpf.c run in the same passes, so that the targets can be
- * read against what a bare flow table costs on the machine. Also: 100k
- * distinct flows in random order, two CPUs on one flow, kernel memory per
- * flow and the time of one drain of 100k flows.
+ * read against what a bare flow table costs on the machine. Scenarios: one
+ * packet repeated (after the first, a retransmission: the fast path), an
+ * in-order TCP stream (every segment moves the flow's state), 100k distinct
+ * flows in a new random order every pass, two CPUs on one flow, kernel
+ * memory per flow and the time of one drain of 100k flows.
  *
  * The table goes to stdout, progress and problems to stderr. It is a
  * benchmark, not a test: a missed target is printed, not failed; the exit
@@ -19,6 +21,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,13 +47,24 @@
 #include "loader.h"
 #include "log.h"
 
-/* Hot flow: one packet repeated in the kernel, median of HOT_RUNS. */
+/* Repeated packet: one packet repeated in the kernel, median of HOT_RUNS. */
 #define HOT_REPEAT 2000000
 #define HOT_RUNS 5
 #define HOT_WARMUP 10000 /* creates the flow and warms the caches */
 
+/* In-order TCP stream: per pass STREAM_DATA full-size segments from client
+ * to server, the sequence number advancing by the payload, and the server's
+ * pure ACK after every STREAM_ACK_EVERY of them; each packet is one test run
+ * (repeat 1). A handshake and a warm-up pass, then the median of
+ * STREAM_PASSES timed passes; the stream goes on from pass to pass. */
+#define STREAM_DATA 20000
+#define STREAM_ACK_EVERY 2
+#define STREAM_PASSES 3
+#define STREAM_PKTS (STREAM_DATA + STREAM_DATA / STREAM_ACK_EVERY)
+
 /* Many flows: each packet is one test run (repeat 1), a warm-up pass
- * creates the flows, then the median of MANY_PASSES timed passes. */
+ * creates the flows, then the median of MANY_PASSES timed passes, each in a
+ * new random order. */
 #define NFLOWS 100000
 #define MANY_PASSES 3
 
@@ -64,6 +78,7 @@
 #define TARGET_PAIR_RATIO 1.5 /* slowest CPU of two vs one CPU alone */
 
 #define SYN_LEN 64
+#define ACK_LEN 66 /* Ethernet + IPv4 + TCP with timestamps, no payload */
 #define DATA_LEN 1514
 #define DATA_PAYLOAD 1448
 #define UDP6_LEN 126
@@ -92,6 +107,18 @@ struct packet {
 	__u8 data[MAX_PKT];
 };
 
+/* One hook's TCP stream: client 10.0.0.1:sport, server 192.0.2.1:443. */
+struct stream {
+	__u16 sport; /* one flow per hook */
+	__u32 seq; /* the client's next sequence number */
+	__u32 ack_seq; /* the server's (it sends no data) */
+	__u8 syn[SYN_LEN];
+	__u8 synack[SYN_LEN];
+	__u8 hs_ack[ACK_LEN]; /* the handshake's last ACK */
+	__u8 data[DATA_LEN]; /* client to server, seq set per packet */
+	__u8 ack[ACK_LEN]; /* server to client, ack set per packet */
+};
+
 struct bench {
 	struct kflow *skel;
 	struct bench_empty *empty;
@@ -100,7 +127,9 @@ struct bench {
 	struct hook hooks[NHOOKS];
 	struct packet pkts[NPKTS];
 	__u8 *flow_pkts; /* NFLOWS SYN frames of SYN_LEN bytes */
-	__u32 *order; /* the random order they are visited in */
+	__u32 *order; /* the random order they are visited in, new every pass */
+	__u64 rng; /* xorshift64 state: fixed seed, the same orders every run */
+	struct stream streams[NHOOKS];
 	int checks; /* accounting checks done */
 	int mismatches; /* ... that found a packet or flow missing */
 	int overflowed; /* ... that found packets in the overflow record */
@@ -112,6 +141,7 @@ struct drained {
 	size_t flows; /* flows holding packets, the overflow record excluded */
 	__u64 packets; /* all packets, the overflow record's included */
 	__u64 overflow; /* packets in the overflow record (family 0) */
+	__u64 retrans_ooo; /* segments counted as retransmitted or out of order */
 	double ms;
 };
 
@@ -205,10 +235,59 @@ static void build_udp6(__u8 *p, __u32 len, __u32 payload)
 static const __u8 syn_opts[] = { 2, 4, 0x05, 0xb4 }; /* MSS 1460 */
 static const __u8 data_opts[] = { 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2 }; /* NOP NOP TS */
 
+/* Sets the sequence and acknowledgment numbers of a frame of build_tcp4()
+ * (the IPv4 header has no options). */
+static void set_seq(__u8 *p, __u32 seq, __u32 ack)
+{
+	__u32 s = htobe32(seq), a = htobe32(ack);
+	__u8 *th = p + ETH_HLEN + sizeof(struct iphdr);
+
+	memcpy(th + offsetof(struct tcphdr, seq), &s, sizeof(s));
+	memcpy(th + offsetof(struct tcphdr, ack_seq), &a, sizeof(a));
+}
+
+static void build_stream(struct stream *s, __u16 sport)
+{
+	const __u32 cli = 0x0a000001, srv = 0xc0000201, isn_c = 1000, isn_s = 500000;
+	const __u32 ts_len = sizeof(struct tcphdr) + sizeof(data_opts);
+	const __u32 syn_len = sizeof(struct tcphdr) + sizeof(syn_opts);
+
+	s->sport = sport;
+	build_tcp4(s->syn, SYN_LEN, cli, sport, srv, 443, 0x02, syn_opts, syn_len, 0);
+	set_seq(s->syn, isn_c, 0);
+	build_tcp4(s->synack, SYN_LEN, srv, 443, cli, sport, 0x12, syn_opts, syn_len, 0);
+	set_seq(s->synack, isn_s, isn_c + 1);
+	build_tcp4(s->hs_ack, ACK_LEN, cli, sport, srv, 443, 0x10, data_opts, ts_len, 0);
+	set_seq(s->hs_ack, isn_c + 1, isn_s + 1);
+	build_tcp4(s->data, DATA_LEN, cli, sport, srv, 443, 0x18, data_opts, ts_len,
+		   DATA_PAYLOAD);
+	build_tcp4(s->ack, ACK_LEN, srv, 443, cli, sport, 0x10, data_opts, ts_len, 0);
+	s->seq = isn_c + 1;
+	s->ack_seq = isn_s + 1;
+}
+
+static __u64 xorshift(__u64 *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Fisher-Yates: a new order of the NFLOWS flows. */
+static void shuffle(struct bench *b)
+{
+	for (__u32 i = NFLOWS - 1; i > 0; i--) {
+		__u32 j = xorshift(&b->rng) % (i + 1), t = b->order[i];
+
+		b->order[i] = b->order[j];
+		b->order[j] = t;
+	}
+}
+
 static int build_packets(struct bench *b)
 {
 	struct packet *p = b->pkts;
-	__u64 x = 0x6b666c6f77ULL; /* fixed seed: the same order every run */
 
 	p[PKT_SYN].name = "IPv4 TCP SYN, 64 B";
 	p[PKT_SYN].len = SYN_LEN;
@@ -236,18 +315,9 @@ static int build_packets(struct bench *b)
 			   sizeof(struct tcphdr) + sizeof(syn_opts), 0);
 		b->order[i] = i;
 	}
-	/* Fisher-Yates with xorshift64. */
-	for (__u32 i = NFLOWS - 1; i > 0; i--) {
-		__u32 j, t;
-
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		j = x % (i + 1);
-		t = b->order[i];
-		b->order[i] = b->order[j];
-		b->order[j] = t;
-	}
+	b->rng = 0x6b666c6f77ULL;
+	for (int h = 0; h < NHOOKS; h++)
+		build_stream(&b->streams[h], 41000 + h);
 	return 0;
 }
 
@@ -294,6 +364,8 @@ static bool sum_packets(struct kf_flow *f, void *arg)
 	__u64 n = f->iv.dir[0].packets + f->iv.dir[1].packets;
 
 	d->packets += n;
+	for (int i = 0; i < 2; i++)
+		d->retrans_ooo += f->iv.dir[i].retrans + f->iv.dir[i].ooo;
 	if (f->key.family)
 		d->flows++;
 	else
@@ -325,6 +397,7 @@ static int drain_flows(struct bench *b, struct drained *d)
 	d->flows = 0;
 	d->packets = 0;
 	d->overflow = 0;
+	d->retrans_ooo = 0;
 	kf_table_walk(&t, sum_packets, d);
 	d->ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	err = 0;
@@ -360,7 +433,7 @@ static const char *verdict(bool pass)
 	return pass ? "PASS" : "MISS";
 }
 
-/* ---- 1. hot flow ---- */
+/* ---- 1. repeated packet ---- */
 
 /* The floor programs only know the IPv4 TCP frames. */
 static bool has_floor(int pkt)
@@ -399,7 +472,7 @@ static int hot_flow(struct bench *b, const struct hook *h, int pkt)
 	err = drain_flows(b, &d);
 	if (err)
 		return err;
-	snprintf(what, sizeof(what), "%s hot flow %s", h->name, p->name);
+	snprintf(what, sizeof(what), "%s repeated %s", h->name, p->name);
 	check_counted(b, what, &d, 1, HOT_WARMUP + (__u64)HOT_RUNS * HOT_REPEAT);
 
 	kf_ns = median(kf, HOT_RUNS);
@@ -413,16 +486,111 @@ static int hot_flow(struct bench *b, const struct hook *h, int pkt)
 	return 0;
 }
 
-/* ---- 2, 4, 5. many flows, memory, drain ---- */
+/* ---- 2. in-order TCP stream ---- */
 
-/* One pass over every flow in the shuffled order; *ns_sum adds up the
- * kernel-measured time of each single run. */
+struct stream_sums {
+	__u64 data_ns, ack_ns; /* kernel-measured, summed over single runs */
+};
+
+/* One pass of the stream from client sequence number seq, server
+ * acknowledgment ack_seq: STREAM_DATA segments, a pure ACK of everything so
+ * far after every STREAM_ACK_EVERY of them. Every program of a round is fed
+ * the same packets; only kflow's passes move the stream on. */
+static int stream_pass(struct stream *s, const struct hook *h, const struct prog *pr,
+		       __u32 seq, struct stream_sums *sum)
+{
+	__u32 ns;
+	int err;
+
+	memset(sum, 0, sizeof(*sum));
+	for (__u32 i = 0; i < STREAM_DATA; i++) {
+		set_seq(s->data, seq, s->ack_seq);
+		err = run_prog(pr, h->retval, s->data, DATA_LEN, 1, &ns);
+		if (err)
+			return err;
+		sum->data_ns += ns;
+		seq += DATA_PAYLOAD;
+		if ((i + 1) % STREAM_ACK_EVERY)
+			continue;
+		set_seq(s->ack, s->ack_seq, seq);
+		err = run_prog(pr, h->retval, s->ack, ACK_LEN, 1, &ns);
+		if (err)
+			return err;
+		sum->ack_ns += ns;
+	}
+	return 0;
+}
+
+struct stream_result {
+	double kf[3], empty[3], floor[3]; /* ns per packet: data, ACK, all */
+	__u64 retrans_ooo; /* what kflow counted as retransmitted or out of order */
+};
+
+static int tcp_stream(struct bench *b, const struct hook *h, struct stream_result *r)
+{
+	double kf[3][STREAM_PASSES], em[3][STREAM_PASSES], fl[3][STREAM_PASSES];
+	const struct prog *progs[] = { &h->kf, &h->empty, &h->floor_hash };
+	double(*out[])[STREAM_PASSES] = { kf, em, fl };
+	const __u64 per_pass = STREAM_PKTS;
+	struct stream *s = &b->streams[h - b->hooks];
+	const __u8 *hs[] = { s->syn, s->synack, s->hs_ack };
+	const __u32 hs_len[] = { SYN_LEN, SYN_LEN, ACK_LEN };
+	struct stream_sums sum;
+	struct drained d;
+	char what[64];
+	__u32 ns;
+	int err = 0;
+
+	/* The handshake and a warm-up pass, through every program. */
+	for (int i = 0; !err && i < 3; i++)
+		for (int p = 0; !err && p < 3; p++)
+			err = run_prog(progs[p], h->retval, hs[i], hs_len[i], 1, &ns);
+	for (int pass = -1; !err && pass < STREAM_PASSES; pass++) {
+		for (int p = 0; !err && p < 3; p++) {
+			err = stream_pass(s, h, progs[p], s->seq, &sum);
+			if (err || pass < 0)
+				continue;
+			out[p][0][pass] = (double)sum.data_ns / STREAM_DATA;
+			out[p][1][pass] = (double)sum.ack_ns / (per_pass - STREAM_DATA);
+			out[p][2][pass] = (double)(sum.data_ns + sum.ack_ns) / per_pass;
+		}
+		s->seq += STREAM_DATA * DATA_PAYLOAD;
+	}
+	if (err)
+		return err;
+	for (int k = 0; k < 3; k++) {
+		r->kf[k] = median(kf[k], STREAM_PASSES);
+		r->empty[k] = median(em[k], STREAM_PASSES);
+		r->floor[k] = median(fl[k], STREAM_PASSES);
+	}
+	err = drain_flows(b, &d);
+	if (err)
+		return err;
+	snprintf(what, sizeof(what), "%s TCP stream", h->name);
+	check_counted(b, what, &d, 1, 3 + (1 + STREAM_PASSES) * per_pass);
+	/* Segments seen as retransmitted would have taken the fast path of
+	 * scenario 1: the row would not measure a stream. */
+	r->retrans_ooo = d.retrans_ooo;
+	if (d.retrans_ooo) {
+		pr_warn("%s: %llu segments counted as retransmitted or out of order in an "
+			"in-order stream\n",
+			what, (unsigned long long)d.retrans_ooo);
+	}
+	return 0;
+}
+
+/* ---- 3, 5, 6. many flows, memory, drain ---- */
+
+/* One pass over every flow in a new random order, so that no pass walks
+ * the map's preallocated elements in the order the warm-up made them; *ns_sum
+ * adds up the kernel-measured time of each single run. */
 static int flows_pass(struct bench *b, const struct hook *h, const struct prog *pr,
 		      __u64 *ns_sum)
 {
 	__u32 ns;
 	int err;
 
+	shuffle(b);
 	*ns_sum = 0;
 	for (__u32 i = 0; i < NFLOWS; i++) {
 		err = run_prog(pr, h->retval, b->flow_pkts + (size_t)b->order[i] * SYN_LEN,
@@ -533,7 +701,7 @@ static int many_flows(struct bench *b, const struct hook *h, struct many_result 
 	return 0;
 }
 
-/* ---- 3. two CPUs on one flow ---- */
+/* ---- 4. two CPUs on one flow ---- */
 
 /* What the threads of one measurement share. The gate holds them until
  * every thread exists, so that the barrier counts only threads that run. */
@@ -788,6 +956,9 @@ static int pin_self(int cpu)
 
 int main(void)
 {
+	static const char *const stream_rows[] = { "data, 1514 B", "pure ACK, 66 B",
+						   "all" };
+	struct stream_result stream[NHOOKS];
 	struct many_result many[NHOOKS];
 	struct bench b = {};
 	struct utsname un;
@@ -817,7 +988,9 @@ int main(void)
 	       "(kernel-measured), kflow and empty alternating in this run\n",
 	       un.release, b.maps.ncpus);
 
-	printf("\n1. Hot flow: one packet repeated %d times, median of %d (ns/packet)\n",
+	printf("\n1. Repeated packet: one packet run %d times in the kernel, median of %d\n"
+	       "   (ns/packet). After the first, each is a retransmission of it (TCP) or a\n"
+	       "   datagram in the direction last seen (UDP): the datapath's fast path\n",
 	       HOT_REPEAT, HOT_RUNS);
 	printf("  %-4s %-22s %7s %7s %12s %8s   %-9s   %s\n", "hook", "packet", "kflow", "empty",
 	       "above empty", "floor*", "target", "result");
@@ -830,16 +1003,47 @@ int main(void)
 		}
 	}
 
+	printf("  * above empty: bench_floor.bpf.c's bare per-CPU hash of the same key and value\n"
+	       "    (lookup, add bytes, packets, time; nothing else), IPv4 TCP frames only\n");
+	fflush(stdout);
+
+	for (h = 0; h < NHOOKS; h++) {
+		err = tcp_stream(&b, &b.hooks[h], &stream[h]);
+		if (err)
+			goto cleanup;
+	}
+	printf("\n2. In-order TCP stream: a handshake, then per pass %d segments (sequence\n"
+	       "   number advancing by the payload) and the peer's pure ACK after every %d;\n"
+	       "   each packet run once (repeat 1), summed; median of %d passes after a\n"
+	       "   warm-up; no target set (ns/packet)\n",
+	       STREAM_DATA, STREAM_ACK_EVERY, STREAM_PASSES);
+	printf("  %-4s %-15s %7s %7s %12s %8s   %-9s   %s\n", "hook", "packets", "kflow", "empty",
+	       "above empty", "floor*", "retr+ooo", "result");
+	for (h = 0; h < NHOOKS; h++) {
+		for (int k = 0; k < 3; k++) {
+			char rt[24] = "";
+
+			if (k == 2)
+				snprintf(rt, sizeof(rt), "%llu",
+					 (unsigned long long)stream[h].retrans_ooo);
+			printf("  %-4s %-15s %7.1f %7.1f %12.1f %8.1f   %-9s   info\n",
+			       b.hooks[h].name, stream_rows[k], stream[h].kf[k], stream[h].empty[k],
+			       stream[h].kf[k] - stream[h].empty[k],
+			       stream[h].floor[k] - stream[h].empty[k], rt);
+		}
+	}
+	printf("  * above empty: the floor hash of scenario 1. retr+ooo: segments kflow counted as\n"
+	       "    retransmitted or out of order (0 for this stream)\n");
+	fflush(stdout);
+
 	for (h = 0; h < NHOOKS; h++) {
 		err = many_flows(&b, &b.hooks[h], &many[h]);
 		if (err)
 			goto cleanup;
 	}
-	printf("  * above empty: bench_floor.bpf.c's bare per-CPU hash of the same key and value\n"
-	       "    (lookup, add bytes, packets, time; nothing else), IPv4 TCP frames only\n");
-
-	printf("\n2. %d distinct flows (IPv4 TCP SYN, 64 B) in random order, repeat 1 each,\n"
-	       "   summed over a pass, median of %d passes after a warm-up (ns/packet)\n",
+	printf("\n3. %d distinct flows (IPv4 TCP SYN, 64 B) in a new random order every pass,\n"
+	       "   repeat 1 each, summed over a pass, median of %d passes after a warm-up\n"
+	       "   (ns/packet)\n",
 	       NFLOWS, MANY_PASSES);
 	printf("  %-4s %7s %7s %12s %11s %11s   %-10s   %s\n", "hook", "kflow", "empty",
 	       "above empty", "floor hash*", "floor line*", "target", "result");
@@ -861,7 +1065,7 @@ int main(void)
 		       (unsigned long long)many[h].drain.overflow);
 	fflush(stdout);
 
-	printf("\n3. Two CPUs on one flow: %s, repeat %d per thread, median of %d rounds\n"
+	printf("\n4. Two CPUs on one flow: %s, repeat %d per thread, median of %d rounds\n"
 	       "   (ns/packet; ratio = slower of the two CPUs / CPU 0 alone)\n",
 	       b.pkts[PKT_SYN].name, PAIR_REPEAT, PAIR_ROUNDS);
 	printf("  %-4s %14s %10s %10s %10s   %-7s   %s\n", "hook", "CPU 0 alone", "CPU 0", "CPU 1",
@@ -877,7 +1081,7 @@ int main(void)
 		}
 	}
 
-	printf("\n4. Kernel memory per flow: memlock of the interval map after the %d-flow run\n"
+	printf("\n5. Kernel memory per flow: memlock of the interval map after the %d-flow run\n"
 	       "   / its entries (the overflow key included); no target set\n",
 	       NFLOWS);
 	printf("  %-4s %-10s %8s %12s %9s   %-26s   %s\n", "run", "map", "entries", "memlock (B)",
@@ -889,7 +1093,7 @@ int main(void)
 		       sizeof(struct flow_key), stride, b.maps.ncpus,
 		       sizeof(struct flow_key) + stride * b.maps.ncpus);
 
-	printf("\n5. Drain: one kf_drain() of the interval map holding the %d flows into an "
+	printf("\n6. Drain: one kf_drain() of the interval map holding the %d flows into an "
 	       "empty\n   struct kf_table (swap with its RCU wait, batch lookup-and-delete, "
 	       "merge); no target set\n",
 	       NFLOWS);

@@ -1,0 +1,314 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# live.sh - `make bench`, second part: what kflow costs on live traffic, as
+# users run it. Three pairs of network namespaces, each joined by a veth
+# pair with the kernel's default offloads:
+#   kflow  the agent with its defaults (TC, identity on) on the server's
+#          veth; identity observes the test cgroup CG_K, which holds this
+#          pair's traffic processes
+#   empty  bench_empty.bpf.o's "tc" program attached the same way (cls_bpf,
+#          direct action, clsact ingress and egress, kflow's handle and
+#          priority) on the server's veth, and its empty cgroup programs,
+#          one per identity hook, on the test cgroup CG_E of this pair's
+#          traffic
+#   bare   no program at all (cgroup CG_B)
+# Each load runs on the pairs in turn, in two rounds (the second in the
+# reverse order); kernel.bpf_stats_enabled is on for the run and gives every
+# program's run_time_ns and run_cnt. live.py turns the snapshots into one
+# table (stdout) and the raw figures (stderr).
+#
+# A benchmark, not a test: the exit status is 0 whatever the figures, and
+# non-zero only when something cannot be set up or a load cannot run.
+# Everything it makes (namespaces, veths, cgroups, processes, pins, the
+# sysctl) is removed or restored on exit, failed or not; pins go to a bpffs
+# of a private mount namespace.
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+KFLOW=${KFLOW:-$top/build/kflow}
+EMPTY_OBJ=${EMPTY_OBJ:-$top/.output/bench_empty.bpf.o}
+TRAFFIC=$top/selftests/net/traffic.py
+
+TCP_SECS=6
+UDP_SECS=4
+UDP_ARGS="-u -b 50M -l 1200 -P 20"
+SHORT_COUNT=1000
+ROUNDS=2
+
+die() {
+	echo "live.sh: $*" >&2
+	exit 1
+}
+
+[ "$(id -u)" = 0 ] || die "needs root (netns, veth, BPF)"
+if [ -z "$KF_BENCH_IN_MNTNS" ]; then
+	export KF_BENCH_IN_MNTNS=1
+	exec unshare -m --propagation private "$0" "$@"
+fi
+for tool in ip tc nsenter iperf3 python3 bpftool sysctl ss timeout; do
+	command -v $tool >/dev/null || die "missing $tool (run make deps)"
+done
+[ -x "$KFLOW" ] || die "no $KFLOW (run make)"
+[ -f "$EMPTY_OBJ" ] || die "no $EMPTY_OBJ (run make)"
+
+SUFFIX=$(printf '%05d%d' $RANDOM $((RANDOM % 10)))
+PAIRS="kflow empty bare"
+declare -A NS_C NS_S VETH_C VETH_S IP_C IP_S CG
+n=0
+for p in $PAIRS; do
+	n=$((n + 1))
+	t=${p:0:1}
+	# Interface names (prefix + suffix) must fit in 15 characters.
+	NS_C[$p]=kbc$t$SUFFIX
+	NS_S[$p]=kbs$t$SUFFIX
+	VETH_C[$p]=kbvc$t$SUFFIX
+	VETH_S[$p]=kbvs$t$SUFFIX
+	IP_C[$p]=10.201.$n.1
+	IP_S[$p]=10.201.$n.2
+done
+IPERF_PORT=5201
+SHORT_PORT=8098
+PIN=/sys/fs/bpf/kflow-bench-$SUFFIX
+CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+CG_K=$CG2/kflow-bench-$SUFFIX # kflow's --cgroup-root: the kflow pair's traffic
+CG_E=$CG2/kflow-bench-$SUFFIX-empty # the empty cgroup programs' (empty pair)
+CG_B=$CG2/kflow-bench-$SUFFIX-bare # the bare pair's traffic: no program
+CG[kflow]=$CG_K
+CG[empty]=$CG_E
+CG[bare]=$CG_B
+PIN_E=/sys/fs/bpf/kflow-bench-empty-$SUFFIX # the empty cgroup programs
+# ... one per hook of identity.bpf.c, as attach type=program.
+EMPTY_CG="ingress=empty_skb_in egress=empty_skb_out sock_create=empty_sk_create
+	connect4=empty_connect4 connect6=empty_connect6 sendmsg4=empty_sendmsg4
+	sendmsg6=empty_sendmsg6 bind4=empty_bind4 bind6=empty_bind6"
+TMP=$(mktemp -d /tmp/kflow-bench.XXXXXX)
+PIDS=()
+AGENT_PID=
+OLD_STATS=
+MADE_NS=()
+MADE_CG=()
+
+cgroup_remove() {
+	local d=$1
+	[ -d "$d" ] || return 0
+	for _ in 1 2 3 4 5; do
+		rmdir "$d" 2>/dev/null && return 0
+		xargs -r kill -KILL <"$d/cgroup.procs" 2>/dev/null
+		sleep 0.2
+	done
+	echo "live.sh: cannot remove cgroup $d" >&2
+}
+
+teardown() {
+	local p
+	if [ -n "$AGENT_PID" ]; then
+		# A clean stop detaches and unpins what the agent made.
+		kill -INT $AGENT_PID 2>/dev/null
+		for _ in $(seq 50); do
+			kill -0 $AGENT_PID 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL $AGENT_PID 2>/dev/null
+		wait $AGENT_PID 2>/dev/null
+	fi
+	for p in "${PIDS[@]}"; do
+		kill -KILL $p 2>/dev/null
+		wait $p 2>/dev/null
+	done
+	if [ -d "$PIN" ]; then
+		nsenter --net=/run/netns/${NS_S[kflow]} "$KFLOW" cleanup --pin-path $PIN \
+			>/dev/null 2>&1 || rm -rf "$PIN"
+	fi
+	[ -n "$OLD_STATS" ] && sysctl -qw kernel.bpf_stats_enabled=$OLD_STATS
+	if [ -d "$PIN_E" ]; then
+		for p in $EMPTY_CG; do
+			bpftool cgroup detach "$CG_E" ${p%%=*} pinned "$PIN_E/${p#*=}" 2>/dev/null
+		done
+		rm -rf "$PIN_E"
+	fi
+	for p in "${MADE_NS[@]}"; do
+		ip netns del $p 2>/dev/null
+	done
+	for p in "${MADE_CG[@]}"; do
+		cgroup_remove "$p"
+	done
+	if [ -n "$KF_KEEP_TMP" ]; then echo "kept $TMP" >&2; else rm -rf "$TMP"; fi
+}
+trap teardown EXIT
+trap 'exit 1' INT TERM HUP
+
+# run_in CGROUP NETNS CMD...: CMD in that cgroup and network namespace. It
+# execs, so $! of a background run_in is CMD's pid; in the foreground, call
+# it in a subshell.
+run_in() {
+	local cg=$1 ns=$2
+	shift 2
+	exec sh -c 'ns=$1; shift; echo $$ >"$0/cgroup.procs" && exec nsenter --net="$ns" "$@"' \
+		"$cg" "/run/netns/$ns" "$@"
+}
+
+# Waits up to 10 s for a TCP listener on port $2 in namespace $1.
+wait_listen() {
+	for _ in $(seq 100); do
+		nsenter --net=/run/netns/$1 ss -Hltn "sport = :$2" | grep -q . && return 0
+		sleep 0.1
+	done
+	die "no listener on port $2 in $1 after 10 s"
+}
+
+# setup_side NETNS VETH ADDRESS
+setup_side() {
+	ip -n "$1" link set lo up
+	# IPv4 only: no MLD or neighbour discovery of the kernel's timing.
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	ip -n "$1" addr add "$3/24" dev "$2" || die "cannot add $3 to $2"
+	ip -n "$1" link set "$2" up || die "cannot bring $2 up"
+}
+
+setup_pair() {
+	local p=$1 mac_c mac_s
+	ip netns add ${NS_C[$p]} || die "cannot create netns ${NS_C[$p]}"
+	MADE_NS+=("${NS_C[$p]}")
+	ip netns add ${NS_S[$p]} || die "cannot create netns ${NS_S[$p]}"
+	MADE_NS+=("${NS_S[$p]}")
+	ip link add ${VETH_C[$p]} netns ${NS_C[$p]} type veth peer name ${VETH_S[$p]} \
+		netns ${NS_S[$p]} || die "cannot create veth pair ${VETH_C[$p]}"
+	setup_side ${NS_C[$p]} ${VETH_C[$p]} ${IP_C[$p]}
+	setup_side ${NS_S[$p]} ${VETH_S[$p]} ${IP_S[$p]}
+	mac_c=$(ip -n ${NS_C[$p]} -br link show ${VETH_C[$p]} | awk '{print $3}')
+	mac_s=$(ip -n ${NS_S[$p]} -br link show ${VETH_S[$p]} | awk '{print $3}')
+	ip -n ${NS_C[$p]} neigh replace ${IP_S[$p]} lladdr $mac_s dev ${VETH_C[$p]} nud permanent
+	ip -n ${NS_S[$p]} neigh replace ${IP_C[$p]} lladdr $mac_c dev ${VETH_S[$p]} nud permanent
+	# Servers: iperf3 and traffic.py's (a 200-byte answer per connection).
+	run_in ${CG[$p]} ${NS_S[$p]} iperf3 -s -p $IPERF_PORT >"$TMP/iperf3-$p.log" 2>&1 &
+	PIDS+=($!)
+	run_in ${CG[$p]} ${NS_S[$p]} python3 "$TRAFFIC" serve $SHORT_PORT \
+		>"$TMP/serve-$p.log" 2>&1 &
+	PIDS+=($!)
+	wait_listen ${NS_S[$p]} $IPERF_PORT
+	wait_listen ${NS_S[$p]} $SHORT_PORT
+}
+
+[ -n "$CG2" ] || die "no cgroup v2 mount in /proc/mounts (identity needs one)"
+mount -t bpf bpf /sys/fs/bpf || die "cannot mount a private bpffs at /sys/fs/bpf"
+for d in "$CG_K" "$CG_E" "$CG_B"; do
+	mkdir "$d" || die "cannot create cgroup $d"
+	MADE_CG+=("$d")
+done
+for p in $PAIRS; do
+	setup_pair $p
+done
+
+# kflow with its defaults; --cgroup-root keeps identity to the bench's own
+# processes (the default, the cgroup v2 root, would observe the whole host).
+nsenter --net=/run/netns/${NS_S[kflow]} "$KFLOW" run --iface ${VETH_S[kflow]} \
+	--pin-path $PIN --output jsonl:"$TMP/kflow.jsonl" --cgroup-root "$CG_K" \
+	2>"$TMP/kflow.log" &
+AGENT_PID=$!
+for _ in $(seq 100); do
+	grep -q "running:" "$TMP/kflow.log" && break
+	kill -0 $AGENT_PID 2>/dev/null || die "kflow exited: $(tail -3 "$TMP/kflow.log")"
+	sleep 0.1
+done
+grep -q "running:" "$TMP/kflow.log" || die "kflow not running after 10 s"
+
+# The empty program, attached as kflow attaches its own.
+ns_e=/run/netns/${NS_S[empty]}
+nsenter --net=$ns_e tc qdisc add dev ${VETH_S[empty]} clsact ||
+	die "cannot add clsact to ${VETH_S[empty]}"
+for dir in ingress egress; do
+	# kflow's handle 0x6b66 and priority 1 (user/attach.c).
+	nsenter --net=$ns_e tc filter add dev ${VETH_S[empty]} $dir prio 1 handle 0x6b66 bpf da \
+		obj "$EMPTY_OBJ" sec tc || die "cannot attach $EMPTY_OBJ to ${VETH_S[empty]} $dir"
+done
+# Its cgroup programs.
+bpftool prog loadall "$EMPTY_OBJ" "$PIN_E" || die "cannot load $EMPTY_OBJ into $PIN_E"
+for p in $EMPTY_CG; do
+	bpftool cgroup attach "$CG_E" ${p%%=*} pinned "$PIN_E/${p#*=}" multi ||
+		die "cannot attach ${p#*=} to $CG_E"
+done
+
+# Program ids, as label=id: tc_in, tc_out, and id_NAME for identity's.
+tc_ids() {
+	nsenter --net=/run/netns/${NS_S[$1]} bpftool -j net show dev ${VETH_S[$1]} |
+		python3 "$here/live.py" tc-ids
+}
+PROGS_kflow="$(tc_ids kflow) $(bpftool -j cgroup show "$CG_K" | python3 "$here/live.py" cg-ids)"
+PROGS_empty="$(tc_ids empty) $(bpftool -j cgroup show "$CG_E" | python3 "$here/live.py" cg-ids)"
+# shellcheck disable=SC2034 # read through ${!v} in snap()
+PROGS_bare=
+for p in kflow empty; do
+	v=PROGS_$p
+	case "${!v}" in
+	*tc_in=*tc_out=*) ;;
+	*) die "cannot find the $p programs on ${VETH_S[$p]}: '${!v}'" ;;
+	esac
+	case "${!v}" in
+	*id_*) ;;
+	*) die "no cgroup program of the $p pair on ${CG[$p]}" ;;
+	esac
+done
+
+OLD_STATS=$(sysctl -n kernel.bpf_stats_enabled) || die "cannot read kernel.bpf_stats_enabled"
+sysctl -qw kernel.bpf_stats_enabled=1 || die "cannot set kernel.bpf_stats_enabled"
+
+RAW=$TMP/raw.jsonl
+snap() {
+	local v=PROGS_$1 pid=-
+	[ $1 = kflow ] && pid=$AGENT_PID
+	python3 "$here/live.py" snap ${NS_S[$1]} ${VETH_S[$1]} $pid ${!v}
+}
+
+# measure ROUND PAIR LOAD: one load on one pair, between two snapshots.
+measure() {
+	local r=$1 p=$2 load=$3 out=$TMP/$1-$2-$3.out before after t0 t1
+	local ns=${NS_C[$p]} cg=${CG[$p]} ip=${IP_S[$p]}
+	before=$(snap $p) || die "cannot read the program statistics"
+	t0=$(date +%s%N)
+	case $load in
+	tcp) (run_in $cg $ns timeout 30 iperf3 -c $ip -p $IPERF_PORT -t $TCP_SECS -J) >"$out" ;;
+	udp)
+		# shellcheck disable=SC2086
+		(run_in $cg $ns timeout 30 iperf3 -c $ip -p $IPERF_PORT -t $UDP_SECS $UDP_ARGS -J) \
+			>"$out"
+		;;
+	short) (run_in $cg $ns timeout 60 python3 "$TRAFFIC" short $ip $SHORT_PORT \
+		$SHORT_COUNT) >"$out" 2>&1 ;;
+	esac || die "load $load on pair $p failed: $(grep -m1 '"error"' "$out" ||
+		tail -c 300 "$out")"
+	t1=$(date +%s%N)
+	after=$(snap $p) || die "cannot read the program statistics"
+	printf '{"round": %d, "pair": "%s", "load": "%s", "ns": %d, "out": "%s", ' \
+		$r $p $load $((t1 - t0)) "$out" >>"$RAW"
+	printf '"before": %s, "after": %s}\n' "$before" "$after" >>"$RAW"
+}
+
+{
+	echo "kernel $(uname -r), $(nproc) CPUs, kflow $(git -C "$top" describe --always --dirty 2>/dev/null)"
+	echo "offloads of ${VETH_S[kflow]} (kernel defaults): $(nsenter \
+		--net=/run/netns/${NS_S[kflow]} ethtool -k ${VETH_S[kflow]} 2>/dev/null | awk '
+		/^(tcp-segmentation-offload|generic-segmentation-offload|generic-receive-offload|tx-checksumming|rx-checksumming):/ {
+			printf "%s%s %s", sep, $1, $2; sep = ", " }')"
+	echo "kflow programs: $PROGS_kflow; empty: $PROGS_empty"
+	echo "cgroups: kflow pair $CG_K (kflow --cgroup-root), empty pair $CG_E, bare pair $CG_B"
+} >"$TMP/info"
+
+order1="kflow empty bare"
+order2="bare empty kflow"
+for r in $(seq $ROUNDS); do
+	order=$order1
+	[ $((r % 2)) = 0 ] && order=$order2
+	echo "live.sh: round $r of $ROUNDS ($order)" >&2
+	for load in tcp udp short; do
+		for p in $order; do
+			# The bare pair only gives the throughput baseline.
+			[ $p = bare ] && [ $load != tcp ] && continue
+			measure $r $p $load
+		done
+	done
+done
+
+python3 "$here/live.py" report "$RAW" "$TMP/info" --tcp-secs $TCP_SECS \
+	--udp-secs $UDP_SECS --short-count $SHORT_COUNT --identity-root "$CG_K" ||
+	die "cannot compute the report"
+exit 0
