@@ -49,33 +49,53 @@ static __always_inline __u64 kf_time(bool fine, __u64 replay_ts, __u64 rx_wall)
 
 #include "account.bpf.h"
 
-/* Headers deeper than this in a non-linear skb are pulled into the linear
- * area first (TC only; XDP buffers are linear). */
+/* Headers cut short by the end of a non-linear skb's linear area are pulled
+ * into it (up to this many bytes) and parsed again (TC only; XDP buffers are
+ * linear). Pulling only then matters: most TSO/GRO buffers already hold
+ * their headers in the linear area, and pulling a cloned one copies it. */
 #define KF_PULL_LEN 256
 
-static __always_inline void handle_skb(struct __sk_buff *skb, __u32 hook)
+static __always_inline bool cut_short(int err)
 {
-	struct pkt_meta m = {};
-	__u32 soft_err = KF_CNT_MAX, linear;
-	int err;
+	return err == KF_CNT_TRUNC_ETH || err == KF_CNT_TRUNC_VLAN || err == KF_CNT_TRUNC_IP ||
+	       err == KF_CNT_TRUNC_IP6_EXT || err == KF_CNT_TRUNC_L4;
+}
 
-	linear = skb->data_end - skb->data;
-	if (linear < KF_PULL_LEN && skb->len > linear)
-		bpf_skb_pull_data(skb, skb->len < KF_PULL_LEN ? skb->len : KF_PULL_LEN);
-
-	m.pkt_len = skb->len;
+/* One parse of the skb as it is now; a function of its own (verified per
+ * call), so that the parse after a pull is not a second inlined copy. */
+static __noinline int parse_skb(struct __sk_buff *skb, struct pkt_meta *m, __u32 *soft_err)
+{
+	if (!m || !soft_err)
+		return KF_CNT_TRUNC_ETH;
+	__builtin_memset(m, 0, sizeof(*m));
+	*soft_err = KF_CNT_MAX;
+	m->pkt_len = skb->len;
 	if (cfg_replay) {
 		/* The frame may be cut to what the test run takes; its wire
 		 * length, and the IP header's, are what count. */
-		if (skb->wire_len > m.pkt_len)
-			m.pkt_len = skb->wire_len;
-		m.trust_ip_len = 1;
+		if (skb->wire_len > m->pkt_len)
+			m->pkt_len = skb->wire_len;
+		m->trust_ip_len = 1;
 	}
-	m.segs = skb->gso_size && skb->gso_segs > 1 ? skb->gso_segs : 1;
-	m.gso_size = skb->gso_size;
-	m.key.ifindex = skb->ifindex;
-	err = parse_packet(&m, (void *)(long)skb->data, (void *)(long)skb->data_end,
-			   skb->vlan_present ? (skb->vlan_tci & 0x0fff) + 1 : 0, &soft_err);
+	m->segs = skb->gso_size && skb->gso_segs > 1 ? skb->gso_segs : 1;
+	m->gso_size = skb->gso_size;
+	m->key.ifindex = skb->ifindex;
+	return parse_packet(m, (void *)(long)skb->data, (void *)(long)skb->data_end,
+			    skb->vlan_present ? (skb->vlan_tci & 0x0fff) + 1 : 0, soft_err);
+}
+
+static __always_inline void handle_skb(struct __sk_buff *skb, __u32 hook)
+{
+	struct pkt_meta m;
+	__u32 soft_err, linear;
+	int err;
+
+	err = parse_skb(skb, &m, &soft_err);
+	linear = skb->data_end - skb->data;
+	if (cut_short(err) && skb->len > linear && linear < KF_PULL_LEN) {
+		bpf_skb_pull_data(skb, skb->len < KF_PULL_LEN ? skb->len : KF_PULL_LEN);
+		err = parse_skb(skb, &m, &soft_err);
+	}
 	if (err != KF_PARSE_OK) {
 		count_event(err);
 		return;
