@@ -10,9 +10,9 @@
  * others (pmacct) see only the client's half.
  *
  * Uniflow (templates 268/269): IANA elements only. Each record's source is
- * the sender of its packets, biflowDirection says whose they are (1 the
- * initiator's, 2 the responder's, RFC 5103 section 6.3) and both records of
- * a flow share flowId and connectionTransactionId. TCP health goes with
+ * the sender of its packets, biflowDirection (239) says whose they are (1
+ * the initiator's, 2 the reverse initiator's) and both records of a flow
+ * share flowId and connectionTransactionId. TCP health goes with
  * the direction it belongs to, so that a collector that sums records by
  * direction counts every value once: retransmissions, zero window and
  * out-of-order segments of that record's sender; rtt and rtt_client
