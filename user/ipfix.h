@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* ipfix.h - IPFIX (RFC 7011) export of flow records over UDP. */
+/* ipfix.h - IPFIX (RFC 7011) export of flow and usage records over UDP or TCP. */
 #ifndef KF_IPFIX_H
 #define KF_IPFIX_H
 
@@ -70,7 +70,8 @@ struct kf_ipfix {
 int kf_ipfix_open(struct kf_ipfix *x, const char *spec, const struct kf_ipfix_cfg *cfg);
 void kf_ipfix_close(struct kf_ipfix *x);
 
-/* Adds f's transaction record (the same record the JSON output writes). */
+/* Adds f's transaction record (the same record the JSON output writes; in
+ * uniflow mode one per direction that had packets) and its usage. */
 void kf_ipfix_record(struct kf_ipfix *x, const struct kf_flow *f, const struct kf_window *win,
 		     unsigned int close_type, unsigned int timeout_s, __u64 now_s);
 
