@@ -5,7 +5,7 @@
 set -e
 
 BUILD="make gcc libc6-dev pkg-config clang-19 llvm-19 libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev"
-TESTS="iproute2 tcpdump tshark nftables nfdump ethtool iputils-ping python3 util-linux procps iperf3"
+TESTS="iproute2 tcpdump tshark nftables nfdump pmacct ethtool iputils-ping python3 util-linux procps iperf3"
 
 missing=""
 for p in $BUILD $TESTS; do

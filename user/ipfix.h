@@ -1,18 +1,34 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* ipfix.h - IPFIX (RFC 7011) export of flow records over UDP. */
+/* ipfix.h - IPFIX (RFC 7011) export of flow and usage records over UDP or TCP. */
 #ifndef KF_IPFIX_H
 #define KF_IPFIX_H
 
 #include <stdbool.h>
 #include <sys/socket.h>
 #include "flowtable.h"
+#include "ipfix_msg.h"
 #include "ipfix_reach.h"
 #include "ipfix_usage.h"
 #include "record.h"
 
-#define KF_IPFIX_MTU 1400 /* one message per datagram, below the path MTU */
-
 #define KF_IPFIX_BACKLOG (4 << 20) /* TCP: messages waiting for the collector */
+
+/* The observation domains of one output: flows, and usage records apart so
+ * that a collector summing the flow domain never counts a byte twice. */
+enum kf_ipfix_dom {
+	KF_DOM_FLOWS,
+	KF_DOM_USAGE,
+	KF_DOM_MAX,
+};
+
+struct kf_ipfix_cfg {
+	__u32 domain; /* observation domain of the flow records */
+	__u32 usage_domain; /* of the usage and global usage records */
+	bool usage; /* send usage records at all */
+	bool uniflow; /* one record per direction instead of biflows */
+	unsigned int refresh_s; /* template refresh by time */
+	unsigned int refresh_msgs; /* and by message count */
+};
 
 struct kf_ipfix {
 	int fd; /* UDP socket, or TCP socket (-1 while disconnected) */
@@ -27,19 +43,12 @@ struct kf_ipfix {
 	size_t blen;
 	unsigned long long dropped_msgs; /* TCP: backlog full, counted and logged */
 	char dest[128];
-	__u32 domain; /* observation domain id */
-	__u32 seq; /* data records sent before the current message */
+	struct kf_ipfix_cfg cfg;
 	__u64 init_ms; /* systemInitTimeMilliseconds: when the agent started */
-	unsigned int refresh_s; /* template refresh by time */
-	unsigned int refresh_msgs; /* and by message count */
 	__u64 last_templates_s;
 	unsigned int msgs_since_templates;
 	__u32 vrf; /* ingressVRFID: the network namespace counted in */
-	unsigned char msg[KF_IPFIX_MTU];
-	size_t len; /* bytes in msg, 0: no message open */
-	size_t set_off; /* open data set's header offset, 0: none */
-	__u16 set_id;
-	unsigned int msg_records;
+	struct kf_ipfix_msg msg[KF_DOM_MAX]; /* each domain's open message */
 	unsigned long long send_errors;
 	struct kf_usage_tab usage; /* this interval, by application */
 	struct kf_usage_tab global; /* this interval, all applications */
@@ -58,11 +67,11 @@ struct kf_ipfix {
 /* spec: "udp://HOST:PORT" or "tcp://HOST:PORT". Returns 0 or a negative
  * errno after a message. A collector that cannot be reached yet (TCP: not
  * up; UDP: no route) is no error: the agent connects when it can. */
-int kf_ipfix_open(struct kf_ipfix *x, const char *spec, __u32 domain, unsigned int refresh_s,
-		  unsigned int refresh_msgs);
+int kf_ipfix_open(struct kf_ipfix *x, const char *spec, const struct kf_ipfix_cfg *cfg);
 void kf_ipfix_close(struct kf_ipfix *x);
 
-/* Adds f's transaction record (the same record the JSON output writes). */
+/* Adds f's transaction record (the same record the JSON output writes; in
+ * uniflow mode one per direction that had packets) and its usage. */
 void kf_ipfix_record(struct kf_ipfix *x, const struct kf_flow *f, const struct kf_window *win,
 		     unsigned int close_type, unsigned int timeout_s, __u64 now_s);
 

@@ -59,7 +59,13 @@ void kf_usage(void)
 		"                        ipfix:udp://HOST:PORT or ipfix:tcp://HOST:PORT; repeatable\n"
 		"  --output-mode MODE    file mode of jsonl files kflow creates (default 0640:\n"
 		"                        records name processes and pods)\n"
-		"  --ipfix-domain N      IPFIX observation domain id (default 1)\n"
+		"  --ipfix-domain N      IPFIX observation domain id of flows (default 1)\n"
+		"  --ipfix-flows MODE    biflow (default): one IPFIX record per flow, with\n"
+		"                        RFC 5103 reverse elements; uniflow: one per direction,\n"
+		"                        IANA elements only (for collectors without RFC 5103)\n"
+		"  --ipfix-usage on|off  IPFIX usage records (default on)\n"
+		"  --ipfix-usage-domain N  their observation domain, apart from the flows'\n"
+		"                        (default: the flow domain + 1)\n"
 		"  --ipfix-template-refresh S  resend IPFIX templates every S seconds (UDP;\n"
 		"                        default 30)\n"
 		"  --ipfix-template-messages N  ... and every N messages (UDP; default 100)\n"
@@ -208,6 +214,41 @@ static int check_iface_list(const char *opt, const char *list)
 	return 0;
 }
 
+/* One of two words: *out = 1 for the first (a), 0 for the second (b). */
+static int parse_choice(const char *opt, const char *s, const char *a, const char *b, bool *out)
+{
+	if (strcmp(s, a) && strcmp(s, b)) {
+		pr_warn("error: %s '%s': expected %s or %s\n", opt, s, a, b);
+		return -EINVAL;
+	}
+	*out = !strcmp(s, a);
+	return 0;
+}
+
+/* The usage domain defaults to the flow domain + 1 and must differ from it:
+ * sharing one, a collector summing the domain counts usage bytes twice. */
+static int check_usage_domain(struct kf_opts *o, bool given)
+{
+	if (!o->ipfix_usage)
+		return 0;
+	if (!given) {
+		if (o->ipfix_domain == 0xffffffffU) {
+			pr_warn("error: --ipfix-domain %u: the usage records' default domain (+1) "
+				"would wrap; give --ipfix-usage-domain\n",
+				o->ipfix_domain);
+			return -EINVAL;
+		}
+		o->ipfix_usage_domain = o->ipfix_domain + 1;
+	}
+	if (o->ipfix_usage_domain == o->ipfix_domain) {
+		pr_warn("error: --ipfix-usage-domain %u: the flow records' domain; usage records "
+			"need one of their own (or --ipfix-usage off)\n",
+			o->ipfix_usage_domain);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_mode(const char *s, unsigned int *out)
 {
 	unsigned long v;
@@ -244,6 +285,9 @@ enum {
 	OPT_IPFIX_MSGS,
 	OPT_OUTPUT_MODE,
 	OPT_XDP_FORCE,
+	OPT_IPFIX_FLOWS,
+	OPT_IPFIX_USAGE,
+	OPT_IPFIX_USAGE_DOMAIN,
 };
 
 static const struct option long_opts[] = {
@@ -267,6 +311,9 @@ static const struct option long_opts[] = {
 	{ "ipfix-template-messages", required_argument, NULL, OPT_IPFIX_MSGS },
 	{ "output-mode", required_argument, NULL, OPT_OUTPUT_MODE },
 	{ "xdp-force", no_argument, NULL, OPT_XDP_FORCE },
+	{ "ipfix-flows", required_argument, NULL, OPT_IPFIX_FLOWS },
+	{ "ipfix-usage", required_argument, NULL, OPT_IPFIX_USAGE },
+	{ "ipfix-usage-domain", required_argument, NULL, OPT_IPFIX_USAGE_DOMAIN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -280,14 +327,15 @@ static bool takes(enum kf_cmd cmd, int c)
 	if (cmd == KF_CMD_REPLAY)
 		return c == OPT_INTERVAL || c == OPT_OUTPUT || c == OPT_TIMEOUT ||
 		       c == OPT_MAX_FLOWS || c == OPT_SERVER_PORTS || c == OPT_IPFIX_DOMAIN ||
-		       c == OPT_IPFIX_REFRESH || c == OPT_IPFIX_MSGS || c == OPT_OUTPUT_MODE;
+		       c == OPT_IPFIX_REFRESH || c == OPT_IPFIX_MSGS || c == OPT_OUTPUT_MODE ||
+		       c == OPT_IPFIX_FLOWS || c == OPT_IPFIX_USAGE || c == OPT_IPFIX_USAGE_DOMAIN;
 	return c == OPT_PIN_PATH;
 }
 
 int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 {
 	int c, idx, err, verbose = KF_LOG_INFO;
-	bool max_flows_given = false;
+	bool max_flows_given = false, usage_domain_given = false;
 
 	memset(o, 0, sizeof(*o));
 	o->interval_s = 60;
@@ -295,6 +343,7 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 	o->pin_path = KF_DEFAULT_PIN_PATH;
 	o->pod_log_root = "/var/log/pods";
 	o->ipfix_domain = 1;
+	o->ipfix_usage = true;
 	o->ipfix_refresh_s = 30;
 	o->ipfix_refresh_msgs = 100;
 	o->output_mode = 0640;
@@ -396,6 +445,18 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 			err = parse_uint("--ipfix-template-messages", optarg, 1, 1000000,
 					 &o->ipfix_refresh_msgs);
 			break;
+		case OPT_IPFIX_FLOWS:
+			err = parse_choice("--ipfix-flows", optarg, "uniflow", "biflow",
+					   &o->ipfix_uniflow);
+			break;
+		case OPT_IPFIX_USAGE:
+			err = parse_choice("--ipfix-usage", optarg, "on", "off", &o->ipfix_usage);
+			break;
+		case OPT_IPFIX_USAGE_DOMAIN:
+			err = parse_uint("--ipfix-usage-domain", optarg, 0, 0xffffffffUL,
+					 &o->ipfix_usage_domain);
+			usage_domain_given = true;
+			break;
 		case OPT_OUTPUT_MODE:
 			err = parse_mode(optarg, &o->output_mode);
 			break;
@@ -434,6 +495,8 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 		pr_warn("error: unexpected argument '%s'\n", argv[optind]);
 		return -EINVAL;
 	}
+	if (check_usage_domain(o, usage_domain_given))
+		return -EINVAL;
 	if (!o->n_outputs)
 		o->outputs[o->n_outputs++] = "jsonl:-";
 	kf_log_set_level(verbose);

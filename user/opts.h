@@ -51,6 +51,9 @@ struct kf_opts {
 	const char *pod_cluster;
 	const char *replay_file;
 	unsigned int ipfix_domain;
+	unsigned int ipfix_usage_domain;
+	bool ipfix_usage; /* usage records, in ipfix_usage_domain */
+	bool ipfix_uniflow; /* --ipfix-flows uniflow */
 	unsigned int ipfix_refresh_s;
 	unsigned int ipfix_refresh_msgs;
 	enum kf_xdp_mode xdp;

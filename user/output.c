@@ -6,6 +6,14 @@
 
 int kf_outputs_open(struct kf_outputs *out, const struct kf_opts *o, __u64 init_ms)
 {
+	const struct kf_ipfix_cfg cfg = {
+		.domain = o->ipfix_domain,
+		.usage_domain = o->ipfix_usage_domain,
+		.usage = o->ipfix_usage,
+		.uniflow = o->ipfix_uniflow,
+		.refresh_s = o->ipfix_refresh_s,
+		.refresh_msgs = o->ipfix_refresh_msgs,
+	};
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -13,8 +21,7 @@ int kf_outputs_open(struct kf_outputs *out, const struct kf_opts *o, __u64 init_
 		if (!strncmp(o->outputs[i], "ipfix:", 6)) {
 			struct kf_ipfix *x = &out->ipfix[out->nipfix];
 
-			err = kf_ipfix_open(x, o->outputs[i] + 6, o->ipfix_domain,
-					    o->ipfix_refresh_s, o->ipfix_refresh_msgs);
+			err = kf_ipfix_open(x, o->outputs[i] + 6, &cfg);
 			if (err)
 				goto fail;
 			x->init_ms = init_ms;

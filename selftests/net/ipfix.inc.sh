@@ -15,14 +15,25 @@ ipfix_collect() { # NAME PORT: nfcapd and tshark on the server namespace's loopb
 	kf_wait_for "$TMP/$1.tshark.log" "Capturing on"
 }
 
-ipfix_finish() { # NAME: stop both, nfdump to CSV
-	local n t
+# nfdump's number (sysid) for the exporter of one observation domain: the
+# way to read one domain, as nfdump keeps no domain id in a flow.
+ipfix_sysid() { # DIR DOMAIN
+	local f
+	for f in "$1"/nfcapd.*; do
+		nfdump -E "$f" 2>/dev/null
+	done | awk -v d="$2" '/^SysID:/ { gsub(",", ""); if ($8 == d) { print $2; exit } }'
+}
+
+ipfix_finish() { # NAME [DOMAIN]: stop both, nfdump of the domain (default 1) to CSV
+	local n t sysid
 	eval "n=\$NFCAPD_$1 t=\$TSHARK_$1"
 	sleep 1
 	kill -TERM $n $t
 	wait $n $t 2>/dev/null
-	nfdump -6 -q -R "$TMP/$1" -o 'fmt:%sa,%sp,%da,%dp,%pr,%pkt,%byt,%opkt,%obyt' >"$TMP/$1.csv" 2>&1 ||
-		kf_fail "nfdump: $(head -3 "$TMP/$1.csv")"
+	sysid=$(ipfix_sysid "$TMP/$1" ${2:-1})
+	[ -n "$sysid" ] || kf_fail "nfdump: no exporter of observation domain ${2:-1}: $(nfdump -E "$TMP/$1"/nfcapd.* 2>&1 | head -5)"
+	nfdump -6 -q -N -R "$TMP/$1" -o 'fmt:%sa,%sp,%da,%dp,%pr,%pkt,%byt,%opkt,%obyt' "sysid $sysid" \
+		>"$TMP/$1.csv" 2>&1 || kf_fail "nfdump: $(head -3 "$TMP/$1.csv")"
 }
 
 # Short exchanges until N (default 1) lines of FILE match PATTERN: records

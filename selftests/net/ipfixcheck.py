@@ -4,15 +4,19 @@
 run, as real collectors decode it.
 
   ipfixcheck.py JSONL NFDUMP_CSV TSHARK_PCAP [--late] [--port=N] [--min-apps=N]
+                [--uniflow] [--domain=N] [--usage-domain=N|off]
 
-NFDUMP_CSV: `nfdump -o 'fmt:%sa,%sp,%da,%dp,%pr,%pkt,%byt,%opkt,%obyt'` lines.
-Per flow (addresses, ports, protocol) the packets and bytes of both
-directions summed over nfdump's records equal those of the JSON records;
-tshark decodes the templates with exactly kflow's element ids and finds no
-sequence gap, missing template or malformed set. With --late the collector
-started after the agent: only flows nfdump has are compared, and there must
-be some. With --min-apps some interval has usage records of that many
-applications.
+NFDUMP_CSV: `nfdump -o 'fmt:%sa,%sp,%da,%dp,%pr,%pkt,%byt,%opkt,%obyt'` lines
+of the flow domain (--domain, default 1). Per flow (addresses, ports,
+protocol) and direction the packets and bytes summed over nfdump's records
+equal those of the JSON records, and so does the sum of all its bytes;
+tshark decodes the templates of each domain with exactly kflow's element
+ids and finds no sequence gap, missing template or malformed set; flow
+records are in the flow domain only, usage records in the usage domain
+(--usage-domain, default the flow domain + 1; off: none) only. With --late
+the collector started after the agent: only flows nfdump has are compared,
+and there must be some. With --min-apps some interval has usage records of
+that many applications. --uniflow: the agent sent one record per direction.
 """
 import collections
 import json
@@ -20,8 +24,12 @@ import struct
 import subprocess
 import sys
 
+# IANA and RFC 5103 reverse element ids of the flow templates after the
+# addresses: biflow (256/257) and uniflow (268/269, no reverse element).
 IANA = [7, 11, 4, 60, 6, 6, 1, 2, 1, 2, 10, 14, 61, 239, 136, 95, 234, 148, 280,
         218, 219, 220, 218, 219, 220, 152, 153, 22, 21]
+UNI = [7, 11, 4, 60, 6, 1, 2, 10, 14, 61, 239, 136, 95, 234, 148, 280, 218, 219, 220,
+       152, 153, 22, 21]
 
 
 def read_udp_payloads(pcap, port):
@@ -45,11 +53,12 @@ def read_udp_payloads(pcap, port):
     return out
 
 
-def decode(messages):
-    """Template-driven decoding: (export time, template id, {(pen, id): int})."""
+def decode_domains(messages):
+    """Template-driven decoding, templates kept per observation domain
+    (RFC 7011): (domain, export time, template id, {(pen, id): int})."""
     templates, records = {}, []
     for msg in messages:
-        export = struct.unpack("!I", msg[4:8])[0]
+        export, _, domain = struct.unpack("!III", msg[4:16])
         off = 16
         while off + 4 <= len(msg):
             sid, slen = struct.unpack("!HH", msg[off:off + 4])
@@ -68,41 +77,68 @@ def decode(messages):
                             pen = struct.unpack("!I", body[p:p + 4])[0]
                             p += 4
                         fields.append((pen, eid & 0x7fff, ln))
-                    templates[tid] = fields
-            elif sid in templates:
-                size = sum(f[2] for f in templates[sid])
+                    templates[(domain, tid)] = fields
+            elif (domain, sid) in templates:
+                tmpl = templates[(domain, sid)]
+                size = sum(f[2] for f in tmpl)
                 for r in range(len(body) // size):
                     rec, p = {}, r * size
-                    for pen, eid, ln in templates[sid]:
+                    for pen, eid, ln in tmpl:
                         rec.setdefault((pen, eid), int.from_bytes(body[p:p + ln], "big"))
                         p += ln
-                    records.append((export, sid, rec))
+                    records.append((domain, export, sid, rec))
     return records
 
 
-def check_usage(pcap, port, min_apps=0):
-    """Usage and global usage totals equal the sums of the interval's
-    transaction records (all sent at the same interval end); every
-    application and direction of those records has its usage record; with
-    min_apps, some interval has usage records of that many applications."""
+def decode(messages):
+    """(export time, template id, {(pen, id): int}) of every domain."""
+    return [(export, tid, rec) for _, export, tid, rec in decode_domains(messages)]
+
+
+FLOW_TIDS = (256, 257, 268, 269)  # biflow, uniflow
+USAGE_TIDS = (260, 261)
+
+
+def check_usage(pcap, port, flow_dom, usage_dom, min_apps=0):
+    """Flow records only in the flow domain, usage records only in the
+    usage domain (none with usage_dom None). Usage and global usage totals
+    equal the sums of the interval's transaction records (all sent at the
+    same interval end); every application and direction of those records
+    has its usage record; with min_apps, some interval has usage records of
+    that many applications."""
     errors = []
     tx = collections.defaultdict(lambda: collections.Counter())
     usage = collections.defaultdict(lambda: collections.Counter())
     glob = collections.defaultdict(lambda: collections.Counter())
-    n = 0
-    for export, tid, r in decode(read_udp_payloads(pcap, port)):
-        if tid in (256, 257):
+    n, misplaced = 0, collections.Counter()
+    for dom, export, tid, r in decode_domains(read_udp_payloads(pcap, port)):
+        if tid in FLOW_TIDS:
+            if dom != flow_dom:
+                misplaced[("flow", dom)] += 1
+                continue
             app = r[(0, 95)]
-            for d, (o, p) in enumerate((((0, 1), (0, 2)), ((29305, 1), (29305, 2)))):
+            if tid in (256, 257):
+                dirs = ((0, (0, 1), (0, 2)), (1, (29305, 1), (29305, 2)))
+            else:
+                dirs = ((r[(0, 239)] - 1, (0, 1), (0, 2)),)
+            for d, o, p in dirs:
                 for key in ((export, r[(0, 10)], d, app), (export, r[(0, 10)], d, None)):
                     tx[key]["octets"] += r[o]
                     tx[key]["packets"] += r[p]
-        elif tid in (260, 261):
+        elif tid in USAGE_TIDS:
+            if dom != usage_dom:
+                misplaced[("usage", dom)] += 1
+                continue
             n += 1
             key = (export, r[(0, 10)], r[(0, 61)], r[(0, 95)] if tid == 260 else None)
             tab = usage if tid == 260 else glob
             tab[key]["octets"] += r[(0, 1)]
             tab[key]["packets"] += r[(0, 2)]
+    for (kind, dom), count in misplaced.items():
+        errors.append(f"{count} {kind} records in observation domain {dom}, want "
+                      f"{flow_dom if kind == 'flow' else usage_dom}")
+    if usage_dom is None:
+        return errors
     for key, u in list(usage.items()) + list(glob.items()):
         if tx[key] != u:
             errors.append(f"usage {key}: {dict(u)}, transaction records sum to {dict(tx[key])}")
@@ -141,7 +177,7 @@ def ms(ts):
 
 def tshark_records(pcap, decode_as):
     out = subprocess.run(["tshark", "-n", "-r", pcap] + decode_as + ["-T", "json", "--no-duplicate-keys",
-                          "-Y", "cflow.flowset_id == 256 || cflow.flowset_id == 257"],
+                          "-Y", " || ".join(f"cflow.flowset_id == {t}" for t in FLOW_TIDS)],
                          capture_output=True, text=True, check=True).stdout
     def find(o):
         if isinstance(o, dict):
@@ -156,15 +192,60 @@ def tshark_records(pcap, decode_as):
     return list(find(json.loads(out or "[]")))
 
 
-def check_values(pcap, decode_as, jsonl):
+def want_biflow(r):
+    """tshark's view of the biflow record of JSON record r."""
+    return {
+        "cflow.octets": [str(r["byte_tx"]), str(r["byte_rx"])],
+        "cflow.packets": [str(r["packet_tx"]), str(r["packet_rx"])],
+        "cflow.direction": "0",
+        "cflow.biflow_direction": "1",
+        "cflow.pie.ntop.client_nw_latency_ms": str(r["rtt_client"] // 2000),
+        "cflow.pie.server_nw_latency_ms": str(r["rtt_server"] // 2000),
+        "cflow.pie.ntop.appl_latency_ms": str(r["art_sum"] // r["art_count"] // 1000 if r["art_count"] else 0),
+        "cflow.pie.ntop.retransmitted_in_pkts": str(r["retrans_tx"]),
+        "cflow.pie.ntop.retransmitted_out_pkts": str(r["retrans_rx"]),
+        "cflow.pie.ntop.ooorder_in_pkts": str(r["ooo_tx"]),
+        "cflow.pie.ntop.ooorder_out_pkts": str(r["ooo_rx"]),
+    }, [r["rtt"], r["rtt_client"], r["rtt_server"], r["retrans_tx"], r["retrans_rx"],
+        r["zero_win_tx"], r["zero_win_rx"], r["srt_sum"], r["srt_count"], r["art_sum"],
+        r["art_count"], r["close_type"]]
+
+
+def want_uniflow(r, server):
+    """tshark's view of the uniflow record of one direction of JSON record
+    r: the sender's counters, and each TCP-health value in the record of
+    the direction it belongs to (0 in the other)."""
+    x, c, s = ("rx", 0, 1) if server else ("tx", 1, 0)
+    # flowDirection: the client's packets leave the capture interface when
+    # the client is on this node (c-nd) or it is the server's pod veth (s).
+    client_egress = r["observation_point"] in ("c-nd", "s")
+    return {
+        "cflow.octets": str(r["byte_" + x]),
+        "cflow.packets": str(r["packet_" + x]),
+        "cflow.direction": str(int(client_egress != server)),
+        "cflow.biflow_direction": "2" if server else "1",
+        "cflow.pie.ntop.client_nw_latency_ms": str(c * r["rtt_client"] // 2000),
+        "cflow.pie.server_nw_latency_ms": str(s * r["rtt_server"] // 2000),
+        "cflow.pie.ntop.appl_latency_ms": str(s * r["art_sum"] // r["art_count"] // 1000 if r["art_count"] else 0),
+        "cflow.pie.ntop.retransmitted_in_pkts": str(c * r["retrans_tx"]),
+        "cflow.pie.ntop.retransmitted_out_pkts": str(s * r["retrans_rx"]),
+        "cflow.pie.ntop.ooorder_in_pkts": str(c * r["ooo_tx"]),
+        "cflow.pie.ntop.ooorder_out_pkts": str(s * r["ooo_rx"]),
+    }, [c * r["rtt"], c * r["rtt_client"], s * r["rtt_server"], r["retrans_" + x],
+        r["zero_win_" + x], s * r["srt_sum"], s * r["srt_count"], s * r["art_sum"],
+        s * r["art_count"], r["close_type"]]
+
+
+def check_values(pcap, decode_as, jsonl, uniflow=False):
     """Every transaction record as tshark decodes it, element by element,
-    against the JSON record of the same flow and interval."""
+    against the JSON record of the same flow and interval (in uniflow
+    mode, one record per direction with packets)."""
     recs = {}
     for line in open(jsonl):
         r = json.loads(line)
         if not r.get("overflow"):
             recs[(r["flow_id"], r["end_time"] // 1000)] = r
-    errors, n = [], 0
+    errors, n, flags = [], 0, collections.defaultdict(lambda: [0, 0])
     for t in tshark_records(pcap, decode_as):
         times = t["cflow.timedelta_tree"][0]
         r = recs.get((int(t["cflow.flow_id"]), ms(times["cflow.abstimeend"])))
@@ -174,53 +255,50 @@ def check_values(pcap, decode_as, jsonl):
         n += 1
         v6 = not r["is_ipv4"]
         l4 = r["protocol"] in (6, 17)
+        server = uniflow and t.get("cflow.biflow_direction") == "2"
         ent = [hexint(x) for x in t["cflow.enterprise_private_entry"]]
+        ends = (("ip_1", "ip_0", "server_port", "client_port") if server else
+                ("ip_0", "ip_1", "client_port", "server_port"))
         want = {
-            "cflow.srcaddrv6" if v6 else "cflow.srcaddr": r["ip_0"],
-            "cflow.dstaddrv6" if v6 else "cflow.dstaddr": r["ip_1"],
-            "cflow.srcport": str(r["client_port"] if l4 else 0),
-            "cflow.dstport": str(r["server_port"] if l4 else 0),
+            "cflow.srcaddrv6" if v6 else "cflow.srcaddr": r[ends[0]],
+            "cflow.dstaddrv6" if v6 else "cflow.dstaddr": r[ends[1]],
+            "cflow.srcport": str(r[ends[2]] if l4 else 0),
+            "cflow.dstport": str(r[ends[3]] if l4 else 0),
             "cflow.protocol": str(r["protocol"]),
             "cflow.ip_version": "4" if r["is_ipv4"] else "6",
-            "cflow.octets": [str(r["byte_tx"]), str(r["byte_rx"])],
-            "cflow.packets": [str(r["packet_tx"]), str(r["packet_rx"])],
             "cflow.inputint": str(r["capture_nic"]),
             "cflow.outputint": "0",
-            "cflow.direction": "0",
-            "cflow.biflow_direction": "1",
             "cflow.flow_end_reason": str(end_reason(r["close_type"], r["protocol"])),
             "cflow.appl_id.classification_engine_id": "3" if l4 else "0",
             "cflow.connection_transaction_id": str(r["flow_id"]),
-            "cflow.pie.ntop.client_nw_latency_ms": str(r["rtt_client"] // 2000),
-            "cflow.pie.server_nw_latency_ms": str(r["rtt_server"] // 2000),
-            "cflow.pie.ntop.appl_latency_ms": str(r["art_sum"] // r["art_count"] // 1000 if r["art_count"] else 0),
-            "cflow.pie.ntop.retransmitted_in_pkts": str(r["retrans_tx"]),
-            "cflow.pie.ntop.retransmitted_out_pkts": str(r["retrans_rx"]),
-            "cflow.pie.ntop.ooorder_in_pkts": str(r["ooo_tx"]),
-            "cflow.pie.ntop.ooorder_out_pkts": str(r["ooo_rx"]),
         }
+        more, mine = want_uniflow(r, server) if uniflow else want_biflow(r)
+        want.update(more)
         got = {k: t.get(k) for k in want}
         if got != want:
             errors.append(f"flow {r['flow_id']}: tshark {dict(set(map(lambda kv: (kv[0], str(kv[1])), got.items())) - set(map(lambda kv: (kv[0], str(kv[1])), want.items())))} "
                           f"want {dict(set(map(lambda kv: (kv[0], str(kv[1])), want.items())) - set(map(lambda kv: (kv[0], str(kv[1])), got.items())))}")
         if l4 and hexint(t["cflow.appl_id.selector_id"]) != r["server_port"]:
             errors.append(f"flow {r['flow_id']}: application selector {t['cflow.appl_id.selector_id']}")
-        syn = sum(int(x) for x in t["cflow.total_tcp_syn"])
-        fin = sum(int(x) for x in t["cflow.total_tcp_fin"])
-        if (syn, fin) != (r["syn_count"] + r["synack_count"], r["fin_count"]):
-            errors.append(f"flow {r['flow_id']}: SYN/FIN totals {syn}/{fin}")
+        one = lambda v: v if isinstance(v, list) else [v]
+        f = flags[(r["flow_id"], r["end_time"])]
+        f[0] += sum(int(x) for x in one(t["cflow.total_tcp_syn"]))
+        f[1] += sum(int(x) for x in one(t["cflow.total_tcp_fin"]))
         if [ms(times["cflow.abstimestart"]), ms(times["cflow.abstimeend"])] != \
            [r["start_time"] // 1000, r["end_time"] // 1000]:
             errors.append(f"flow {r['flow_id']}: start/end {times}")
-        mine = [r["rtt"], r["rtt_client"], r["rtt_server"], r["retrans_tx"], r["retrans_rx"],
-                r["zero_win_tx"], r["zero_win_rx"], r["srt_sum"], r["srt_count"], r["art_sum"],
-                r["art_count"], r["close_type"]]
         if ent != mine:
             errors.append(f"flow {r['flow_id']}: PEN 32473 elements {ent}, want {mine}")
+    for r in recs.values():
+        got = flags[(r["flow_id"], r["end_time"])]
+        if got != [r["syn_count"] + r["synack_count"], r["fin_count"]]:
+            errors.append(f"flow {r['flow_id']}: SYN/FIN totals {got}")
     if not n:
         errors.append("tshark decoded no transaction record")
-    if n != len(recs):
-        errors.append(f"tshark decoded {n} transaction records, the JSON output has {len(recs)}")
+    want_n = sum((r["packet_tx"] > 0) + (r["packet_rx"] > 0) if uniflow else 1
+                 for r in recs.values())
+    if n != want_n:
+        errors.append(f"tshark decoded {n} transaction records, the JSON output makes {want_n}")
     return errors
 
 
@@ -257,12 +335,10 @@ def check_options(pcap, decode_as, jsonl):
     return errors
 
 
-def main():
-    jsonl, csv, pcap = sys.argv[1:4]
-    late = "--late" in sys.argv
-    port = next((a.split("=")[1] for a in sys.argv if a.startswith("--port=")), "4739")
-    min_apps = int(next((a.split("=")[1] for a in sys.argv if a.startswith("--min-apps=")), "0"))
-    decode = ["-d", f"udp.port=={port},cflow"]  # tshark knows only 4739 as IPFIX
+def json_flows(jsonl):
+    """Per flow (client address and port, server address and port,
+    protocol): [client's packets, bytes, server's packets, bytes] summed
+    over the JSON records. ICMP has no ports."""
     want = collections.defaultdict(lambda: [0, 0, 0, 0])
     for line in open(jsonl):
         r = json.loads(line)
@@ -276,72 +352,137 @@ def main():
         w[1] += r["byte_tx"]
         w[2] += r["packet_rx"]
         w[3] += r["byte_rx"]
+    return want
+
+
+def compare_flows(want, rows, who, late=False):
+    """rows: a collector's (src, sport, dst, dport, proto, pkt, byt, opkt,
+    obyt) with proto a number. A row from the client is the flow's forward
+    direction (a biflow's reverse counters are the server's), a row from
+    the server (a uniflow record) is its reverse direction. Per flow and
+    direction the sums equal the JSON records'; so does the total of every
+    byte the collector reports, which a row that is no flow (usage records
+    in the flow domain) would break."""
     got = collections.defaultdict(lambda: [0, 0, 0, 0])
+    errors, total = [], 0
+    for sa, sp, da, dp, proto, *c in rows:
+        icmp = proto in (1, 58)  # collectors read type.code as the port
+        k = (sa, 0 if icmp else sp, da, 0 if icmp else dp, proto)
+        rk = (da, 0 if icmp else dp, sa, 0 if icmp else sp, proto)
+        if k not in want and rk in want:
+            k, c = rk, c[2:] + c[:2]
+        g = got[k]
+        for i in range(4):
+            g[i] += c[i]
+        total += c[1] + c[3]
+    for k, g in got.items():
+        if k not in want:
+            errors.append(f"{k}: in {who} {g} but in no JSON record")
+        elif g != want[k] and not late:
+            errors.append(f"{k}: {who} [client pkt, byt, server pkt, byt] {g}, JSON {want[k]}")
+    if not late:
+        for k in want:
+            if k not in got:
+                errors.append(f"{k}: in the JSON records but not in {who}")
+        json_total = sum(w[1] + w[3] for w in want.values())
+        if total != json_total:
+            errors.append(f"{who} reports {total} bytes in all, the JSON records {json_total}")
+    if not got:
+        errors.append(f"{who} decoded no flow")
+    return errors
+
+
+def nfdump_rows(csv):
+    """NFDUMP_CSV lines as compare_flows() rows."""
     protos = {"TCP": 6, "UDP": 17, "ICMP": 1, "ICMP6": 58}
+    rows = []
     for line in open(csv):
         f = [x.strip() for x in line.split(",")]
         if len(f) != 9 or not f[1].isdigit():
             continue
-        proto = protos.get(f[4], f[4])
-        if f[0] == "0.0.0.0" and f[2] == "0.0.0.0" and proto == "0":
-            continue  # nfdump shows usage records (counters, no addresses) as flows
-        icmp = proto in (1, 58)  # nfdump prints type.code as the port
-        k = (f[0], 0 if icmp else int(f[1]), f[2], 0 if icmp else int(float(f[3])), proto)
-        g = got[k]
-        for i in range(4):
-            g[i] += int(f[5 + i])
-    errors = []
-    for k, g in got.items():
-        if k not in want:
-            errors.append(f"{k}: in nfdump {g} but in no JSON record")
-        elif g != want[k] and not late:
-            errors.append(f"{k}: nfdump [pkt, byt, opkt, obyt] {g}, JSON {want[k]}")
-    if not late:
-        for k in want:
-            if k not in got:
-                errors.append(f"{k}: in the JSON records but not in nfdump")
-    if not got:
-        errors.append("nfdump decoded no flow")
-    # tshark: template ids, and no expert warning.
-    out = subprocess.run(["tshark", "-n", "-r", pcap] + decode + ["-Y", "cflow.template_id == 256",
-                          "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
-                          "-e", "cflow.template_ipfix_field_type"],
+        rows.append((f[0], int(f[1]), f[2], int(float(f[3])), int(protos.get(f[4], f[4])))
+                    + tuple(int(x) for x in f[5:9]))
+    return rows
+
+
+def tshark_template(pcap, decode_as, tid, field):
+    """field of the first message with template tid (lists flattened), and
+    that message's observation domain."""
+    out = subprocess.run(["tshark", "-n", "-r", pcap] + decode_as + [
+                          "-Y", f"cflow.template_id == {tid}", "-T", "fields", "-E", "occurrence=a",
+                          "-E", "aggregator=,", "-e", "cflow.od_id", "-e", field],
                          capture_output=True, text=True, check=True).stdout.split("\n")[0]
-    ids = [int(x) for x in out.split(",") if x]
-    # The template message: the exporter options template (scope 149 ->
-    # 160), then templates 256 (IPv4) and 257 (IPv6). kflow's own PEN
-    # elements are not IANA or reverse ones and are not in this list.
+    if not out:
+        return None, []
+    dom, values = out.split("\t")
+    return int(dom.split(",")[0]), [int(x) for x in values.split(",") if x]
+
+
+def check_templates(pcap, decode_as, uniflow, flow_dom, usage_dom):
+    """tshark reads exactly kflow's elements, with their lengths, in the
+    template messages of each domain: the options templates (exporter,
+    interfaces, sampling, applications), then the flow templates (IPv4,
+    IPv6) in the flow domain and the usage and global usage ones in the
+    usage domain. kflow's own and ntop's PEN elements are not IANA or
+    reverse ones and are only in the lengths."""
+    errors = []
+    options = [149, 130, 144, 160] + [10, 82, 83] + [302, 304, 305, 306] + \
+        [95, 96, 94, 372, 373, 374, 288, 289, 290]
+    options_len = [4, 4, 4, 8] + [4, 32, 64] + [8, 2, 4, 4] + [4, 32, 64, 32, 32, 32, 12, 12, 12]
+    if uniflow:
+        tid, ids = 268, UNI
+        common = [2, 2, 1, 1, 1, 8, 8, 4, 4, 1, 1, 1, 4, 4, 8, 8, 4, 4, 4, 8, 8, 4, 4]
+        health = [4, 4, 4, 4, 4, 8, 4, 8, 4, 2] + [4] * 7
+    else:
+        tid, ids = 256, IANA
+        common = [2, 2, 1, 1, 1, 1, 8, 8, 8, 8, 4, 4, 1, 1, 1, 4, 4, 8, 8, 4, 4, 4, 4, 4, 4, 8, 8, 4, 4]
+        health = [4, 4, 4, 4, 4, 4, 4, 8, 4, 8, 4, 2] + [4] * 7
     usage = [152, 153, 10, 14, 61, 60, 234, 1, 2, 278, 279, 95]
-    expect = ([149, 130, 144, 160] + [10, 82, 83] + [302, 304, 305, 306] +
-              [95, 96, 94, 372, 373, 374, 288, 289, 290] +
-              [8, 12] + IANA + [27, 28] + IANA + usage + usage[:-1])
-    if ids != expect:
-        errors.append(f"template IANA/reverse field ids {ids}, want {expect}")
+    usage_len = [8, 8, 4, 4, 1, 1, 4, 8, 8, 4, 8, 4]
+    want = {
+        (tid, "cflow.template_ipfix_field_type"): (flow_dom, options + [8, 12] + ids + [27, 28] + ids),
+        (tid, "cflow.template_field_length"):
+            (flow_dom, options_len + [4, 4] + common + health + [16, 16] + common + health),
+        (260, "cflow.template_ipfix_field_type"): (usage_dom, options + usage + usage[:-1]),
+        (260, "cflow.template_field_length"): (usage_dom, options_len + usage_len + usage_len[:-1]),
+    }
+    if usage_dom is None:
+        want[(260, "cflow.template_ipfix_field_type")] = want[(260, "cflow.template_field_length")] = (None, [])
+    for (t, field), w in want.items():
+        got = tshark_template(pcap, decode_as, t, field)
+        if got != w:
+            errors.append(f"template {t} {field}: (domain, values) {got}, want {w}")
+    return errors
+
+
+def arg(name, default):
+    return next((a.split("=", 1)[1] for a in sys.argv if a.startswith(f"--{name}=")), default)
+
+
+def main():
+    jsonl, csv, pcap = sys.argv[1:4]
+    late = "--late" in sys.argv
+    uniflow = "--uniflow" in sys.argv
+    port = arg("port", "4739")
+    min_apps = int(arg("min-apps", "0"))
+    flow_dom = int(arg("domain", "1"))
+    usage_dom = arg("usage-domain", str(flow_dom + 1))
+    usage_dom = None if usage_dom == "off" else int(usage_dom)
+    decode = ["-d", f"udp.port=={port},cflow"]  # tshark knows only 4739 as IPFIX
+    want = json_flows(jsonl)
+    errors = compare_flows(want, nfdump_rows(csv), "nfdump", late)
+    errors += check_templates(pcap, decode, uniflow, flow_dom, usage_dom)
     warn = subprocess.run(["tshark", "-n", "-r", pcap] + decode + ["-Y", '_ws.expert.severity >= "Warning"'],
                           capture_output=True, text=True, check=True).stdout.strip()
     if warn and not late:
         errors.append("tshark warnings: " + warn[:400])
-    # Every element's length, in template order: options templates 262-265,
-    # then 256/257 (common part, kflow's PEN, ntop's) and usage 260/261.
-    common = [2, 2, 1, 1, 1, 1, 8, 8, 8, 8, 4, 4, 1, 1, 1, 4, 4, 8, 8, 4, 4, 4, 4, 4, 4, 8, 8, 4, 4]
-    health = [4, 4, 4, 4, 4, 4, 4, 8, 4, 8, 4, 2] + [4] * 7
-    usage_len = [8, 8, 4, 4, 1, 1, 4, 8, 8, 4, 8, 4]
-    want_lens = ([4, 4, 4, 8] + [4, 32, 64] + [8, 2, 4, 4] + [4, 32, 64, 32, 32, 32, 12, 12, 12] +
-                 [4, 4] + common + health + [16, 16] + common + health + usage_len + usage_len[:-1])
-    lens = subprocess.run(["tshark", "-n", "-r", pcap] + decode + ["-Y", "cflow.template_id == 256",
-                           "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=,",
-                           "-e", "cflow.template_field_length"],
-                          capture_output=True, text=True, check=True).stdout.split("\n")[0]
-    if [int(x) for x in lens.split(",") if x] != want_lens:
-        errors.append(f"template element lengths {lens}, want {want_lens}")
     if not late:
-        errors += check_usage(pcap, int(port), min_apps)
-        errors += check_values(pcap, decode, jsonl)
+        errors += check_usage(pcap, int(port), flow_dom, usage_dom, min_apps)
+        errors += check_values(pcap, decode, jsonl, uniflow)
         errors += check_options(pcap, decode, jsonl)
     for e in errors:
         print("MISMATCH " + e)
-    print(f"ipfixcheck: {len(got)} flows in nfdump, {len(want)} in JSON, {len(errors)} mismatches",
-          file=sys.stderr)
+    print(f"ipfixcheck: {len(want)} flows in JSON, {len(errors)} mismatches", file=sys.stderr)
     sys.exit(1 if errors else 0)
 
 

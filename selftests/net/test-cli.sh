@@ -47,6 +47,13 @@ expect_fail "--iface: the list is 1200 characters long" run --iface "$LONG" $P
 expect_fail "--exclude-iface: the list is 1200" run --exclude-iface "$LONG" $P
 expect_fail "--output port '99999'" run --output ipfix:udp://127.0.0.1:99999 $P
 expect_fail "--output port '0'" run --output ipfix:tcp://127.0.0.1:0 $P
+expect_fail "--ipfix-flows 'both': expected uniflow or biflow" run --ipfix-flows both $P
+expect_fail "--ipfix-usage 'no': expected on or off" run --ipfix-usage no $P
+expect_fail "--ipfix-usage-domain 3: the flow records' domain" run --ipfix-domain 3 \
+	--ipfix-usage-domain 3 $P
+expect_fail "--ipfix-domain 4294967295: the usage records' default domain" run \
+	--ipfix-domain 4294967295 $P
+expect_fail "--ipfix-usage-domain" run --ipfix-usage-domain -1 $P
 expect_fail "--output-mode" run --output-mode 0999 $P
 expect_fail "unknown command 'frob': expected run, dump, cleanup or replay" frob
 expect_fail "cannot open" dump $P

@@ -1,13 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # test-ipfix.sh - IPFIX export to real collectors on the loopback of a test
-# namespace: nfcapd (nfdump) and tshark decode the stream; nfdump's flows,
-# packets and bytes per direction equal kflow's JSON records of the same
-# run; the usage and global usage totals equal the sums of the interval's
-# transaction records; tshark sees kflow's templates and no sequence or
-# template error. A
-# collector started after the agent decodes flows after the next template
-# refresh.
+# namespace: nfcapd (nfdump) and tshark decode the stream (default: biflow
+# records in domain 1, usage records in domain 2); nfdump's flows, packets
+# and bytes per direction in the flow domain equal kflow's JSON records of
+# the same run, and so does the sum of all the bytes it reports there (no
+# usage row to count twice); the usage and global usage totals in the
+# usage domain equal the sums of the interval's transaction records;
+# tshark sees kflow's templates in each domain and no sequence or template
+# error. A collector started after the agent decodes flows after the next
+# template refresh.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ipfix.inc.sh"
 

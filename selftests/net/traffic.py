@@ -7,6 +7,8 @@
   traffic.py short HOST PORT COUNT [--parallel]  COUNT short TCP exchanges
   traffic.py udp HOST PORT COUNT   COUNT UDP request/response pairs
   traffic.py udp-ports HOST FIRST COUNT   one datagram to each of COUNT ports from FIRST
+  traffic.py serve-bulk PORT BYTES  TCP server sending BYTES to each client after its request
+  traffic.py download HOST PORT    one request to serve-bulk, read until the server closes
   traffic.py serve-stall PORT SECONDS   TCP server that reads nothing for SECONDS
   traffic.py serve-rr PORT DELAY   TCP server answering each request after DELAY s
   traffic.py rr HOST PORT COUNT WAIT   COUNT requests on one connection, WAIT s apart
@@ -77,6 +79,21 @@ def serve_stall(port, seconds):
     while True:
         conn, _ = srv.accept()
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+
+def serve_bulk(port, total):
+    """A download: the server sends most of the bytes."""
+    srv = listen(port)
+
+    def handle(conn):
+        with conn:
+            while conn.recv(65536):
+                pass
+            conn.sendall(b"d" * total)
+
+    while True:
+        conn, _ = srv.accept()
         threading.Thread(target=handle, args=(conn,), daemon=True).start()
 
 
@@ -240,6 +257,10 @@ def main(argv):
         udp(argv[2], int(argv[3]), int(argv[4]))
     elif cmd == "udp-ports":
         udp_ports(argv[2], int(argv[3]), int(argv[4]))
+    elif cmd == "serve-bulk":
+        serve_bulk(int(argv[2]), int(argv[3]))
+    elif cmd == "download":
+        exchange(connect(argv[2], int(argv[3])), b"q" * 100)
     elif cmd == "serve-stall":
         serve_stall(int(argv[2]), float(argv[3]))
     elif cmd == "serve-rr":
