@@ -173,6 +173,7 @@ void kf_identity_resolve(struct kf_identity *id, const struct flow_key *k, int s
 		} else if (kf_cg_parse(path, &info)) {
 			strcpy(out->container_id, info.container_id);
 			strcpy(out->pod_uid, info.pod_uid);
+			out->runtime = info.runtime;
 		}
 		return;
 	}
