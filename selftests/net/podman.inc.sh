@@ -54,11 +54,15 @@ pm_pid() { pm inspect -f '{{.State.Pid}}' "$1"; }
 pm_cgroup() { echo "$CG_ROOT/libpod_parent/libpod-$1"; }
 
 pm_teardown() {
-	local f m
+	local f m p
 	if [ -d "$PM_DIR" ]; then
 		pm rm -a -f -t 0 >/dev/null 2>&1
+		# A conmon left by a podman killed half way; the pid only while it
+		# is still conmon's (pids are reused).
 		for f in "$PM_DIR"/*.conmon; do
-			[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+			[ -f "$f" ] || continue
+			p=$(cat "$f")
+			[ "$(cat /proc/$p/comm 2>/dev/null)" = conmon ] && kill -KILL "$p" 2>/dev/null
 		done
 		pm rmi -a -f >/dev/null 2>&1
 		# Overlay mounts of a podman killed half way.
