@@ -91,8 +91,11 @@ static int attach_one(struct kf_idbpf *id, struct bpf_program *p, int cg_fd)
 	char path[PATH_MAX];
 	int err;
 
-	if (id->nlinks == KF_ID_MAX_LINKS)
+	if (id->nlinks == KF_ID_MAX_LINKS) {
+		pr_warn("error: cannot attach %s: more than %d identity programs\n",
+			bpf_program__name(p), KF_ID_MAX_LINKS);
 		return -E2BIG;
+	}
 	err = link_pin_path(id, p, path, sizeof(path));
 	if (err)
 		return err;
