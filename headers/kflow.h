@@ -12,7 +12,7 @@
 #include <linux/types.h>
 #include <linux/bpf.h> /* struct bpf_spin_lock */
 
-#define KF_ABI_VERSION 2
+#define KF_ABI_VERSION 3
 
 #define KF_DEFAULT_MAX_FLOWS 65536
 #define KF_FRAG_ENTRIES 8192
