@@ -10,13 +10,32 @@
  * namespace, with skb->sk set; once per socket (a flag in socket storage) it
  * records the socket's own 5-tuple with its cookie and cgroup in
  * kf_sock_tuple. The agent joins a flow's addresses to these tables once per
- * flow and interval. All programs only observe: they always allow.
+ * flow and interval. A socket's cgroup names its container and pod, but a
+ * short-lived container's cgroup is gone by the end of the interval, so
+ * cgroup_mkdir records each cgroup v2 path in kf_cg_names as it is made.
+ * All programs only observe: they always allow.
  */
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_tracing.h>
 #include "kflow.h"
+
+/* The kernel fields cgroup_mkdir reads, placed by CO-RE from the running
+ * kernel's BTF: three fields do not warrant a whole vmlinux.h. */
+struct kernfs_node {
+	__u64 id; /* the cgroup id on the v2 hierarchy (its inode number) */
+} __attribute__((preserve_access_index));
+
+struct cgroup_root {
+	int hierarchy_id; /* 0 is the v2 hierarchy, as in /proc/<pid>/cgroup */
+} __attribute__((preserve_access_index));
+
+struct cgroup {
+	struct kernfs_node *kn;
+	struct cgroup_root *root;
+} __attribute__((preserve_access_index));
 
 /* Socket cookie -> struct sock_owner. Written in process context (create,
  * bind, connect, sendmsg), read by the agent. LRU, so sockets of processes
@@ -58,10 +77,23 @@ struct {
 	__type(value, __u8);
 } kf_sk_seen SEC(".maps");
 
-/* Identity failures, per CPU: 0 owner update failed, 1 tuple update failed. */
+/* cgroup v2 id -> struct cg_path, its path when it was made. Written by
+ * cgroup_mkdir, read by the agent for socket cgroups no longer in the tree;
+ * never deleted on rmdir, so a container that lived a second is still named
+ * at the next drain. Sizing: KF_CG_ENTRIES (kflow.h), LRU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, KF_CG_ENTRIES);
+	__type(key, __u64);
+	__type(value, struct cg_path);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kf_cg_names SEC(".maps");
+
+/* enum kf_id_error -> count of identity failures, per CPU. Written by every
+ * identity program, read by the agent (logged per interval). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, KF_IDE_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -89,7 +121,7 @@ static __always_inline void note_owner(__u64 cookie)
 
 	fill_owner(&o);
 	if (bpf_map_update_elem(&kf_sock_owner, &cookie, &o, BPF_ANY))
-		id_error(0);
+		id_error(KF_IDE_OWNER);
 }
 
 SEC("cgroup/sock_create")
@@ -140,7 +172,7 @@ static __always_inline void note_bind(struct bpf_sock_addr *ctx)
 	k.cgroup_id = o.cgroup_id;
 	k.proto = ctx->protocol;
 	if (bpf_map_update_elem(&kf_bind_owner, &k, &o, BPF_ANY))
-		id_error(0);
+		id_error(KF_IDE_OWNER);
 }
 
 SEC("cgroup/bind4")
@@ -195,7 +227,7 @@ static __always_inline void note_tuple(struct __sk_buff *skb)
 	ref.cookie = bpf_get_socket_cookie(skb);
 	ref.cgroup_id = bpf_skb_cgroup_id(skb);
 	if (bpf_map_update_elem(&kf_sock_tuple, &t, &ref, BPF_ANY)) {
-		id_error(1);
+		id_error(KF_IDE_TUPLE);
 		return;
 	}
 	*seen = 1;
@@ -213,6 +245,53 @@ int kf_skb_ingress(struct __sk_buff *skb)
 {
 	note_tuple(skb);
 	return 1;
+}
+
+/* Copies the path, or its end when longer than the buffer: reads from where
+ * the last one stopped find the end (the tracepoint's path has at most 1023
+ * bytes), then the last bytes are copied. */
+static __always_inline int read_path(struct cg_path *v, const char *path)
+{
+	long n = bpf_probe_read_kernel_str(v->path, sizeof(v->path), path);
+	__u32 len;
+
+	if (n <= 0)
+		return -1;
+	len = n - 1;
+	v->len = len;
+	if (n < sizeof(v->path))
+		return 0;
+	for (int i = 0; i < 4 && n == sizeof(v->path); i++) {
+		n = bpf_probe_read_kernel_str(v->path, sizeof(v->path), path + len);
+		if (n <= 0)
+			return -1;
+		len += n - 1;
+	}
+	v->len = len;
+	v->path[sizeof(v->path) - 1] = '\0';
+	return bpf_probe_read_kernel(v->path, sizeof(v->path) - 1,
+				     path + len - (sizeof(v->path) - 1)) ? -1 : 0;
+}
+
+/* Once per cgroup made on the node, never per socket or packet. */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(kf_cg_mkdir, struct cgroup *cgrp, const char *path)
+{
+	struct cg_path v = {};
+	__u64 id;
+
+	/* Hybrid hosts make v1 cgroups too: their ids are numbered apart and
+	 * never a socket's. */
+	if (cgrp->root->hierarchy_id != 0)
+		return 0;
+	id = cgrp->kn->id;
+	if (read_path(&v, path)) {
+		id_error(KF_IDE_CG_READ);
+		return 0;
+	}
+	if (bpf_map_update_elem(&kf_cg_names, &id, &v, BPF_ANY))
+		id_error(KF_IDE_CG_STORE);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

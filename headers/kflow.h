@@ -362,4 +362,29 @@ struct bind_key {
 	__u8 pad[5];
 };
 
+/* Slots of kf_id_errors (per-CPU counts of identity failures in BPF). */
+enum kf_id_error {
+	KF_IDE_OWNER, /* kf_sock_owner or kf_bind_owner update failed */
+	KF_IDE_TUPLE, /* kf_sock_tuple update failed */
+	KF_IDE_CG_READ, /* cgroup_mkdir: the path could not be read */
+	KF_IDE_CG_STORE, /* kf_cg_names update failed */
+	KF_IDE_MAX,
+};
+
+/* Cgroups named at creation (cgroup_mkdir), so that a container that is
+ * gone by the end of the interval still has its path. Sizing: cgroups made
+ * within a few intervals on one node; an LRU evicts the oldest, which are
+ * either gone and of no flow any more, or still in the tree. */
+#define KF_CG_ENTRIES 4096
+#define KF_CG_PATH_LEN 256
+
+/* A cgroup v2 path relative to the hierarchy's root, as at its creation.
+ * A path longer than KF_CG_PATH_LEN - 1 keeps its end (len says so): the
+ * container and pod are named there. */
+struct cg_path {
+	__u32 len; /* length of the whole path */
+	__u32 pad;
+	char path[KF_CG_PATH_LEN];
+};
+
 #endif /* KFLOW_H */

@@ -6,6 +6,9 @@ set -e
 
 BUILD="make gcc libc6-dev pkg-config clang-19 llvm-19 libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev"
 TESTS="iproute2 tcpdump tshark nftables nfdump pmacct ethtool iputils-ping python3 util-linux procps iperf3"
+# Real containers for the identity tests (podman.inc.sh): podman with runc,
+# and busybox-static for an image built with no registry.
+TESTS="$TESTS podman runc busybox-static"
 
 missing=""
 for p in $BUILD $TESTS; do

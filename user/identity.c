@@ -16,9 +16,26 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <netinet/in.h>
 #include "identity.h"
 #include "log.h"
+
+/* Sums of kf_id_errors over the CPUs; zeros when it cannot be read. */
+static void bpf_errors(struct kf_identity *id, __u64 sum[KF_IDE_MAX])
+{
+	int fd = bpf_map__fd(id->bpf.skel->maps.kf_id_errors), ncpus = libbpf_num_possible_cpus();
+	__u64 *v = ncpus > 0 ? calloc(ncpus, sizeof(*v)) : NULL;
+
+	memset(sum, 0, KF_IDE_MAX * sizeof(*sum));
+	for (__u32 i = 0; v && i < KF_IDE_MAX; i++) {
+		if (bpf_map_lookup_elem(fd, &i, v))
+			continue;
+		for (int c = 0; c < ncpus; c++)
+			sum[i] += v[c];
+	}
+	free(v);
+}
 
 int kf_identity_start(struct kf_identity *id, const char *pin_path, const char *cg_root,
 		      const char *log_root, const char *cluster)
@@ -35,12 +52,18 @@ int kf_identity_start(struct kf_identity *id, const char *pin_path, const char *
 	err = kf_idbpf_start(&id->bpf, pin_path, cg_root);
 	if (err)
 		return err;
+	/* cgroup_mkdir now names every new cgroup; the walk names those made
+	 * before, while they exist. */
+	kf_cg_set_names_map(bpf_map__fd(id->bpf.skel->maps.kf_cg_names));
+	kf_cg_walk();
+	bpf_errors(id, id->bpf_errors); /* a persisted agent's counts are not ours */
 	id->enabled = true;
 	return 0;
 }
 
 void kf_identity_stop(struct kf_identity *id, bool keep)
 {
+	kf_cg_set_names_map(-1);
 	kf_idbpf_stop(&id->bpf, keep);
 	kf_pods_free(&id->pods);
 	kf_sockscan_free(id->scan);
@@ -150,6 +173,7 @@ void kf_identity_resolve(struct kf_identity *id, const struct flow_key *k, int s
 		} else if (kf_cg_parse(path, &info)) {
 			strcpy(out->container_id, info.container_id);
 			strcpy(out->pod_uid, info.pod_uid);
+			out->runtime = info.runtime;
 		}
 		return;
 	}
@@ -185,10 +209,28 @@ const struct kf_pod *kf_identity_pod(const struct kf_identity *id, const struct 
 
 void kf_identity_log(struct kf_identity *id)
 {
+	__u64 now[KF_IDE_MAX];
+
 	if (id->stats[KF_ID_NO_OWNER] || id->stats[KF_ID_NO_CGROUP])
 		pr_info("identity this interval: %llu local sockets without a process, %llu "
 			"without a cgroup path (left empty)\n",
 			(unsigned long long)id->stats[KF_ID_NO_OWNER],
 			(unsigned long long)id->stats[KF_ID_NO_CGROUP]);
 	memset(id->stats, 0, sizeof(id->stats));
+	if (!id->enabled)
+		return;
+	bpf_errors(id, now);
+	for (int i = 0; i < KF_IDE_MAX; i++) {
+		static const char *const what[KF_IDE_MAX] = {
+			[KF_IDE_OWNER] = "socket owners not stored (kf_sock_owner/kf_bind_owner)",
+			[KF_IDE_TUPLE] = "socket tuples not stored (kf_sock_tuple)",
+			[KF_IDE_CG_READ] = "new cgroups whose path could not be read",
+			[KF_IDE_CG_STORE] = "new cgroup paths not stored (kf_cg_names)",
+		};
+
+		if (now[i] > id->bpf_errors[i])
+			pr_info("identity this interval: %llu %s\n",
+				(unsigned long long)(now[i] - id->bpf_errors[i]), what[i]);
+		id->bpf_errors[i] = now[i];
+	}
 }

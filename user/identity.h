@@ -27,6 +27,7 @@ struct kf_identity {
 	struct kf_sockscan *scan; /* taken at most once per interval, on a miss */
 	bool scanned;
 	__u64 stats[KF_ID_STAT_MAX];
+	__u64 bpf_errors[KF_IDE_MAX]; /* kf_id_errors sums at the last log */
 };
 
 int kf_identity_start(struct kf_identity *id, const char *pin_path, const char *cg_root,
@@ -49,7 +50,8 @@ const char *kf_identity_obs_point(const struct kf_identity *id, const struct flo
 /* Pod of a resolved end, or NULL. */
 const struct kf_pod *kf_identity_pod(const struct kf_identity *id, const struct kf_side_id *s);
 
-/* Logs the unresolved counts of the interval and resets them. */
+/* Logs the unresolved counts of the interval and resets them, and the
+ * failures the identity programs counted since the last call. */
 void kf_identity_log(struct kf_identity *id);
 
 #endif /* KF_IDENTITY_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* idload.c - the identity programs observe sockets of every process below
- * the cgroup they attach to; their links are pinned so that a --persist
- * agent's hooks survive it and the next agent swaps in its programs. */
+ * the cgroup they attach to, and every cgroup made on the node; their links
+ * are pinned so that a --persist agent's hooks survive it and the next
+ * agent swaps in its programs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -22,15 +23,25 @@ static int link_pin_path(const struct kf_idbpf *id, const struct bpf_program *p,
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-static int attach_one(struct kf_idbpf *id, struct bpf_program *p, int cg_fd)
+static int pin_new(struct kf_idbpf *id, struct bpf_link *link, const char *path)
 {
-	char path[PATH_MAX];
+	int err = bpf_link__pin(link, path);
+
+	if (err) {
+		pr_warn("error: cannot pin link %s: %s\n", path, strerror(-err));
+		bpf_link__destroy(link);
+		return err;
+	}
+	id->links[id->nlinks++] = link;
+	return 0;
+}
+
+/* A cgroup link a persisted agent pinned takes the new program in place. */
+static int attach_cgroup(struct kf_idbpf *id, struct bpf_program *p, int cg_fd, const char *path)
+{
 	struct bpf_link *link;
 	int err;
 
-	err = link_pin_path(id, p, path, sizeof(path));
-	if (err)
-		return err;
 	link = access(path, F_OK) ? NULL : bpf_link__open(path);
 	if (link) {
 		err = bpf_link__update_program(link, p);
@@ -39,23 +50,58 @@ static int attach_one(struct kf_idbpf *id, struct bpf_program *p, int cg_fd)
 			bpf_link__destroy(link);
 			return err;
 		}
-	} else {
-		link = bpf_program__attach_cgroup(p, cg_fd);
-		if (!link) {
-			err = -errno;
-			pr_warn("error: cannot attach %s to the cgroup: %s\n", bpf_program__name(p),
-				strerror(errno));
-			return err;
-		}
-		err = bpf_link__pin(link, path);
-		if (err) {
-			pr_warn("error: cannot pin link %s: %s\n", path, strerror(-err));
-			bpf_link__destroy(link);
-			return err;
-		}
+		id->links[id->nlinks++] = link;
+		return 0;
 	}
-	id->links[id->nlinks++] = link;
-	return 0;
+	link = bpf_program__attach_cgroup(p, cg_fd);
+	if (!link) {
+		err = -errno;
+		pr_warn("error: cannot attach %s to the cgroup: %s\n", bpf_program__name(p),
+			strerror(errno));
+		return err;
+	}
+	return pin_new(id, link, path);
+}
+
+/* A tracing link cannot take another program: the new one is attached
+ * first, then the pinned one is unpinned (which detaches it), so that no
+ * cgroup is made unseen in between. */
+static int attach_tracing(struct kf_idbpf *id, struct bpf_program *p, const char *path)
+{
+	struct bpf_link *link = bpf_program__attach(p);
+	int err;
+
+	if (!link) {
+		err = -errno;
+		pr_warn("error: cannot attach %s (tp_btf): %s\n", bpf_program__name(p),
+			strerror(errno));
+		return err;
+	}
+	if (!access(path, F_OK) && unlink(path)) {
+		err = -errno;
+		pr_warn("error: cannot replace pinned link %s: %s\n", path, strerror(errno));
+		bpf_link__destroy(link);
+		return err;
+	}
+	return pin_new(id, link, path);
+}
+
+static int attach_one(struct kf_idbpf *id, struct bpf_program *p, int cg_fd)
+{
+	char path[PATH_MAX];
+	int err;
+
+	if (id->nlinks == KF_ID_MAX_LINKS) {
+		pr_warn("error: cannot attach %s: more than %d identity programs\n",
+			bpf_program__name(p), KF_ID_MAX_LINKS);
+		return -E2BIG;
+	}
+	err = link_pin_path(id, p, path, sizeof(path));
+	if (err)
+		return err;
+	if (bpf_program__type(p) == BPF_PROG_TYPE_TRACING)
+		return attach_tracing(id, p, path);
+	return attach_cgroup(id, p, cg_fd, path);
 }
 
 int kf_idbpf_start(struct kf_idbpf *id, const char *pin_path, const char *cg_root)

@@ -6,17 +6,20 @@
 #include <stdbool.h>
 #include "identity.skel.h"
 
+#define KF_ID_MAX_LINKS 16
+
 struct kf_idbpf {
 	struct identity *skel;
-	struct bpf_link *links[16];
+	struct bpf_link *links[KF_ID_MAX_LINKS];
 	int nlinks;
 	char pin_path[4096];
 };
 
 /* Loads with maps pinned under pin_path (reused when compatible) and
- * attaches every program to the cgroup v2 directory cg_root, through links
- * pinned as <pin_path>/kf_link_<program>; a link a persisted agent pinned
- * gets the new program instead. Returns 0 or a negative errno (logged). */
+ * attaches the socket programs to the cgroup v2 directory cg_root and
+ * cgroup_mkdir to its tracepoint, through links pinned as
+ * <pin_path>/kf_link_<program>; links a persisted agent pinned are taken
+ * over. Returns 0 or a negative errno (logged). */
 int kf_idbpf_start(struct kf_idbpf *id, const char *pin_path, const char *cg_root);
 
 /* keep: leave links attached and everything pinned (--persist). */

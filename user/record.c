@@ -90,6 +90,7 @@ static void identity_fields(struct jsonw *w, const struct kf_identity *id,
 	jw_u64(w, F("process_id"), s->pid);
 	jw_str(w, F("process_kname"), s->comm);
 	jw_str(w, F("container_id"), s->container_id);
+	jw_str(w, F("container_runtime"), s->runtime ? s->runtime : "");
 	jw_str(w, F("pod_uid"), s->pod_uid);
 	jw_str(w, F("pod"), pod ? pod->name : "");
 	jw_str(w, F("pod_ns"), pod ? pod->ns : "");

@@ -6,7 +6,7 @@ the right process, container and pod at each end, and says where it was seen.
   idcheck.py EXPECT.json JSONL
 
 EXPECT.json: {"ends": {"IP": {"pid", "comm", "container_id", "pod_uid", "pod",
-"pod_ns"}, ...}, "servers": [[IP, PORT], ...], "links": {"ifname": "IP of the pod
+"pod_ns"[, "container_runtime"]}, ...}, "servers": [[IP, PORT], ...], "links": {"ifname": "IP of the pod
 behind it"}, "node": NAME, "cluster": NAME, "need": [[client IP, server IP], ...]}
 An end's pid may be 0 in EXPECT: then any pid with the right comm is accepted
 (a one-shot process whose pid the test cannot know beforehand is given).
@@ -54,9 +54,9 @@ def main():
         seen.add((r["ip_0"], r["ip_1"]))
         for n, ip in (("0", r["ip_0"]), ("1", r["ip_1"])):
             e = ends[ip]
-            for f in FIELDS:
-                if r[f"{f}_{n}"] != e[f]:
-                    errors.append(f"{where}: {f}_{n} = {r[f'{f}_{n}']!r}, want {e[f]!r}")
+            for f in FIELDS + (("container_runtime",) if "container_runtime" in e else ()):
+                if r.get(f"{f}_{n}") != e[f]:
+                    errors.append(f"{where}: {f}_{n} = {r.get(f'{f}_{n}')!r}, want {e[f]!r}")
             if r[f"process_kname_{n}"] != e["comm"]:
                 errors.append(f"{where}: process_kname_{n} = {r[f'process_kname_{n}']!r}, want {e['comm']!r}")
             if e["pid"] and r[f"process_id_{n}"] != e["pid"]:

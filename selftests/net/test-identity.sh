@@ -136,13 +136,13 @@ grep -v "libbpf:" "$TMP/agent.log" | grep -E "error|cannot|warn" && kf_fail "the
 
 {
 	printf '{"node": "%s", "cluster": "%s",\n"ends": {\n' $NODE $CLUSTER
-	end() { printf '"%s": {"pid": %s, "comm": "%s", "container_id": "%s", "pod_uid": "%s", "pod": "%s", "pod_ns": "%s"}' "$@"; }
-	end ${POD_IP[pod1]} $SRV1 $COMM ${POD_CID[pod1]} ${POD_UID[pod1]} web-0 shop; echo ,
-	end ${POD_IP[pod2]} 0 $COMM ${POD_CID[pod2]} ${POD_UID[pod2]} client-1 shop; echo ,
-	end ${POD_IP[pod3]} 0 $COMM ${POD_CID[pod3]} ${POD_UID[pod3]} job-x batch; echo ,
-	end ${POD_IP[pod4]} $SRV4 $COMM ${POD_CID[pod4]} ${POD_UID[pod4]} db-0 db; echo ,
-	end ${POD_IP[pod5]} $SRV5 $COMM ${POD_CID[pod5]} ${POD_UID[pod5]} late-0 shop; echo ,
-	end 10.210.4.1 0 $COMM "$(hex64 99)" "" "" ""
+	end() { printf '"%s": {"pid": %s, "comm": "%s", "container_id": "%s", "container_runtime": "%s", "pod_uid": "%s", "pod": "%s", "pod_ns": "%s"}' "$@"; }
+	end ${POD_IP[pod1]} $SRV1 $COMM ${POD_CID[pod1]} containerd ${POD_UID[pod1]} web-0 shop; echo ,
+	end ${POD_IP[pod2]} 0 $COMM ${POD_CID[pod2]} cri-o ${POD_UID[pod2]} client-1 shop; echo ,
+	end ${POD_IP[pod3]} 0 $COMM ${POD_CID[pod3]} "" ${POD_UID[pod3]} job-x batch; echo ,
+	end ${POD_IP[pod4]} $SRV4 $COMM ${POD_CID[pod4]} docker ${POD_UID[pod4]} db-0 db; echo ,
+	end ${POD_IP[pod5]} $SRV5 $COMM ${POD_CID[pod5]} "" ${POD_UID[pod5]} late-0 shop; echo ,
+	end 10.210.4.1 0 $COMM "$(hex64 99)" podman "" "" ""
 	printf '},\n"servers": [["%s", 80], ["%s", 5432], ["%s", 8080]],\n' ${POD_IP[pod1]} ${POD_IP[pod4]} ${POD_IP[pod5]}
 	printf '"links": {"kfh1%s": "%s", "kfh2%s": "%s", "kfh3%s": "%s", "kfh4%s": "%s", "kfh5%s": "%s"},\n' \
 		$SUFFIX ${POD_IP[pod1]} $SUFFIX ${POD_IP[pod2]} $SUFFIX ${POD_IP[pod3]} $SUFFIX ${POD_IP[pod4]} $SUFFIX ${POD_IP[pod5]}

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * cgroup_paths.c - container id, pod uid and runtime from cgroup paths of
- * every runtime and cgroup driver kflow knows (reference identity.md 3.3).
+ * every runtime and cgroup driver kflow knows (reference identity.md 3.3),
+ * and the forms it does not know the runtime of.
  */
 #include <string.h>
-#include "cgroups.h"
+#include "cgparse.h"
 #include "test_progs.h"
 
 #define CID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -40,6 +41,28 @@ static const struct {
 	  ".slice:cri-containerd:" CID,
 	  CID, UID, "containerd" },
 	{ "podman", "/machine.slice/libpod-" CID ".scope", CID, "", "podman" },
+	{ "podman_cgroupfs", "/libpod_parent/libpod-" CID, CID, "", "podman" },
+	{ "podman_cgroupfs_parent_set", "/kflow-test-1/libpod_parent/libpod-" CID, CID, "",
+	  "podman" },
+	{ "podman_rootless",
+	  "/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" CID ".scope", CID,
+	  "", "podman" },
+	{ "podman_payload_below_scope", "/machine.slice/libpod-" CID ".scope/container", CID, "",
+	  "podman" },
+	{ "podman_conmon_is_no_container", "/machine.slice/libpod-conmon-" CID ".scope", "", "",
+	  NULL },
+	{ "docker_cgroupfs", "/docker/" CID, CID, "", "docker" },
+	{ "docker_systemd_standalone", "/system.slice/docker-" CID ".scope", CID, "", "docker" },
+	{ "crio_cgroupfs", "/kubepods/besteffort/pod" UID "/crio-" CID, CID, UID, "cri-o" },
+	{ "crio_systemd_parent_cgroupfs_driver",
+	  "/kubepods-besteffort-pod" UID_ ".slice:crio:" CID, CID, UID, "cri-o" },
+	{ "unknown_runtime_prefix", "/system.slice/nerdctl-" CID ".scope", CID, "", NULL },
+	{ "unknown_runtime_in_cgroups_path", "/system.slice/acme.slice:acme:" CID, CID, "", NULL },
+	{ "bare_id_under_unknown_parent", "/lxc.payload/" CID, CID, "", NULL },
+	{ "cut_path_keeps_its_end",
+	  "/.../kubepods-burstable-pod" UID_ ".slice/cri-containerd-" CID ".scope", CID, UID,
+	  "containerd" },
+	{ "id_glued_to_a_word_is_none", "/system.slice/x" CID ".scope", "", "", NULL },
 	{ "nested_below_container", "/kubepods/besteffort/pod" UID "/" CID "/app/worker", CID,
 	  UID, NULL },
 	{ "under_a_test_root",
