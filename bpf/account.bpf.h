@@ -128,9 +128,10 @@ static __always_inline struct l4_state *l4_state_new(const struct pkt_meta *m)
  * changes). */
 /* A global function: the verifier checks it once, on its own, instead of
  * once per path through the parser (which multiplied past its limit).
- * replay_ts: capture time in replay; rx_wall: a TC ingress receive stamp. */
+ * replay_ts: capture time in replay; rx_ts, rx_mono: a TC ingress stamp and
+ * its clock (see kf_time()). */
 __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hook, __u64 replay_ts,
-					     __u64 rx_wall)
+					     __u64 rx_ts, __u32 rx_mono)
 {
 	static const struct flow_stats zero_stats;
 	static const struct flow_key overflow_key; /* all zero: family 0 */
@@ -187,7 +188,7 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 		}
 	}
 	/* Read once, before a new flow's entries are made. */
-	now = kf_time(fine, replay_ts, rx_wall);
+	now = kf_time(fine, replay_ts, rx_ts, rx_mono);
 	if (fine && !ls)
 		ls = l4_state_new(m);
 	if (ls && fine) {

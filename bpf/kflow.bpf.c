@@ -28,17 +28,24 @@ const volatile __u8 cfg_precise_time = 0;
 const volatile __u8 cfg_replay = 0;
 
 /* The packet's time, read once: the capture time in replay; for a packet
- * that needs a fine time, its receive stamp when it has one (rx_wall: wall
- * clock, taken when it was queued, which is where packet captures stamp it;
- * moved to the monotonic clock by the agent's kf_clock offset, so no clock
- * is read); else the fine or the coarse clock. */
-static __always_inline __u64 kf_time(bool fine, __u64 replay_ts, __u64 rx_wall)
+ * that needs a fine time, the stamp the kernel already gave it at TC
+ * ingress when it has one; else the fine or the coarse clock. That stamp is
+ * either a receive stamp (rx_mono 0: wall clock, taken when the packet was
+ * queued, which is where captures stamp it; moved to the monotonic clock by
+ * the agent's kf_clock offset) or, for a packet from a local socket (veth,
+ * pods), its sender's monotonic departure time, which the kernel keeps
+ * instead: without it, the time a packet waited in the receive backlog
+ * (hundreds of microseconds under load) would count into its RTT. */
+static __always_inline __u64 kf_time(bool fine, __u64 replay_ts, __u64 rx_ts, __u32 rx_mono)
 {
+	__u64 rx_wall = rx_ts;
 	__u32 zero = 0;
 	__s64 *off;
 
 	if (cfg_replay)
 		return replay_ts;
+	if (fine && rx_ts && rx_mono)
+		return rx_ts;
 	if (fine && rx_wall) {
 		off = bpf_map_lookup_elem(&kf_clock, &zero);
 		if (off && *off && rx_wall > (__u64)*off)
@@ -102,10 +109,13 @@ static __always_inline void handle_skb(struct __sk_buff *skb, __u32 hook)
 	}
 	if (soft_err != KF_CNT_MAX)
 		count_event(soft_err);
-	/* At ingress the kernel hands a program that never reads tstamp_type
-	 * 0 for a delivery-time stamp, so any value here is a receive stamp. */
-	account_packet(&m, hook, cfg_replay ? skb->tstamp : 0,
-		       hook == KF_HOOK_INGRESS && !cfg_replay ? skb->tstamp : 0);
+	/* Reading tstamp_type, the program gets the stamp as it is, with its
+	 * clock: a receive stamp (wall) or a sender's departure time (mono). */
+	if (hook == KF_HOOK_INGRESS && !cfg_replay)
+		account_packet(&m, hook, 0, skb->tstamp,
+			       skb->tstamp_type == BPF_SKB_TSTAMP_DELIVERY_MONO);
+	else
+		account_packet(&m, hook, cfg_replay ? skb->tstamp : 0, 0, 0);
 }
 
 SEC("tc")
@@ -140,7 +150,7 @@ int kf_xdp_ingress(struct xdp_md *ctx)
 	}
 	if (soft_err != KF_CNT_MAX)
 		count_event(soft_err);
-	account_packet(&m, KF_HOOK_INGRESS, 0, 0);
+	account_packet(&m, KF_HOOK_INGRESS, 0, 0, 0);
 	return XDP_PASS;
 }
 

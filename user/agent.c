@@ -42,11 +42,37 @@ static __u64 clock_ns(clockid_t id)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* Wall minus monotonic clock. The datapath turns receive stamps (wall
+ * clock) into packet times with it, so its error moves every handshake
+ * RTT that straddles an update: take it from the closest of three
+ * wall/monotonic/wall readings, not from two that a preemption between them
+ * can put hundreds of microseconds apart. */
+static __s64 wall_minus_mono(__u64 *mono_out)
+{
+	__u64 best = ~0ULL, mono = 0;
+	__s64 off = 0;
+
+	for (int i = 0; i < 3; i++) {
+		__u64 w1 = clock_ns(CLOCK_REALTIME), m = clock_ns(CLOCK_MONOTONIC);
+		__u64 w2 = clock_ns(CLOCK_REALTIME);
+
+		if (w2 - w1 < best) {
+			best = w2 - w1;
+			mono = m;
+			off = (__s64)(w1 + (w2 - w1) / 2 - m);
+		}
+	}
+	if (mono_out)
+		*mono_out = mono;
+	return off;
+}
+
 static int interval_tick(struct kf_agent *a)
 {
-	__u64 wall = clock_ns(CLOCK_REALTIME), mono = clock_ns(CLOCK_MONOTONIC);
+	__u64 mono;
+	__s64 off = wall_minus_mono(&mono);
 
-	return kf_tick(&a->c, mono, (__s64)(wall - mono));
+	return kf_tick(&a->c, mono, off);
 }
 
 static void on_link(void *arg, const struct kf_link_event *ev)
@@ -191,7 +217,7 @@ static int setup(struct kf_agent *a)
 	kf_counters_read(bpf_map__fd(a->c.b.skel->maps.kf_counters), a->c.b.ncpus, a->c.seen);
 	a->c.window_start_us = clock_ns(CLOCK_REALTIME) / 1000;
 	{
-		__s64 off = (__s64)(clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC));
+		__s64 off = wall_minus_mono(NULL);
 
 		bpf_map_update_elem(bpf_map__fd(a->c.b.skel->maps.kf_clock), &zero, &off, BPF_ANY);
 	}
