@@ -140,8 +140,9 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	if (!t)
 		return MNL_CB_ERROR;
 	c->p->links = t;
-	c->p->links[c->p->nlinks].host_ifindex = mnl_attr_get_u32(tb[IFLA_LINK]);
-	strcpy(c->p->links[c->p->nlinks++].uid, c->uid);
+	memset(&t[c->p->nlinks], 0, sizeof(*t)); /* realloc leaves `carried` unset */
+	t[c->p->nlinks].host_ifindex = mnl_attr_get_u32(tb[IFLA_LINK]);
+	strcpy(t[c->p->nlinks++].uid, c->uid);
 	return MNL_CB_OK;
 }
 
