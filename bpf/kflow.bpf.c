@@ -38,7 +38,6 @@ const volatile __u8 cfg_replay = 0;
  * (hundreds of microseconds under load) would count into its RTT. */
 static __always_inline __u64 kf_time(bool fine, __u64 replay_ts, __u64 rx_ts, __u32 rx_mono)
 {
-	__u64 rx_wall = rx_ts;
 	__u32 zero = 0;
 	__s64 *off;
 
@@ -46,10 +45,10 @@ static __always_inline __u64 kf_time(bool fine, __u64 replay_ts, __u64 rx_ts, __
 		return replay_ts;
 	if (fine && rx_ts && rx_mono)
 		return rx_ts;
-	if (fine && rx_wall) {
+	if (fine && rx_ts) {
 		off = bpf_map_lookup_elem(&kf_clock, &zero);
-		if (off && *off && rx_wall > (__u64)*off)
-			return rx_wall - *off;
+		if (off && *off && rx_ts > (__u64)*off)
+			return rx_ts - *off;
 	}
 	return fine || cfg_precise_time ? bpf_ktime_get_ns() : bpf_ktime_get_coarse_ns();
 }
