@@ -85,7 +85,7 @@ int kf_load_object(struct bpf_object *obj, int ncpus, const char *what)
 
 	kf_log_libbpf_hold();
 	err = bpf_object__load(obj);
-	if (err && !kf_report_map_failure(obj, kf_log_libbpf_failed_map(), ncpus, err)) {
+	if (err == -ENOMEM && !kf_report_map_failure(obj, kf_log_libbpf_failed_map(), ncpus, err)) {
 		kf_log_libbpf_release(false);
 		return err;
 	}

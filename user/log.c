@@ -55,8 +55,15 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
 		return 0;
-	if (hold.on)
-		sscanf(line, "libbpf: map '%63[^']': failed to create", hold.failed_map);
+	if (hold.on) {
+		char name[sizeof(hold.failed_map)];
+		int end = 0;
+
+		/* %n is reached only when the whole pattern matched. */
+		if (sscanf(line, "libbpf: map '%63[^']': failed to create%n", name, &end) == 1 &&
+		    end > 0)
+			memcpy(hold.failed_map, name, sizeof(name));
+	}
 	if (hold.on && ours == KF_LOG_INFO && ours <= log_level) {
 		n = snprintf(hold.buf + hold.len, sizeof(hold.buf) - hold.len, "kflow: %s", line);
 		if (n > 0)
