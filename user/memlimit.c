@@ -83,7 +83,8 @@ static unsigned long long mem_available(void)
 	return kb * 1024;
 }
 
-void kf_memory_limits(char *buf, size_t len)
+/* "memory cgroup limit X, Y available on the node" (what applies). */
+static void memory_limits(char *buf, size_t len)
 {
 	unsigned long long lim = cgroup_limit();
 	char a[32], b[32];
@@ -113,7 +114,7 @@ int kf_report_map_failure(struct bpf_object *obj, const char *map_name, int ncpu
 		per = ((per + 7) & ~7ULL) * ncpus;
 	bytes = (unsigned long long)bpf_map__max_entries(map) * (bpf_map__key_size(map) + per);
 	human(size, sizeof(size), bytes);
-	kf_memory_limits(limits, sizeof(limits));
+	memory_limits(limits, sizeof(limits));
 	pr_warn("error: cannot create map %s: %s (%u entries, at least %s of kernel memory; %s); "
 		"lower --max-flows or raise the limit\n",
 		map_name, strerror(-err), bpf_map__max_entries(map), size, limits);

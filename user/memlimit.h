@@ -6,9 +6,6 @@
 #include <stddef.h>
 #include <bpf/libbpf.h>
 
-/* Writes "memory cgroup limit X, Y available on the node" (what applies). */
-void kf_memory_limits(char *buf, size_t len);
-
 /* After a failed load: one line naming the map that could not be created,
  * the memory it asks for and the limits, if libbpf failed to create a map
  * (0 returned: reported); else -ENOENT and nothing is printed. */
