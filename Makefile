@@ -27,18 +27,20 @@ PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
-INCLUDES := -I$(OUTPUT) -Iheaders -Iuser
+# The agent is grouped by the stage a record passes (README, Layout).
+USER_DIRS := user $(patsubst %/,%,$(sort $(dir $(wildcard user/*/*.c))))
+INCLUDES := -I$(OUTPUT) -Iheaders $(addprefix -I,$(USER_DIRS))
 CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror
 
 BPF_APPS := kflow identity bench_empty bench_floor
-AGENT_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+AGENT_SRCS := $(filter-out user/main.c,$(wildcard $(addsuffix /*.c,$(USER_DIRS))))
 AGENT_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(AGENT_SRCS))
 TEST_SRCS := $(wildcard selftests/prog_tests/*.c)
 TEST_OBJS := $(patsubst selftests/prog_tests/%.c,$(OUTPUT)/tests/%.o,$(TEST_SRCS))
-HDRS := $(wildcard headers/*.h user/*.h)
+HDRS := $(wildcard headers/*.h $(addsuffix /*.h,$(USER_DIRS)))
 BPF_HDRS := $(wildcard bpf/*.bpf.h) headers/kflow.h
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_APPS))
 
@@ -99,6 +101,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 
 $(OUTPUT)/user/%.o: user/%.c $(HDRS) $(SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CROSS_COMPILE)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
 $(BUILD)/kflow: $(OUTPUT)/user/main.o $(AGENT_OBJS) | $(BUILD)

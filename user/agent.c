@@ -193,7 +193,7 @@ static int setup(struct kf_agent *a)
 	if (n < 0)
 		return n;
 	a->nifs = n;
-	err = kf_outputs_open(&a->c.out, a->c.o, clock_ns(CLOCK_REALTIME) / 1000000);
+	err = kf_sinks_open(&a->c.sinks, a->c.o, clock_ns(CLOCK_REALTIME) / 1000000);
 	if (err)
 		return err;
 	err = kf_table_init(&a->c.table);
@@ -274,7 +274,7 @@ int kf_run(const struct kf_opts *o)
 		pr_info("persisting: programs stay attached, maps stay pinned under %s\n",
 			o->pin_path);
 	kf_bpf_close(&a.c.b);
-	kf_outputs_close(&a.c.out);
+	kf_sinks_close(&a.c.sinks);
 	kf_table_free(&a.c.table);
 	free(a.ifs);
 	return err;

@@ -217,7 +217,7 @@ ns_e=/run/netns/${NS_S[empty]}
 nsenter --net=$ns_e tc qdisc add dev ${VETH_S[empty]} clsact ||
 	die "cannot add clsact to ${VETH_S[empty]}"
 for dir in ingress egress; do
-	# kflow's handle 0x6b66 and priority 1 (user/attach.c).
+	# kflow's handle 0x6b66 and priority 1 (user/datapath/attach.c).
 	nsenter --net=$ns_e tc filter add dev ${VETH_S[empty]} $dir prio 1 handle 0x6b66 bpf da \
 		obj "$EMPTY_OBJ" sec tc || die "cannot attach $EMPTY_OBJ to ${VETH_S[empty]} $dir"
 done

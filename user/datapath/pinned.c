@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "bpffs.h"
+#include "close.h"
 #include "counters.h"
 #include "drain.h"
 #include "kflow.h"
@@ -48,10 +49,12 @@ struct dump_ctx {
 static bool dump_flow(struct kf_flow *f, void *arg)
 {
 	struct dump_ctx *d = arg;
+	struct kf_rec r;
 
 	if (f->key.family)
 		kf_orient(f, d->o, &d->l);
-	kf_record_format(&d->w, f, &d->win, 5, 0);
+	kf_rec_init(&r, f, &d->win, KF_CLOSE_FORCED_REPORT, 0);
+	kf_record_format(&d->w, &r);
 	fwrite(d->w.buf, 1, d->w.len, stdout);
 	return false;
 }

@@ -13,6 +13,7 @@ struct kf_jsonl {
 	bool seekable; /* a regular file: a short write is cut back to whole lines */
 	char *buf; /* whole records not yet written */
 	size_t len, cap;
+	unsigned long long added; /* records queued since open */
 	unsigned long long failed; /* records lost since the last report */
 	unsigned long long failed_total;
 	int err; /* errno of the last failure */

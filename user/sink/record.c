@@ -144,23 +144,42 @@ static void health_fields(struct jsonw *w, const struct kf_flow *f, int c, int s
 	jw_u64(w, "last_keepalive_ack", l4 ? l4->ka_ack : 0);
 }
 
-void kf_record_format(struct jsonw *w, struct kf_flow *f, const struct kf_window *win,
-		      unsigned int close_type, unsigned int timeout_s)
+void kf_rec_init(struct kf_rec *r, const struct kf_flow *f, const struct kf_window *win,
+		 unsigned int close_type, unsigned int timeout_s)
 {
+	memset(r, 0, sizeof(*r));
+	r->f = f;
+	r->win = win;
+	r->close_type = close_type;
+	r->timeout_s = close_type == KF_CLOSE_FORCED_REPORT ? 0 : timeout_s;
+	r->is_new = f->key.family && !(f->life.flags & KF_LIFE_NEW_SENT);
+	r->last = close_type != KF_CLOSE_FORCED_REPORT;
+	r->now_s = win->end_us / 1000000;
+	if (f->key.family)
+		kf_record_times(f, win, close_type, timeout_s, &r->start_us, &r->end_us);
+	else {
+		r->start_us = win->start_us;
+		r->end_us = win->end_us;
+	}
+}
+
+void kf_record_format(struct jsonw *w, const struct kf_rec *r)
+{
+	const struct kf_flow *f = r->f;
+	const struct kf_window *win = r->win;
 	const struct flow_key *k = &f->key;
-	struct flow_life *l = &f->life;
+	const struct flow_life *l = &f->life;
 	int c = l->client & 1, s = !c;
 	const struct flow_dir *tx = &f->iv.dir[c], *rx = &f->iv.dir[s];
-	bool is_new = !(l->flags & KF_LIFE_NEW_SENT);
+	unsigned int close_type = r->close_type;
+	__u64 start_us = r->start_us, end_us = r->end_us;
 	char ip0[INET6_ADDRSTRLEN], ip1[INET6_ADDRSTRLEN], mac0[18], mac1[18];
 	char ifname[IF_NAMESIZE];
-	__u64 start_us, end_us;
 
 	if (!k->family) {
 		overflow_record(w, f, win);
 		return;
 	}
-	kf_record_times(f, win, close_type, timeout_s, &start_us, &end_us);
 	addr_text(k, c, ip0, sizeof(ip0));
 	addr_text(k, s, ip1, sizeof(ip1));
 	mac_text(l->mac[c], mac0, sizeof(mac0));
@@ -196,7 +215,7 @@ void kf_record_format(struct jsonw *w, struct kf_flow *f, const struct kf_window
 	jw_u64(w, "synack_count", tx->synack + rx->synack);
 	jw_u64(w, "fin_count", tx->fin + rx->fin);
 	jw_u64(w, "init_ipid", k->family == 4 ? l->first_ipid : 0);
-	jw_u64(w, "is_new_flow", is_new);
+	jw_u64(w, "is_new_flow", r->is_new);
 	jw_u64(w, "close_type", close_type);
 	jw_u64(w, "status", kf_status(close_type, k->proto));
 	jw_u64(w, "duration", (l->last_ns - l->first_ns) / 1000);
@@ -208,5 +227,4 @@ void kf_record_format(struct jsonw *w, struct kf_flow *f, const struct kf_window
 		jw_str(w, "observation_point", f->obs_point ? f->obs_point : "");
 	}
 	jw_end(w);
-	l->flags |= KF_LIFE_NEW_SENT;
 }

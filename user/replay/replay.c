@@ -164,7 +164,7 @@ static int setup(struct kf_core *c, const struct kf_opts *o)
 	int err;
 
 	c->offline = true;
-	err = kf_outputs_open(&c->out, o, 0);
+	err = kf_sinks_open(&c->sinks, o, 0);
 	if (err)
 		return err;
 	err = kf_table_init(&c->table);
@@ -265,7 +265,7 @@ int kf_replay(const struct kf_opts *o)
 	summary(&r, &pcap, o->replay_file);
 out:
 	kf_bpf_close(&r.c.b);
-	kf_outputs_close(&r.c.out);
+	kf_sinks_close(&r.c.sinks);
 	kf_table_free(&r.c.table);
 	kf_pcap_close(&pcap);
 	return err;

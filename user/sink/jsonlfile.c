@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include "jsonlfile.h"
 #include "log.h"
+#include "sink.h"
 
 #define KF_JSONL_CHUNK (1 << 20) /* queued bytes that trigger a write */
 
@@ -124,6 +125,7 @@ static void write_queued(struct kf_jsonl *j)
 
 void kf_jsonl_add(struct kf_jsonl *j, const char *line, size_t len)
 {
+	j->added++;
 	if (j->len + len > j->cap) {
 		size_t cap = j->cap ? j->cap : KF_JSONL_CHUNK;
 		char *b;
@@ -164,3 +166,56 @@ void kf_jsonl_close(struct kf_jsonl *j)
 	j->buf = NULL;
 	j->fd = -1;
 }
+
+/* The jsonl sink: the record's JSON line, as the reference names its fields. */
+static int sink_open(struct kf_sink *s, const char *arg, const struct kf_sink_env *env)
+{
+	struct kf_jsonl *j = calloc(1, sizeof(*j));
+	int err;
+
+	if (!j)
+		return -ENOMEM;
+	err = kf_jsonl_open(j, s->spec, env->o->output_mode);
+	if (err) {
+		free(j);
+		return err;
+	}
+	s->priv = j;
+	return 0;
+}
+
+static void sink_record(struct kf_sink *s, const struct kf_rec *r)
+{
+	kf_jsonl_add(s->priv, r->json, r->json_len);
+}
+
+static void sink_interval_end(struct kf_sink *s, __u64 now_s)
+{
+	kf_jsonl_flush(s->priv);
+}
+
+static void sink_close(struct kf_sink *s)
+{
+	kf_jsonl_flush(s->priv);
+	kf_jsonl_close(s->priv);
+	free(s->priv);
+	s->priv = NULL;
+}
+
+static void sink_stats(const struct kf_sink *s, struct kf_sink_stats *st)
+{
+	const struct kf_jsonl *j = s->priv;
+
+	st->failed = j->failed_total + j->failed;
+	st->records = j->added - st->failed;
+}
+
+const struct kf_sink_ops kf_sink_jsonl = {
+	.scheme = "jsonl",
+	.wants_json = true,
+	.open = sink_open,
+	.record = sink_record,
+	.interval_end = sink_interval_end,
+	.close = sink_close,
+	.stats = sink_stats,
+};

@@ -45,15 +45,19 @@ int kf_l4_delete(int l4_fd, int gen_fd, const struct flow_key *key)
 	return bpf_map_update_elem(gen_fd, &slot, &gen, BPF_ANY) ? -errno : 0;
 }
 
+/* One record of f to every sink; after it, the flow's first record is sent. */
 static void write_record(struct tick *t, struct kf_flow *f, unsigned int ct, unsigned int to)
 {
-	__u64 now_s = t->win.end_us / 1000000;
+	struct kf_rec r;
 
-	/* IPFIX first: the JSON formatter marks the is_new_flow record sent. */
-	for (int i = 0; i < t->a->out.nipfix; i++)
-		kf_ipfix_record(&t->a->out.ipfix[i], f, &t->win, ct, to, now_s);
-	kf_record_format(&t->w, f, &t->win, ct, to);
-	kf_outputs_write(&t->a->out, t->w.buf, t->w.len);
+	kf_rec_init(&r, f, &t->win, ct, to);
+	if (t->a->sinks.need_json) {
+		kf_record_format(&t->w, &r);
+		r.json = t->w.buf;
+		r.json_len = t->w.len;
+	}
+	kf_sinks_record(&t->a->sinks, &r);
+	f->life.flags |= KF_LIFE_NEW_SENT;
 }
 
 static bool tick_flow(struct kf_flow *f, void *arg)
@@ -159,7 +163,7 @@ int kf_tick(struct kf_core *a, __u64 mono_ns, __s64 mono_to_wall_ns)
 	kf_identity_interval(&a->id);
 	kf_table_walk(&a->table, tick_flow, &t);
 	sweep_l4(a, t.l4_fd, t.gen_fd, t.mono_ns);
-	kf_outputs_flush(&a->out, t.win.end_us / 1000000);
+	kf_sinks_interval_end(&a->sinks, t.win.end_us / 1000000);
 	a->window_start_us = t.win.end_us;
 
 	err = kf_life_store(t.life_fd, &a->table, &a->life_left_out);

@@ -46,6 +46,7 @@
 #include "ipfix.h"
 #include "ipfix_flow.h"
 #include "log.h"
+#include "sink.h"
 
 #define TID_USAGE 260
 #define TID_GLOBAL 261
@@ -129,8 +130,15 @@ static void udp_send(struct kf_ipfix *x, const struct kf_ipfix_msg *m)
 		x->send_errors++;
 }
 
+static unsigned long long losses(const struct kf_ipfix *x)
+{
+	return x->reach.lost + x->dropped_msgs + x->send_errors;
+}
+
 static void send_msg(struct kf_ipfix *x, struct kf_ipfix_msg *m)
 {
+	unsigned long long lost_before = losses(x);
+
 	if (!m->len)
 		return;
 	kf_msg_end(m);
@@ -145,6 +153,12 @@ static void send_msg(struct kf_ipfix *x, struct kf_ipfix_msg *m)
 		}
 	} else {
 		udp_send(x, m);
+	}
+	if (losses(x) != lost_before) {
+		x->msgs_lost++;
+		x->records_lost += m->records;
+	} else {
+		x->msgs_sent++;
 	}
 	kf_msg_sent(m);
 	x->msgs_since_templates++;
@@ -369,9 +383,12 @@ static void add_usage(struct kf_ipfix *x, const struct flow_key *k, __u32 app, i
 	}
 }
 
-void kf_ipfix_record(struct kf_ipfix *x, const struct kf_flow *f, const struct kf_window *win,
-		     unsigned int close_type, unsigned int timeout_s, __u64 now_s)
+void kf_ipfix_record(struct kf_ipfix *x, const struct kf_rec *r)
 {
+	const struct kf_flow *f = r->f;
+	const struct kf_window *win = r->win;
+	unsigned int close_type = r->close_type;
+	__u64 now_s = r->now_s;
 	const struct flow_key *k = &f->key;
 	const struct flow_life *l = &f->life;
 	int c = l->client & 1, s = !c;
@@ -386,17 +403,16 @@ void kf_ipfix_record(struct kf_ipfix *x, const struct kf_flow *f, const struct k
 		.close_type = close_type,
 		.end_reason = end_reason(close_type, k->proto),
 	};
-	__u64 start_us, end_us;
 
 	if (!k->family)
 		return; /* the overflow record has no flow to describe */
 	note_iface(x, k->ifindex);
 	note_app(x, app, k->proto);
-	kf_record_times(f, win, close_type, timeout_s, &start_us, &end_us);
-	ctx.start_ms = start_us / 1000;
-	ctx.end_ms = end_us / 1000;
+	ctx.start_ms = r->start_us / 1000;
+	ctx.end_ms = r->end_us / 1000;
 	x->win_start_ms = win->start_us / 1000;
 	x->win_end_ms = win->end_us / 1000;
+	x->records += !uni + (uni && f->iv.dir[c].packets) + (uni && f->iv.dir[s].packets);
 	if (!uni) {
 		kf_ipfix_put_biflow(ensure_room(x, KF_DOM_FLOWS, tid, len, now_s), f, &ctx);
 	} else {
@@ -410,7 +426,7 @@ void kf_ipfix_record(struct kf_ipfix *x, const struct kf_flow *f, const struct k
 	}
 	if (!x->cfg.usage)
 		return;
-	add_usage(x, k, app, 0, &f->iv.dir[c], !(l->flags & KF_LIFE_NEW_SENT),
+	add_usage(x, k, app, 0, &f->iv.dir[c], r->is_new,
 		  (l->last_ns - l->first_ns) / 1000000000ULL);
 	add_usage(x, k, app, 1, &f->iv.dir[s], false, 0);
 }
@@ -514,6 +530,7 @@ static void tcp_connect(struct kf_ipfix *x, __u64 now_s)
 			x->blen += oldlen;
 		} else {
 			x->dropped_msgs++;
+			x->msgs_lost++;
 		}
 		free(old);
 	}
@@ -673,3 +690,68 @@ void kf_ipfix_close(struct kf_ipfix *x)
 	free(x->backlog);
 	x->backlog = NULL;
 }
+
+/* The IPFIX sink: records counts transaction records; failed, those in
+ * messages that were lost (usage records are aggregates, not counted). */
+static int sink_open(struct kf_sink *s, const char *arg, const struct kf_sink_env *env)
+{
+	const struct kf_opts *o = env->o;
+	const struct kf_ipfix_cfg cfg = {
+		.domain = o->ipfix_domain,
+		.usage_domain = o->ipfix_usage_domain,
+		.usage = o->ipfix_usage,
+		.uniflow = o->ipfix_uniflow,
+		.refresh_s = o->ipfix_refresh_s,
+		.refresh_msgs = o->ipfix_refresh_msgs,
+	};
+	struct kf_ipfix *x = calloc(1, sizeof(*x));
+	int err;
+
+	if (!x)
+		return -ENOMEM;
+	err = kf_ipfix_open(x, arg, &cfg);
+	if (err) { /* nothing was sent: only memory to give back */
+		if (x->fd >= 0)
+			close(x->fd);
+		free(x->backlog);
+		free(x);
+		return err;
+	}
+	x->init_ms = env->init_ms;
+	s->priv = x;
+	return 0;
+}
+
+static void sink_record(struct kf_sink *s, const struct kf_rec *r)
+{
+	kf_ipfix_record(s->priv, r);
+}
+
+static void sink_interval_end(struct kf_sink *s, __u64 now_s)
+{
+	kf_ipfix_flush(s->priv, now_s);
+}
+
+static void sink_close(struct kf_sink *s)
+{
+	kf_ipfix_close(s->priv);
+	free(s->priv);
+	s->priv = NULL;
+}
+
+static void sink_stats(const struct kf_sink *s, struct kf_sink_stats *st)
+{
+	const struct kf_ipfix *x = s->priv;
+
+	st->records = x->records;
+	st->failed = x->records_lost;
+}
+
+const struct kf_sink_ops kf_sink_ipfix = {
+	.scheme = "ipfix",
+	.open = sink_open,
+	.record = sink_record,
+	.interval_end = sink_interval_end,
+	.close = sink_close,
+	.stats = sink_stats,
+};

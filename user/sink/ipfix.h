@@ -50,6 +50,9 @@ struct kf_ipfix {
 	__u32 vrf; /* ingressVRFID: the network namespace counted in */
 	struct kf_ipfix_msg msg[KF_DOM_MAX]; /* each domain's open message */
 	unsigned long long send_errors;
+	unsigned long long records; /* transaction records added since open */
+	unsigned long long msgs_sent, msgs_lost; /* since open */
+	unsigned long long records_lost; /* transaction records in lost messages */
 	struct kf_usage_tab usage; /* this interval, by application */
 	struct kf_usage_tab global; /* this interval, all applications */
 	unsigned long long usage_dropped; /* no memory for the tables */
@@ -72,8 +75,7 @@ void kf_ipfix_close(struct kf_ipfix *x);
 
 /* Adds f's transaction record (the same record the JSON output writes; in
  * uniflow mode one per direction that had packets) and its usage. */
-void kf_ipfix_record(struct kf_ipfix *x, const struct kf_flow *f, const struct kf_window *win,
-		     unsigned int close_type, unsigned int timeout_s, __u64 now_s);
+void kf_ipfix_record(struct kf_ipfix *x, const struct kf_rec *r);
 
 /* End of an interval: the usage and global usage records of the interval,
  * then sends what is pending. */

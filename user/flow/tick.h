@@ -11,7 +11,7 @@
 #include "loader.h"
 #include "opts.h"
 #include "orient.h"
-#include "output.h"
+#include "sink.h"
 
 /* The state an interval's end works on, shared by `run` and `replay`. */
 struct kf_core {
@@ -19,7 +19,7 @@ struct kf_core {
 	struct kf_bpf b;
 	struct kf_maps maps;
 	struct kf_table table;
-	struct kf_outputs out;
+	struct kf_sinks sinks;
 	struct kf_listeners listeners;
 	bool offline; /* replay: no local listeners or identity */
 	__u64 seen[KF_CNT_MAX];
