@@ -22,20 +22,8 @@ int empty_xdp(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
-SEC("cgroup_skb/ingress")
-int empty_skb_in(struct __sk_buff *skb)
-{
-	return 1;
-}
-
 SEC("cgroup_skb/egress")
 int empty_skb_out(struct __sk_buff *skb)
-{
-	return 1;
-}
-
-SEC("cgroup/sock_create")
-int empty_sk_create(struct bpf_sock *sk)
 {
 	return 1;
 }
@@ -72,6 +60,24 @@ int empty_bind4(struct bpf_sock_addr *ctx)
 
 SEC("cgroup/bind6")
 int empty_bind6(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/post_bind4")
+int empty_post_bind4(struct bpf_sock *sk)
+{
+	return 1;
+}
+
+SEC("cgroup/post_bind6")
+int empty_post_bind6(struct bpf_sock *sk)
+{
+	return 1;
+}
+
+SEC("sockops")
+int empty_sockops(struct bpf_sock_ops *ctx)
 {
 	return 1;
 }

@@ -2,17 +2,20 @@
 /*
  * identity.bpf.c - which process and cgroup own the local sockets.
  *
- * Logic: socket-address hooks run in the process that creates, binds,
- * connects or sends on a socket, so the pid, command and cgroup taken there
- * are right; they fill kf_sock_owner (by socket cookie) and kf_bind_owner
- * (by cgroup and port, for accepted sockets, which no process creates).
- * cgroup_skb sees every packet of a local socket, in every network
- * namespace, with skb->sk set; once per socket (a flag in socket storage) it
- * records the socket's own 5-tuple with its cookie and cgroup in
- * kf_sock_tuple. The agent joins a flow's addresses to these tables once per
- * flow and interval. A socket's cgroup names its container and pod, but a
- * short-lived container's cgroup is gone by the end of the interval, so
- * cgroup_mkdir records each cgroup v2 path in kf_cg_names as it is made.
+ * Logic: socket-address hooks run in the process that binds, connects or
+ * sends on a socket (creating one says nothing about its addresses, and a
+ * socket that carries traffic binds, connects or sends), so the pid,
+ * command and cgroup taken there are right; they fill kf_sock_owner (by
+ * socket cookie) and kf_bind_owner (by cgroup and port, for accepted
+ * sockets, which no process creates). A socket's own 5-tuple, with its
+ * cookie and cgroup, goes to kf_sock_tuple once per socket: for TCP from
+ * sock_ops when it connects or is accepted; for UDP from cgroup_skb, which
+ * sees every packet of a local socket in every network namespace, on its
+ * first packet (a flag in socket storage). The agent joins a flow's
+ * addresses to these tables once per flow and interval. A socket's cgroup
+ * names its container and pod, but a short-lived container's cgroup is gone
+ * by the end of the interval, so cgroup_mkdir records each cgroup v2 path
+ * in kf_cg_names as it is made.
  * All programs only observe: they always allow.
  */
 #include <linux/bpf.h>
@@ -35,6 +38,15 @@ struct cgroup_root {
 struct cgroup {
 	struct kernfs_node *kn;
 	struct cgroup_root *root;
+} __attribute__((preserve_access_index));
+
+/* A socket's cgroup (sock_ops has no helper for it). */
+struct sock_cgroup_data {
+	struct cgroup *cgroup;
+} __attribute__((preserve_access_index));
+
+struct sock {
+	struct sock_cgroup_data sk_cgrp_data;
 } __attribute__((preserve_access_index));
 
 /* Socket cookie -> struct sock_owner. Written in process context (create,
@@ -69,13 +81,17 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } kf_sock_tuple SEC(".maps");
 
-/* Per-socket flag: its tuple was recorded. Lives and dies with the socket. */
+/* Per-socket flags (KF_SEEN_*) of UDP sockets: done once per socket. Lives
+ * and dies with the socket; written and read by cgroup_skb and sendmsg. */
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, __u8);
 } kf_sk_seen SEC(".maps");
+
+#define KF_SEEN_TUPLE 1 /* its tuple is in kf_sock_tuple */
+#define KF_SEEN_SENDER 2 /* sendmsg stored its owner */
 
 /* cgroup v2 id -> struct cg_path, its path when it was made. Written by
  * cgroup_mkdir, read by the agent for socket cgroups no longer in the tree;
@@ -124,11 +140,35 @@ static __always_inline void note_owner(__u64 cookie)
 		id_error(KF_IDE_OWNER);
 }
 
-SEC("cgroup/sock_create")
-int kf_sock_create(struct bpf_sock *sk)
+/* Stores a UDP socket's tuple as the socket sees itself, once (the
+ * KF_SEEN_TUPLE flag). Unconnected sockets have no remote, a socket bound to
+ * the wildcard address no local address. */
+static __always_inline void note_tuple(struct bpf_sock *sk, __u8 *seen, __u64 cookie,
+				       __u64 cgroup_id)
 {
-	note_owner(bpf_get_socket_cookie(sk));
-	return 1;
+	struct sock_tuple t = {};
+	struct sock_ref ref = { .cookie = cookie, .cgroup_id = cgroup_id };
+
+	if (sk->family == 2 /* AF_INET */) {
+		__builtin_memcpy(t.local, &sk->src_ip4, 4);
+		__builtin_memcpy(t.remote, &sk->dst_ip4, 4);
+		t.family = 4;
+	} else if (sk->family == 10 /* AF_INET6 */) {
+		__builtin_memcpy(t.local, sk->src_ip6, 16);
+		__builtin_memcpy(t.remote, sk->dst_ip6, 16);
+		t.family = 6;
+	} else {
+		return;
+	}
+	t.local_port = sk->src_port;
+	t.remote_port = bpf_ntohs(sk->dst_port);
+	t.proto = IPPROTO_UDP;
+	if (bpf_map_update_elem(&kf_sock_tuple, &t, &ref, BPF_ANY)) {
+		id_error(KF_IDE_TUPLE);
+		return;
+	}
+	if (seen)
+		*seen |= KF_SEEN_TUPLE;
 }
 
 SEC("cgroup/connect4")
@@ -145,17 +185,36 @@ int kf_connect6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
+/* Unconnected sends run this hook each time: the sender and the socket's
+ * tuple (its port is bound by now) are stored once per socket. */
+static __always_inline void note_sender(struct bpf_sock_addr *ctx)
+{
+	struct bpf_sock *sk = ctx->sk;
+	__u8 *seen;
+
+	if (!sk)
+		return;
+	seen = bpf_sk_storage_get(&kf_sk_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (seen && (*seen & KF_SEEN_SENDER))
+		return;
+	note_owner(bpf_get_socket_cookie(ctx));
+	if (seen)
+		*seen |= KF_SEEN_SENDER;
+	if (sk->protocol == IPPROTO_UDP && !(seen && (*seen & KF_SEEN_TUPLE)))
+		note_tuple(sk, seen, bpf_get_socket_cookie(ctx), bpf_get_current_cgroup_id());
+}
+
 SEC("cgroup/sendmsg4")
 int kf_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	note_owner(bpf_get_socket_cookie(ctx));
+	note_sender(ctx);
 	return 1;
 }
 
 SEC("cgroup/sendmsg6")
 int kf_sendmsg6(struct bpf_sock_addr *ctx)
 {
-	note_owner(bpf_get_socket_cookie(ctx));
+	note_sender(ctx);
 	return 1;
 }
 
@@ -175,6 +234,43 @@ static __always_inline void note_bind(struct bpf_sock_addr *ctx)
 		id_error(KF_IDE_OWNER);
 }
 
+/* A bound UDP socket's tuple (no remote): a socket that only receives says
+ * no more. post_bind may read only its own family's source fields. */
+static __always_inline void store_bound(struct bpf_sock *sk, struct sock_tuple *t)
+{
+	struct sock_ref ref = { .cookie = bpf_get_socket_cookie(sk),
+				.cgroup_id = bpf_get_current_cgroup_id() };
+
+	t->local_port = sk->src_port;
+	t->proto = IPPROTO_UDP;
+	if (bpf_map_update_elem(&kf_sock_tuple, t, &ref, BPF_ANY))
+		id_error(KF_IDE_TUPLE);
+}
+
+SEC("cgroup/post_bind4")
+int kf_post_bind4(struct bpf_sock *sk)
+{
+	struct sock_tuple t = { .family = 4 };
+
+	if (sk->protocol != IPPROTO_UDP)
+		return 1;
+	__builtin_memcpy(t.local, &sk->src_ip4, 4);
+	store_bound(sk, &t);
+	return 1;
+}
+
+SEC("cgroup/post_bind6")
+int kf_post_bind6(struct bpf_sock *sk)
+{
+	struct sock_tuple t = { .family = 6 };
+
+	if (sk->protocol != IPPROTO_UDP)
+		return 1;
+	__builtin_memcpy(t.local, sk->src_ip6, 16);
+	store_bound(sk, &t);
+	return 1;
+}
+
 SEC("cgroup/bind4")
 int kf_bind4(struct bpf_sock_addr *ctx)
 {
@@ -189,61 +285,101 @@ int kf_bind6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
-/* Records the socket's tuple once. Request sockets (a SYN-ACK's sender) are
- * not full sockets and are skipped: the accepted child follows at once. */
-static __always_inline void note_tuple(struct __sk_buff *skb)
+/* The packet's own header says TCP (the skb starts at the IP header). An
+ * IPv6 extension header hides it: such a packet takes the long way. */
+static __always_inline int tcp_packet(struct __sk_buff *skb)
 {
-	struct bpf_sock *sk = skb->sk;
-	struct sock_tuple t = {};
-	struct sock_ref ref;
-	__u8 *seen;
+	__u8 *data = (__u8 *)(long)skb->data, *end = (__u8 *)(long)skb->data_end;
 
-	if (!sk)
-		return;
-	sk = bpf_sk_fullsock(sk);
-	if (!sk)
-		return;
-	seen = bpf_sk_storage_get(&kf_sk_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!seen || *seen)
-		return;
-	if (sk->family == 2 /* AF_INET */) {
-		__builtin_memcpy(t.local, &sk->src_ip4, 4);
-		__builtin_memcpy(t.remote, &sk->dst_ip4, 4);
-		t.family = 4;
-	} else if (sk->family == 10 /* AF_INET6 */) {
-		__builtin_memcpy(t.local, sk->src_ip6, 16);
-		__builtin_memcpy(t.remote, sk->dst_ip6, 16);
-		t.family = 6;
-	} else {
-		return;
-	}
-	t.local_port = sk->src_port;
-	t.remote_port = bpf_ntohs(sk->dst_port);
-	t.proto = sk->protocol;
-	/* Not connected yet (a TCP socket before its handshake completes):
-	 * try again on its next packet. */
-	if (t.proto == IPPROTO_TCP && !t.remote_port)
-		return;
-	ref.cookie = bpf_get_socket_cookie(skb);
-	ref.cgroup_id = bpf_skb_cgroup_id(skb);
-	if (bpf_map_update_elem(&kf_sock_tuple, &t, &ref, BPF_ANY)) {
-		id_error(KF_IDE_TUPLE);
-		return;
-	}
-	*seen = 1;
+	if (data + 10 > end)
+		return 0;
+	if (skb->protocol == bpf_htons(0x0800 /* ETH_P_IP */))
+		return data[9] == IPPROTO_TCP;
+	return data[6] == IPPROTO_TCP;
 }
 
+/* A connected UDP socket's tuple, on the first datagram it sends (connect
+ * runs before the kernel picks its port). Unconnected sockets are named by
+ * bind and sendmsg, TCP sockets by sock_ops: their packets leave at once,
+ * TCP's by the header alone. Only egress is watched: a socket that only
+ * receives was bound, or connected and sent. */
 SEC("cgroup_skb/egress")
 int kf_skb_egress(struct __sk_buff *skb)
 {
-	note_tuple(skb);
+	struct bpf_sock *sk;
+	__u8 *seen;
+
+	if (tcp_packet(skb))
+		return 1;
+	sk = skb->sk;
+	if (!sk)
+		return 1;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk || sk->protocol != IPPROTO_UDP || !sk->dst_port)
+		return 1;
+	seen = bpf_sk_storage_get(&kf_sk_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!seen || (*seen & KF_SEEN_TUPLE))
+		return 1;
+	note_tuple(sk, seen, bpf_get_socket_cookie(skb), bpf_skb_cgroup_id(skb));
 	return 1;
 }
 
-SEC("cgroup_skb/ingress")
-int kf_skb_ingress(struct __sk_buff *skb)
+/* The cgroup v2 id of a TCP socket, 0 if it cannot be read. */
+static __always_inline __u64 sock_cgroup_id(struct bpf_sock *bs)
 {
-	note_tuple(skb);
+	struct sock *sk = (struct sock *)bpf_skc_to_tcp_sock(bs);
+	struct cgroup *cg;
+
+	if (!sk)
+		return 0;
+	cg = sk->sk_cgrp_data.cgroup;
+	return cg ? cg->kn->id : 0;
+}
+
+/* A TCP socket's tuple, once: when it sends its SYN (so a refused or
+ * unanswered connection has its owner too) or when the handshake of an
+ * accepted socket completes (its owner is the process that bound the port,
+ * kf_bind_owner). sock_ops runs only for a few events of each connection
+ * unless a program asks for more, and kflow sets no callback flags. */
+SEC("sockops")
+int kf_sockops(struct bpf_sock_ops *ctx)
+{
+	struct sock_tuple t = {};
+	struct bpf_sock *sk;
+	struct sock_ref ref;
+
+	if (ctx->op != BPF_SOCK_OPS_TCP_CONNECT_CB && ctx->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
+		return 1;
+	sk = ctx->sk;
+	if (!sk)
+		return 1;
+	if (ctx->family == 2 /* AF_INET */) {
+		__u32 l = ctx->local_ip4, r = ctx->remote_ip4;
+
+		__builtin_memcpy(t.local, &l, 4);
+		__builtin_memcpy(t.remote, &r, 4);
+		t.family = 4;
+	} else if (ctx->family == 10 /* AF_INET6 */) {
+		__u32 l[4], r[4];
+
+		/* One 32-bit load per word: the context allows no wider. */
+		for (int i = 0; i < 4; i++) {
+			l[i] = *(volatile __u32 *)&ctx->local_ip6[i];
+			r[i] = *(volatile __u32 *)&ctx->remote_ip6[i];
+		}
+		__builtin_memcpy(t.local, l, 16);
+		__builtin_memcpy(t.remote, r, 16);
+		t.family = 6;
+	} else {
+		return 1;
+	}
+	t.local_port = ctx->local_port;
+	t.remote_port = bpf_ntohl(ctx->remote_port);
+	t.proto = IPPROTO_TCP;
+	ref.cookie = bpf_get_socket_cookie(ctx);
+	ref.cgroup_id = sock_cgroup_id(sk);
+	if (bpf_map_update_elem(&kf_sock_tuple, &t, &ref, BPF_ANY))
+		id_error(KF_IDE_TUPLE);
 	return 1;
 }
 

@@ -3,6 +3,7 @@
  * the cgroup they attach to, and every cgroup made on the node; their links
  * are pinned so that a --persist agent's hooks survive it and the next
  * agent swaps in its programs. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -104,6 +105,34 @@ static int attach_one(struct kf_idbpf *id, struct bpf_program *p, int cg_fd)
 	return attach_cgroup(id, p, cg_fd, path);
 }
 
+/* A persisted agent of an older version may have pinned links of programs
+ * this one no longer has: unpinned, they detach, instead of running on. */
+static void remove_stale_links(struct kf_idbpf *id)
+{
+	const char *prefix = "kf_link_";
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	d = opendir(id->pin_path);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)) ||
+		    bpf_object__find_program_by_name(id->skel->obj, e->d_name + strlen(prefix)))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", id->pin_path, e->d_name) >=
+		    (int)sizeof(path))
+			continue;
+		if (unlink(path))
+			pr_warn("cannot remove stale link %s: %s\n", path, strerror(errno));
+		else
+			pr_info("identity: detached %s, a program this version no longer has\n",
+				e->d_name + strlen(prefix));
+	}
+	closedir(d);
+}
+
 int kf_idbpf_start(struct kf_idbpf *id, const char *pin_path, const char *cg_root)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_path);
@@ -138,6 +167,8 @@ int kf_idbpf_start(struct kf_idbpf *id, const char *pin_path, const char *cg_roo
 			break;
 	}
 	close(cg_fd);
+	if (!err)
+		remove_stale_links(id);
 	if (!err)
 		pr_info("identity: observing sockets below cgroup %s\n", cg_root);
 	return err;
