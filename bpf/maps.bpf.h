@@ -123,4 +123,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } kf_info SEC(".maps");
 
+/* The interval the agent is recording (never touched by BPF).
+ * Key: 0 -> Value: struct kf_commit. Written by the agent at each step of
+ * an interval's end, read at start to finish what a killed agent began. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kf_commit);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kf_commit SEC(".maps");
+
 #endif /* KF_MAPS_BPF_H */

@@ -253,6 +253,7 @@ struct flow_life {
 enum kf_life_flags {
 	KF_LIFE_NEW_SENT = 1 << 0, /* the record with is_new_flow=1 was written */
 	KF_LIFE_ORIENTED = 1 << 1, /* client/direction_score were decided */
+	KF_LIFE_EPOCH_ODD = 1 << 2, /* stored by an odd kf_commit epoch */
 };
 
 /* One row per interface the agent attached to, pinned so that `kflow
@@ -275,6 +276,30 @@ struct kf_info {
 	__u32 abi_version;
 	__u32 max_flows;
 	__u64 next_flow_seq; /* flow id counter, continued across restarts */
+};
+
+/* The interval in progress (kf_commit), so that an agent killed at any
+ * instant loses nothing: its successor on the same pins finishes it.
+ * PENDING: the retired map is (being) swapped out, read and recorded; its
+ * records may be partly written, kf_life is untouched. RECORDED: every
+ * record was written, kf_life may be partly stored (entries stored carry
+ * this epoch's parity). IDLE: committed; the retired map may still hold
+ * entries being cleared, all recorded. */
+enum kf_commit_phase {
+	KF_COMMIT_IDLE,
+	KF_COMMIT_PENDING,
+	KF_COMMIT_RECORDED,
+};
+
+struct kf_commit {
+	__u64 epoch; /* intervals begun on these pins; 0: never */
+	__u32 phase; /* enum kf_commit_phase */
+	__u32 retired; /* the interval map being retired: 0 kf_flows_a, 1 kf_flows_b */
+	__u64 start_us; /* the interval, wall clock */
+	__u64 end_us;
+	__u64 mono_ns; /* its end, monotonic: flow timeouts are judged here */
+	__s64 mono_to_wall_ns;
+	__u64 next_flow_seq; /* flow ids are handed out from here */
 };
 
 /* Index of the per-CPU failure/drop counters (kf_counters). Every path that

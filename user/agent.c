@@ -233,6 +233,10 @@ static int setup(struct kf_agent *a)
 		if (err)
 			return err;
 	}
+	/* Before counting starts anew: what a killed agent left half done. */
+	err = kf_recover(&a->c);
+	if (err)
+		return err;
 	/* Subscribe before the first attach: an interface that comes up in
 	 * between is seen either in the list or as an event. */
 	a->links = kf_linkwatch_open();

@@ -34,6 +34,7 @@ _Static_assert(sizeof(struct bind_key) == 16, "bind_key layout is ABI");
 _Static_assert(sizeof(struct flow_life) == 96, "flow_life layout is ABI");
 _Static_assert(sizeof(struct kf_attach) == 24, "kf_attach layout is ABI");
 _Static_assert(sizeof(struct kf_info) == 16, "kf_info layout is ABI");
+_Static_assert(sizeof(struct kf_commit) == 56, "kf_commit layout is ABI");
 _Static_assert(sizeof(struct frag_key) == 40, "frag_key layout is ABI");
 
 int kf_prog_pin_path(const struct kf_bpf *b, const struct bpf_program *p, char *buf, size_t len)

@@ -9,9 +9,10 @@
  * syscall returns (maybe_wait_bpf_programs() in kernel/bpf/syscall.c), and
  * XDP and TC programs run inside RCU read sections. So when the update
  * returns, every program that could still have held the old map has
- * finished: the old map is quiescent, and a batch lookup-and-delete reads
- * each packet exactly once. A packet that arrives during the drain lands in
- * the new map and is read at the next interval.
+ * finished: the old map is quiescent. It is read without deleting, and
+ * cleared only once its records are written and committed (commit.c), so
+ * that an agent killed in between loses nothing. A packet that arrives
+ * during the drain lands in the new map and is read at the next interval.
  *
  * Per-CPU values are summed here. The overflow key (family 0) is put into
  * the standby map before it goes live, so that a full map still has a place
@@ -40,6 +41,8 @@ static int merge_batch(struct kf_table *t, const struct flow_key *keys, const ch
 	struct kf_flow *f;
 	bool added;
 
+	if (!t) /* clearing a map already recorded */
+		return 0;
 	for (__u32 i = 0; i < n; i++) {
 		kf_stats_sum_cpus(vals + (size_t)i * stride * ncpus, ncpus, stride, &sum);
 		if (!sum.dir[0].packets && !sum.dir[1].packets)
@@ -131,38 +134,47 @@ int kf_active_index(const struct kf_maps *m)
 	return cur == a_id ? 0 : 1;
 }
 
-int kf_drain(const struct kf_maps *m, struct kf_table *t)
+static int map_fd(const struct kf_maps *m, int idx)
 {
-	int idx = kf_active_index(m), old_fd, new_fd, err, n1, n2;
+	return idx ? m->b_fd : m->a_fd;
+}
+
+int kf_drain_retire(const struct kf_maps *m, int idx)
+{
+	int live = kf_active_index(m), standby, err;
 	__u32 zero = 0;
 
-	if (idx < 0) {
-		pr_warn("cannot read the active interval map: %s\n", strerror(-idx));
-		return idx;
+	if (live < 0) {
+		pr_warn("cannot read the active interval map: %s\n", strerror(-live));
+		return live;
 	}
-	old_fd = idx ? m->b_fd : m->a_fd;
-	new_fd = idx ? m->a_fd : m->b_fd;
-	if (m->quiescent) {
-		n2 = read_map(old_fd, m->ncpus, t, true);
-		return n2 < 0 ? n2 : add_overflow_key(old_fd, m->ncpus) ?: n2;
-	}
-	/* Leftovers of an agent that died between swap and drain: the map is
-	 * not live, so it is safe to read now. */
-	n1 = read_map(new_fd, m->ncpus, t, true);
-	if (n1 < 0)
-		return n1;
-	err = add_overflow_key(new_fd, m->ncpus);
+	if (m->quiescent || live != idx)
+		return 0;
+	standby = map_fd(m, !idx);
+	err = add_overflow_key(standby, m->ncpus);
 	if (err)
 		return err;
-	if (bpf_map_update_elem(m->sel_fd, &zero, &new_fd, BPF_ANY)) {
+	if (bpf_map_update_elem(m->sel_fd, &zero, &standby, BPF_ANY)) {
 		err = -errno;
 		pr_warn("cannot swap interval maps: %s\n", strerror(errno));
 		return err;
 	}
-	n2 = read_map(old_fd, m->ncpus, t, true);
-	if (n2 < 0)
-		return n2;
-	return n1 + n2;
+	return 0;
+}
+
+int kf_drain_read(const struct kf_maps *m, int idx, struct kf_table *t)
+{
+	return read_map(map_fd(m, idx), m->ncpus, t, false);
+}
+
+int kf_drain_clear(const struct kf_maps *m, int idx)
+{
+	int n = read_map(map_fd(m, idx), m->ncpus, NULL, true);
+
+	if (n < 0)
+		return n;
+	/* Replay drains the live map in place: its overflow key stays. */
+	return add_overflow_key(map_fd(m, idx), m->ncpus);
 }
 
 int kf_peek(const struct kf_maps *m, struct kf_table *t)

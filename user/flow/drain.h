@@ -16,9 +16,14 @@ struct kf_maps {
 	bool quiescent;
 };
 
-/* Swaps the interval maps and drains the one packets no longer reach into t.
- * Returns the number of flow entries drained, or a negative errno. */
-int kf_drain(const struct kf_maps *m, struct kf_table *t);
+/* The crash-safe steps of an interval's end (user/flow/commit.c), on map
+ * idx (0 kf_flows_a, 1 kf_flows_b): retire swaps it out if it is still the
+ * live one (the swap waits until no program can hold it); read adds its
+ * entries to t and deletes nothing; clear deletes them once recorded.
+ * 0 / entries read, or a negative errno. */
+int kf_drain_retire(const struct kf_maps *m, int idx);
+int kf_drain_read(const struct kf_maps *m, int idx, struct kf_table *t);
+int kf_drain_clear(const struct kf_maps *m, int idx);
 
 /* Which interval map packets go to now: 0 for kf_flows_a, 1 for
  * kf_flows_b, or a negative errno. */

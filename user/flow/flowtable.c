@@ -198,6 +198,8 @@ void kf_flow_add(struct kf_flow *f, const struct flow_stats *s)
 		return;
 	stats_add(&f->iv, s);
 	f->in_interval = true;
+	if (f->life_has_iv)
+		return;
 	if (!l->first_ns || first < l->first_ns) {
 		l->first_ns = first;
 		l->first_ipid = s->first_ipid;

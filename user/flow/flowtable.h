@@ -18,6 +18,7 @@ struct kf_flow {
 	const char *obs_point; /* observation_point, decided while it had packets */
 	struct l4_state l4; /* the kernel's L4 state, read once per interval */
 	bool has_l4;
+	bool life_has_iv; /* life already holds this interval's counts (recovery) */
 	struct kf_flow *next; /* hash chain */
 };
 

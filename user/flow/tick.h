@@ -27,6 +27,7 @@ struct kf_core {
 	struct kf_info info;
 	size_t life_left_out; /* live flows kf_life had no room for */
 	struct kf_identity id;
+	struct kf_commit commit; /* the last interval begun, as kf_commit holds it */
 };
 
 /* Swaps and drains the interval map, decides client/server and identity,
@@ -34,6 +35,14 @@ struct kf_core {
  * passed at mono_ns (their L4 state and kf_life entries go too), and
  * mirrors the table into kf_life. Records carry wall = mono + offset. */
 int kf_tick(struct kf_core *c, __u64 mono_ns, __s64 mono_to_wall_ns);
+
+/* Ends an interval begun by kf_tick or left unfinished by a killed agent
+ * (user/flow/commit.c). */
+int kf_finish_interval(struct kf_core *c, struct kf_commit *cm);
+
+/* At start, after kf_life was loaded: finishes what a killed agent left in
+ * kf_commit, or clears what it left recorded. 0 or a negative errno. */
+int kf_recover(struct kf_core *c);
 
 /* Deletes a flow's kf_l4 entry; for UDP also moves its kf_udp_gen
  * generation, so that no CPU's hint lets a datagram skip the missing entry.
