@@ -260,6 +260,9 @@ int kf_finish_interval(struct kf_core *a, struct kf_commit *c)
 	kf_crash_point("recorded");
 
 	c->phase = KF_COMMIT_RECORDED;
+	/* From here on the ids handed out are stored with the flows: a repeat
+	 * must go on after them, not hand them out again. */
+	c->next_flow_seq = a->info.next_flow_seq;
 	kf_commit_store(commit_fd, c);
 	kf_table_walk(&a->table, mark_epoch, c);
 	err = kf_life_store(t.life_fd, &a->table, &a->life_left_out);
