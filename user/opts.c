@@ -10,6 +10,7 @@
 #include "kflow.h"
 #include "log.h"
 #include "opts.h"
+#include "version.h"
 
 const char *const kf_timeout_names[KF_TO_MAX] = {
 	[KF_TO_OPENING] = "opening",
@@ -35,6 +36,7 @@ void kf_usage(void)
 {
 	fprintf(stderr,
 		"usage: kflow run [options]     count flows, write records each interval\n"
+		"       kflow --version        the version and the ABI of its pinned maps\n"
 		"       kflow dump [--pin-path P]  print live flows as JSON lines (no drain)\n"
 		"       kflow cleanup [--pin-path P] remove what a --persist agent left\n"
 		"       kflow replay CAPTURE [--interval S] [--output SPEC] [--timeout NAME=S]\n"
@@ -362,6 +364,9 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 		o->cmd = KF_CMD_CLEANUP;
 	} else if (!strcmp(argv[1], "replay")) {
 		o->cmd = KF_CMD_REPLAY;
+	} else if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		kf_print_version();
+		return 1;
 	} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 		   !strcmp(argv[1], "help")) {
 		kf_usage();
