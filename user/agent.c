@@ -240,7 +240,14 @@ static int setup(struct kf_agent *a)
 		pr_warn("error: cannot subscribe to interface events: %s\n", strerror(errno));
 		return -errno;
 	}
-	return kf_attach_all(&a->c.b, a->ifs, a->nifs, a->c.o->xdp);
+	err = kf_attach_all(&a->c.b, a->ifs, a->nifs, a->c.o->xdp);
+	if (err)
+		return err;
+	/* After the attach replaced the old programs (migrate.c). */
+	err = kf_migrate_drain(&a->c.b.mig, &a->c.b, &a->c.table, &a->c.info.next_flow_seq);
+	if (err)
+		return err;
+	return 0;
 }
 
 int kf_run(const struct kf_opts *o)
