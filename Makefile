@@ -116,9 +116,15 @@ $(OUTPUT)/user/%.o: user/%.c $(HDRS) $(SKELS) | $(OUTPUT)/user
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CROSS_COMPILE)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 
-# Only version.o sees the version, and a new VERSION rebuilds it.
+# Only version.o sees the version; the stamp changes (and rebuilds it) when
+# the version does, from the VERSION file or make VERSION=.
 $(OUTPUT)/user/version.o: CFLAGS += -DKF_VERSION='"$(VERSION)"'
-$(OUTPUT)/user/version.o: VERSION
+$(OUTPUT)/user/version.o: $(OUTPUT)/version.stamp
+$(OUTPUT)/version.stamp: FORCE | $(OUTPUT)
+	$(Q)echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/kflow: $(OUTPUT)/user/main.o $(AGENT_OBJS) | $(BUILD)
 	$(call msg,BINARY,$@)
