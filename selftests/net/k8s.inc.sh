@@ -27,6 +27,18 @@ python3 -c 'import yaml' 2>/dev/null || kf_fail "missing python3-yaml (run make 
 [ "${K8S_IMAGE##*:}" = "$(cat "$ROOT/VERSION")" ] ||
 	kf_fail "the manifest's image $K8S_IMAGE is not this VERSION ($(cat "$ROOT/VERSION"))"
 
+# The manifest pins at the default path, in the runner's private bpffs: a
+# test that fails must not leave it to the next one.
+K8S_PIN=/sys/fs/bpf/kflow
+[ -e $K8S_PIN ] || [ -e $K8S_PIN-old ] && kf_fail "$K8S_PIN exists before the test"
+k8s_teardown() {
+	local p
+	for p in $K8S_PIN $K8S_PIN-old; do
+		[ -e $p ] && { in_s "$KFLOW" cleanup --pin-path $p >/dev/null 2>&1 || rm -rf $p; }
+	done
+}
+trap 'pm_teardown; k8s_teardown; kf_teardown' EXIT
+
 k8s_premerge() {
 	if "$KFLOW" run --help 2>&1 | grep -q -- --metrics; then
 		return 1

@@ -111,12 +111,12 @@ if prom != recs:
 EOP
 fi
 grep -v "libbpf:" "$TMP/agent.log" | grep -E "error|cannot|warn" && kf_fail "the agent logged errors"
-[ -e /sys/fs/bpf/kflow/kf_flows_a ] || kf_fail "--persist: no pins at /sys/fs/bpf/kflow"
+[ -e $K8S_PIN/kf_flows_a ] || kf_fail "--persist: no pins at $K8S_PIN"
 pm run --rm --network ns:/run/netns/$NS_S --cap-drop ALL --cap-add CAP_BPF --cap-add CAP_NET_ADMIN \
 	--cap-add CAP_SYS_ADMIN -v /sys/fs/bpf:/sys/fs/bpf --ulimit nofile=1024:1024 \
 	--ulimit nproc=4096:4096 "$K8S_IMAGE" cleanup >"$TMP/cleanup.log" 2>&1 ||
 	kf_fail "kflow cleanup (kflow-cleanup.yaml's container): $(tail -3 "$TMP/cleanup.log")"
-[ -e /sys/fs/bpf/kflow ] && kf_fail "pins left after cleanup"
+[ -e $K8S_PIN ] && kf_fail "pins left after cleanup"
 in_s tc filter show dev kfh1$SUFFIX ingress | grep -q . && kf_fail "filters left after cleanup"
 
 for n in 1 2; do

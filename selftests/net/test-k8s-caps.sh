@@ -40,6 +40,6 @@ for cap in $($KMAN get caps); do
 		echo "without CAP_$cap: exit $code, $(grep "missing capability" "$TMP/$name.log")"
 	fi
 	pm rm -f $name >/dev/null
-	in_s "$KFLOW" cleanup --pin-path /sys/fs/bpf/kflow >/dev/null 2>&1
+	in_s "$KFLOW" cleanup --pin-path $K8S_PIN >/dev/null 2>&1
 done
 echo "ok: every capability of the manifest is needed and named"

@@ -76,11 +76,11 @@ upgrade() {
 			--intervals || kf_fail "$ph: kfh$n: records differ from tcpdump"
 	done
 	[ -s "$TMP/$ph-old.jsonl" ] || kf_fail "$ph: the old container wrote no record"
-	in_s "$KFLOW" cleanup --pin-path /sys/fs/bpf/kflow >/dev/null || kf_fail "$ph: cleanup"
+	in_s "$KFLOW" cleanup --pin-path $K8S_PIN >/dev/null || kf_fail "$ph: cleanup"
 	pm rm -f $ph-old $ph-new >/dev/null
 }
 
 upgrade $OLD_SAME same "adopting pinned state"
 upgrade $OLD_ABI abi "drained ABI v2 state"
-[ -e /sys/fs/bpf/kflow-old ] && kf_fail "the old ABI's pins were left at /sys/fs/bpf/kflow-old"
+[ -e $K8S_PIN-old ] && kf_fail "the old ABI's pins were left at $K8S_PIN-old"
 echo "ok: upgrades of the same and of another ABI lost and double-counted nothing"
