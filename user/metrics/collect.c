@@ -195,6 +195,6 @@ void kf_metrics_build(struct kf_metrics *m, const struct kf_core *c, struct kf_m
 	kf_mt_u64(t, "kflow_metrics_interfaces_left_out_total", NULL, 0, m->ifs_left_out);
 	kf_mt_family(t, "kflow_last_interval_timestamp_seconds", "gauge",
 		     "Wall-clock end of the last interval drained (Unix time, seconds).");
-	kf_mt_double(t, "kflow_last_interval_timestamp_seconds", NULL, 0,
-		     c->window_start_us / 1e6);
+	kf_mt_u64(t, "kflow_last_interval_timestamp_seconds", NULL, 0,
+		  c->window_start_us / 1000000); /* intervals end on whole seconds */
 }

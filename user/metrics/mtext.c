@@ -107,5 +107,5 @@ void kf_mt_double(struct kf_mtext *t, const char *name, const struct kf_label *l
 		  double v)
 {
 	labels(t, name, l, nl);
-	kf_mt_printf(t, " %.9g\n", v);
+	kf_mt_printf(t, " %.12g\n", v);
 }
