@@ -24,7 +24,7 @@ ARCH ?= $(shell uname -m | sed 's/x86_64/x86/' \
 VERSION := $(shell cat VERSION)
 KF_ABI := $(or $(ABI_OVERRIDE),$(shell sed -n 's/^\#define KF_ABI_VERSION \([0-9]*\)/\1/p' headers/kflow.h))
 
-PKGS := libbpf libelf zlib libmnl
+PKGS := libbpf libelf zlib libmnl libmicrohttpd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 

@@ -4,16 +4,20 @@
 # need, only those missing (no network when everything is there). Root only.
 set -e
 
-BUILD="make gcc libc6-dev pkg-config clang-19 llvm-19 libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev"
+BUILD="make gcc libc6-dev pkg-config clang-19 llvm-19 libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev libmicrohttpd-dev"
 TESTS="iproute2 tcpdump tshark nftables nfdump pmacct ethtool iputils-ping python3 util-linux procps iperf3"
 # Real containers for the identity tests (podman.inc.sh): podman with runc,
 # and busybox-static for an image built with no registry.
 TESTS="$TESTS podman runc busybox-static"
+# Metrics tests: curl asks the endpoints, prometheus scrapes them and its
+# promtool checks the text format; capsh/setpriv run the agent with fewer
+# capabilities.
+TESTS="$TESTS curl prometheus libcap2-bin"
 # The image (make image) and the deployment tests: buildah (podman build's
 # engine, for users without podman), the manifest read by the tests
 # (python3-yaml), a real Prometheus and promtool, node for the offline
 # schema validation (its npm package goes to the build output at test time).
-TESTS="$TESTS buildah python3-yaml prometheus nodejs"
+TESTS="$TESTS buildah python3-yaml nodejs"
 
 missing=""
 for p in $BUILD $TESTS; do

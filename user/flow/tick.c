@@ -10,6 +10,7 @@
 #include "close.h"
 #include "lifemap.h"
 #include "log.h"
+#include "metrics.h"
 #include "record.h"
 #include "tick.h"
 
@@ -57,6 +58,7 @@ static void write_record(struct tick *t, struct kf_flow *f, unsigned int ct, uns
 		r.json_len = t->w.len;
 	}
 	kf_sinks_record(&t->a->sinks, &r);
+	kf_metrics_count(t->a->metrics, t->a, &r);
 	f->life.flags |= KF_LIFE_NEW_SENT;
 }
 

@@ -27,6 +27,7 @@ struct kf_core {
 	struct kf_info info;
 	size_t life_left_out; /* live flows kf_life had no room for */
 	struct kf_identity id;
+	struct kf_metrics *metrics; /* --metrics, else NULL */
 };
 
 /* Swaps and drains the interval map, decides client/server and identity,
