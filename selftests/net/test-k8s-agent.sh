@@ -15,7 +15,7 @@ source "$NETDIR/k8s.inc.sh"
 for tool in prometheus promtool; do
 	command -v $tool >/dev/null || kf_fail "missing $tool (run make deps)"
 done
-k8s_premerge && K8S_NO_METRICS=1
+k8s_premerge
 kf_setup
 in_s sysctl -qw net.ipv4.ip_forward=1
 k8s_pod 1 shop web-0
@@ -42,10 +42,11 @@ k8s_run agent "$K8S_IMAGE"
 kf_wait_for "$TMP/agent.log" "running:"
 NODE_IP=10.210.1.1
 if [ -z "$K8S_NO_METRICS" ]; then
+	# As the kubelet: the startup probe gets period x threshold.
 	read -r path port < <($KMAN get probe:startup)
-	for _ in $(seq 50); do
+	for _ in $(seq 60); do
 		[ "$(k8s_get http://$NODE_IP:$port$path)" = 200 ] && break
-		sleep 0.2
+		sleep 1
 	done
 	[ "$(k8s_get http://$NODE_IP:$port$path)" = 200 ] || kf_fail "startup probe $path never 200"
 	cat >"$TMP/prom.yml" <<EOC
@@ -74,13 +75,18 @@ read -r RSS HWM < <(awk '/VmRSS/ { r = $2 } /VmHWM/ { h = $2 } END { print r, h 
 MEMCG=$(awk -F: '$2 == "memory" { print $3 }' /proc/$AGENT/cgroup)
 MEM_MAX=$(cat /sys/fs/cgroup/memory$MEMCG/memory.max_usage_in_bytes 2>/dev/null)
 echo "measured: agent RSS ${RSS} kB (peak ${HWM} kB), container memory cgroup peak $((MEM_MAX / 1048576)) MiB (maps included), CPU $CPU ticks (1/100 s) in $ELAPSED s of traffic"
-sleep 3 # the last records (interval 60 s: wait for the final drain instead)
 
 if [ -z "$K8S_NO_METRICS" ]; then
-	for probe in readiness liveness; do
-		read -r path port < <($KMAN get probe:$probe)
-		[ "$(k8s_get http://$NODE_IP:$port$path)" = 200 ] || kf_fail "$probe probe $path not 200"
+	# Ready after the first drain: the manifest's interval is 60 s.
+	read -r path port < <($KMAN get probe:readiness)
+	for _ in $(seq 70); do
+		[ "$(k8s_get http://$NODE_IP:$port$path)" = 200 ] && break
+		sleep 1
 	done
+	[ "$(k8s_get http://$NODE_IP:$port$path)" = 200 ] || kf_fail "readiness probe $path not 200"
+	read -r path port < <($KMAN get probe:liveness)
+	[ "$(k8s_get http://$NODE_IP:$port$path)" = 200 ] || kf_fail "liveness probe $path not 200"
+	sleep 3 # a scrape after the drain
 	in_s python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
 		http://$NODE_IP:$K8S_PORT/metrics >"$TMP/metrics.txt" || kf_fail "GET /metrics"
 	promtool check metrics <"$TMP/metrics.txt" >"$TMP/promtool.log" 2>&1 ||

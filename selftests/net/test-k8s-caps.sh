@@ -12,7 +12,7 @@ source "$(dirname "$0")/lib.sh"
 source "$NETDIR/podman.inc.sh"
 source "$NETDIR/k8s.inc.sh"
 
-k8s_premerge && K8S_NO_METRICS=1
+k8s_premerge
 kf_setup
 k8s_image "$K8S_IMAGE"
 for cap in $($KMAN get caps); do

@@ -15,7 +15,7 @@ source "$(dirname "$0")/lib.sh"
 source "$NETDIR/podman.inc.sh"
 source "$NETDIR/k8s.inc.sh"
 
-k8s_premerge && K8S_NO_METRICS=1
+k8s_premerge
 kf_setup
 in_s sysctl -qw net.ipv4.ip_forward=1
 k8s_pod 1 shop web-0
