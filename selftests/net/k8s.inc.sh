@@ -17,6 +17,7 @@
 ROOT=$(cd "$NETDIR/../.." && pwd)
 MANIFEST=$ROOT/tools/k8s/kflow.yaml
 KMAN="python3 $NETDIR/k8sman.py $MANIFEST kflow"
+KMAN_STREAM="python3 $NETDIR/k8sman.py $MANIFEST stream" # the example sidecar
 K8S_IMAGE=$($KMAN get image)
 K8S_GRACE=$($KMAN get grace)
 K8S_PORT=$($KMAN get port)
@@ -85,6 +86,19 @@ k8s_run() {
 		>"$TMP/$name.jsonl" 2>"$TMP/$name.log" &
 	K8S_PID=$!
 	KF_PIDS+=($K8S_PID)
+}
+
+# k8s_sidecar NAME IMAGE: the manifest's stream sidecar, in the same pod (the
+# node's network, the shared socket volume); events to $TMP/NAME.jsonl.
+k8s_sidecar() {
+	local name=$1 image=$2 opts args
+	mapfile -t opts < <($KMAN_STREAM run --volume run="$TMP/run") || kf_fail "k8sman.py stream"
+	mapfile -t args < <($KMAN_STREAM get args)
+	pm run --name "$name" --cgroup-parent "$PM_PARENT" --conmon-pidfile "$PM_DIR/$name.conmon" \
+		--ulimit nofile=1024:1024 --ulimit nproc=4096:4096 --network ns:/run/netns/$NS_S \
+		"${opts[@]}" "$image" "${args[@]}" >"$TMP/$name.jsonl" 2>"$TMP/$name.log" &
+	K8S_SIDECAR_PID=$!
+	KF_PIDS+=($K8S_SIDECAR_PID)
 }
 
 # k8s_stop NAME: what the kubelet does: SIGTERM, SIGKILL after the grace

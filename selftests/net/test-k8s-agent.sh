@@ -40,6 +40,10 @@ done
 
 k8s_run agent "$K8S_IMAGE"
 kf_wait_for "$TMP/agent.log" "running:"
+if [ -z "$K8S_NO_STREAM" ]; then
+	k8s_sidecar sidecar "$K8S_IMAGE"
+	kf_wait_for "$TMP/agent.log" "subscriber.*connected\|connected.*subscriber\|pid"
+fi
 NODE_IP=10.210.1.1
 if [ -z "$K8S_NO_METRICS" ]; then
 	# As the kubelet: the startup probe gets period x threshold.
@@ -117,6 +121,30 @@ if prom != recs:
 EOP
 fi
 grep -v "libbpf:" "$TMP/agent.log" | grep -E "error|cannot|warn" && kf_fail "the agent logged errors"
+if [ -z "$K8S_NO_STREAM" ]; then
+	# The sidecar saw every record the agent wrote (it was connected before
+	# the first drain), and flows starting.
+	pm stop -t 5 sidecar >/dev/null
+	wait $K8S_SIDECAR_PID
+	python3 - "$TMP/agent.jsonl" "$TMP/sidecar.jsonl" <<'EOP' || kf_fail "the sidecar's stream differs from the records"
+import json, sys
+def key(r):
+    return (r["flow_id"], r["end_time"], r["capture_nic"])
+recs = {key(r): r["packet_tx"] + r["packet_rx"] for r in map(json.loads, open(sys.argv[1]))}
+seen, starts = {}, 0
+for line in open(sys.argv[2]):
+    e = json.loads(line)
+    if e.get("event") in ("record", "flow_end"):
+        seen[key(e)] = e["packet_tx"] + e["packet_rx"]
+    starts += e.get("event") == "flow_start"
+print(f"sidecar: {len(seen)} records ({sum(seen.values())} packets), {starts} flow_start; "
+      f"agent: {len(recs)} records ({sum(recs.values())} packets)")
+if seen != recs:
+    sys.exit("records differ")
+if not starts:
+    sys.exit("no flow_start event")
+EOP
+fi
 [ -e $K8S_PIN/kf_flows_a ] || kf_fail "--persist: no pins at $K8S_PIN"
 pm run --rm --network ns:/run/netns/$NS_S --cap-drop ALL --cap-add CAP_BPF --cap-add CAP_NET_ADMIN \
 	--cap-add CAP_SYS_ADMIN -v /sys/fs/bpf:/sys/fs/bpf --ulimit nofile=1024:1024 \
