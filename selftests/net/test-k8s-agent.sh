@@ -42,7 +42,7 @@ k8s_run agent "$K8S_IMAGE"
 kf_wait_for "$TMP/agent.log" "running:"
 if [ -z "$K8S_NO_STREAM" ]; then
 	k8s_sidecar sidecar "$K8S_IMAGE"
-	kf_wait_for "$TMP/agent.log" "subscriber.*connected\|connected.*subscriber\|pid"
+	kf_wait_for "$TMP/agent.log" "stream: subscriber pid .* connected"
 fi
 NODE_IP=10.210.1.1
 if [ -z "$K8S_NO_METRICS" ]; then
