@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""k8sman.py - what a kubelet would run for one container of a DaemonSet in
-tools/k8s/kflow.yaml, as `podman run` arguments (one a line).
+"""k8sman.py - what a kubelet would run for one container (or init container)
+of the DaemonSet in a manifest of tools/k8s/, as `podman run` arguments (one
+a line).
 
   k8sman.py MANIFEST CONTAINER run [--host-path HOST=TEST]... [--field PATH=VALUE]...
                                    [--volume NAME=TEST]... [--drop-cap CAP]
@@ -28,7 +29,8 @@ def daemonset(path):
 
 
 def container(ds, name):
-    for c in ds["spec"]["template"]["spec"]["containers"]:
+    spec = ds["spec"]["template"]["spec"]
+    for c in spec.get("initContainers", []) + spec["containers"]:
         if c["name"] == name:
             return c
     sys.exit(f"no container {name}")

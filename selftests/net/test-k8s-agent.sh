@@ -146,12 +146,19 @@ if not starts:
 EOP
 fi
 [ -e $K8S_PIN/kf_flows_a ] || kf_fail "--persist: no pins at $K8S_PIN"
-pm run --rm --network ns:/run/netns/$NS_S --cap-drop ALL --cap-add CAP_BPF --cap-add CAP_NET_ADMIN \
-	--cap-add CAP_SYS_ADMIN -v /sys/fs/bpf:/sys/fs/bpf --ulimit nofile=1024:1024 \
-	--ulimit nproc=4096:4096 "$K8S_IMAGE" cleanup >"$TMP/cleanup.log" 2>&1 ||
-	kf_fail "kflow cleanup (kflow-cleanup.yaml's container): $(tail -3 "$TMP/cleanup.log")"
+# Uninstall: kflow-cleanup.yaml's init container, as it says.
+CMAN="python3 $NETDIR/k8sman.py $ROOT/tools/k8s/kflow-cleanup.yaml cleanup"
+mapfile -t opts < <($CMAN run --host-path /sys/fs/bpf=/sys/fs/bpf) || kf_fail "k8sman.py cleanup"
+mapfile -t args < <($CMAN get args)
+pm run --rm --network ns:/run/netns/$NS_S --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
+	"${opts[@]}" "$($CMAN get image)" "${args[@]}" >"$TMP/cleanup.log" 2>&1 ||
+	kf_fail "kflow-cleanup.yaml's container: $(tail -3 "$TMP/cleanup.log")"
+grep -q "removed $K8S_PIN" "$TMP/cleanup.log" || kf_fail "cleanup: $(cat "$TMP/cleanup.log")"
 [ -e $K8S_PIN ] && kf_fail "pins left after cleanup"
-in_s tc filter show dev kfh1$SUFFIX ingress | grep -q . && kf_fail "filters left after cleanup"
+for n in 1 2; do
+	in_s tc filter show dev kfh$n$SUFFIX ingress | grep -q . && kf_fail "filters left after cleanup"
+	in_s tc qdisc show dev kfh$n$SUFFIX | grep -q clsact && kf_fail "clsact left after cleanup"
+done
 
 for n in 1 2; do
 	python3 "$NETDIR/flowcheck.py" "$TMP/cap$n.pcap" "$TMP/agent.jsonl" --subnet 10.210.0.0/16 \

@@ -275,7 +275,9 @@ static int add_life(void *arg, const void *key, const void *val)
 	f = kf_table_get(c->t, key, &added);
 	if (!f)
 		return -ENOMEM;
-	f->life = *(const struct flow_life *)val;
+	/* A flow this agent already adopted from its own pins is newer. */
+	if (added)
+		f->life = *(const struct flow_life *)val;
 	return 0;
 }
 
