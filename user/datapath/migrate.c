@@ -121,8 +121,27 @@ static int lock_dir(const char *dir)
 	return fd;
 }
 
+/* What an old state needs to be drained: its interval maps, with BTF.
+ * NULL when it has them, else the name of what is missing. */
+static const char *undrainable(const char *dir)
+{
+	static const char *const names[] = { "kf_flow_sel", "kf_flows_a", "kf_flows_b" };
+	struct old_map om;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		bool ok = old_open(&om, dir, names[i]) >= 0 &&
+			  (i == 0 || (om.btf && om.info.btf_value_type_id));
+
+		old_close(&om);
+		if (!ok)
+			return names[i];
+	}
+	return NULL;
+}
+
 int kf_migrate_prepare(struct kf_migrate *m, const char *pin_path, int *lock_fd)
 {
+	const char *missing;
 	__u32 abi = pinned_abi(pin_path);
 	int n, fd;
 
@@ -134,8 +153,11 @@ int kf_migrate_prepare(struct kf_migrate *m, const char *pin_path, int *lock_fd)
 	if (!access(m->dir, F_OK)) {
 		/* An upgrade that died half way: its old state waits there. */
 		m->abi = pinned_abi(m->dir);
-		if (!m->abi) {
-			pr_warn("error: %s exists but holds no kflow state; remove it\n", m->dir);
+		missing = m->abi ? undrainable(m->dir) : "kf_info";
+		if (missing) {
+			pr_warn("error: %s exists but holds no kflow state this kflow can drain (no "
+				"readable %s); run 'kflow cleanup --pin-path %s'\n",
+				m->dir, missing, m->dir);
 			return -EEXIST;
 		}
 		if (abi && abi != KF_ABI_VERSION) {
@@ -154,6 +176,15 @@ int kf_migrate_prepare(struct kf_migrate *m, const char *pin_path, int *lock_fd)
 	}
 	if (!abi || abi == KF_ABI_VERSION)
 		return 0;
+	/* Checked before anything moves: a state we cannot read stays as it is. */
+	missing = undrainable(pin_path);
+	if (missing) {
+		pr_warn("error: pin path %s holds kflow ABI v%u state, this kflow uses v%u, and "
+			"cannot drain it (no readable %s with BTF); run 'kflow cleanup --pin-path "
+			"%s'\n",
+			pin_path, abi, KF_ABI_VERSION, missing, pin_path);
+		return -EEXIST;
+	}
 	if (rename(pin_path, m->dir)) {
 		pr_warn("error: cannot move ABI v%u state %s aside to %s: %s\n", abi, pin_path,
 			m->dir, strerror(errno));
