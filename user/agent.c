@@ -257,6 +257,10 @@ static int setup(struct kf_agent *a)
 		pr_warn("error: cannot subscribe to interface events: %s\n", strerror(errno));
 		return -errno;
 	}
+	/* Another ABI's agent's hooks are taken over as ours (migrate.c). */
+	err = kf_migrate_hooks(&a->c.b.mig, &a->c.b);
+	if (err)
+		return err;
 	err = kf_attach_all(&a->c.b, a->ifs, a->nifs, a->c.o->xdp);
 	if (err)
 		return err;

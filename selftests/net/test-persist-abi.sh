@@ -22,16 +22,18 @@ OLD=$ROOT/build/abi$OLD_ABI/kflow
 kf_setup
 kf_start_server
 
-# upgrade NAME [interrupted]: an old agent persists mid-transfer, this one
-# takes over. "interrupted": the old pins are found already moved aside, as
-# an upgrade that died right after the move leaves them.
+# upgrade NAME [interrupted] [AGENT-ARGS]: an old agent persists
+# mid-transfer, this one takes over. "interrupted": the old pins are found
+# already moved aside, as an upgrade that died right after the move leaves
+# them.
 upgrade() {
-	local n=$1 bulk
+	local n=$1 mode=$2 bulk
+	shift 2
 	$NSE_S tcpdump --immediate-mode -i $VETH_S -s 200 -U -w "$TMP/$n.pcap" >"$TMP/$n.tcpdump" 2>&1 &
 	CAP_PID=$!
 	KF_PIDS+=($CAP_PID)
 	kf_wait_for "$TMP/$n.tcpdump" "listening on"
-	KFLOW=$OLD kf_start_agent $n-first --interval 2 --persist --timeout closed_fin=1
+	KFLOW=$OLD kf_start_agent $n-first --interval 2 --persist --timeout closed_fin=1 "$@"
 	$NSE_C python3 "$NETDIR/traffic.py" bulk $IP4_S $PORT 2000000 6 &
 	bulk=$!
 	KF_PIDS+=($bulk)
@@ -39,18 +41,26 @@ upgrade() {
 	kf_stop_agent TERM
 	grep -q "persisting" "$TMP/$n-first.log" || kf_fail "$n: first agent did not say it persists"
 	sleep 1.5 # counted by the old programs into the old maps, no agent running
-	if [ "$2" = interrupted ]; then
+	if [ "$mode" = interrupted ]; then
 		mv "$PIN" "$PIN-old" || kf_fail "cannot move the pins aside"
-		kf_start_agent $n-second --interval 2 --timeout closed_fin=1
+		kf_start_agent $n-second --interval 2 --timeout closed_fin=1 "$@"
 		grep -q "an interrupted upgrade left ABI v$OLD_ABI state" "$TMP/$n-second.log" ||
 			kf_fail "$n: second agent did not find the moved state: $(tail -3 "$TMP/$n-second.log")"
 	else
-		kf_start_agent $n-second --interval 2 --timeout closed_fin=1
+		kf_start_agent $n-second --interval 2 --timeout closed_fin=1 "$@"
 		grep -q "upgrade from kflow ABI v$OLD_ABI" "$TMP/$n-second.log" ||
 			kf_fail "$n: second agent did not see the ABI change: $(tail -3 "$TMP/$n-second.log")"
 	fi
 	grep -q "drained ABI v$OLD_ABI state" "$TMP/$n-second.log" || kf_fail "$n: old state not drained"
 	[ -e "$PIN-old" ] && kf_fail "$n: old state left at $PIN-old"
+	[ "$(grep -c "counting on $VETH_S" "$TMP/$n-second.log")" = 1 ] || kf_fail "$n: not attached once"
+	if [ "$1" = --xdp-force ]; then
+		grep -q "counting on $VETH_S.*XDP ingress" "$TMP/$n-second.log" ||
+			kf_fail "$n: the XDP ingress was not kept"
+		[ "$(ip -n $NS_S -d link show dev $VETH_S | grep -c "prog/xdp")" = 1 ] ||
+			kf_fail "$n: not exactly one XDP program"
+		in_s tc filter show dev $VETH_S ingress | grep -q . && kf_fail "$n: a TC ingress filter too"
+	fi
 	wait $bulk || kf_fail "$n: bulk transfer"
 	sleep 4
 	kf_stop_capture
@@ -66,6 +76,7 @@ upgrade() {
 		kf_fail "$n: records differ from the capture"
 }
 
-upgrade direct
+upgrade direct ""
 upgrade resumed interrupted
+upgrade xdp "" --xdp-force
 echo "ok: upgrades from ABI v$OLD_ABI (also one resumed after a crash) lost and double-counted nothing"

@@ -225,7 +225,7 @@ static void xdp_detach_one(int ifindex, __u32 prog_id)
 	close(fd);
 }
 
-void kf_detach_entry(__u32 ifindex, const struct kf_attach *a)
+static void detach_entry(__u32 ifindex, const struct kf_attach *a)
 {
 	if (a->flags & KF_ATT_XDP)
 		xdp_detach_one(ifindex, a->xdp_prog_id);
@@ -245,7 +245,7 @@ void kf_detach_recorded(int attach_fd)
 	while (!bpf_map_get_next_key(attach_fd, prev, &next)) {
 		if (!bpf_map_lookup_elem(attach_fd, &next, &a)) {
 			pr_debug("detaching from %s (ifindex %u)\n", a.name, next);
-			kf_detach_entry(next, &a);
+			detach_entry(next, &a);
 		}
 		key = next;
 		prev = &key;
@@ -279,7 +279,7 @@ static int reconcile_recorded(int attach_fd, const struct kf_iface *ifs, int n,
 			continue;
 		if (!wanted(ifs, n, key)) {
 			pr_info("detaching from %s: not in this run's interfaces\n", a.name);
-			kf_detach_entry(key, &a);
+			detach_entry(key, &a);
 			bpf_map_delete_elem(attach_fd, &key);
 			prev = NULL; /* restart the walk after a delete */
 			continue;

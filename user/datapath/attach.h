@@ -27,7 +27,4 @@ void kf_attach_forget(struct kf_bpf *b, int ifindex);
  * and empties the map. Missing interfaces are not errors. */
 void kf_detach_recorded(int attach_fd);
 
-/* Detaches what one kf_attach row lists on ifindex. */
-void kf_detach_entry(__u32 ifindex, const struct kf_attach *a);
-
 #endif /* KF_ATTACH_H */

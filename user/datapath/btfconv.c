@@ -15,24 +15,51 @@
 #include "btfconv.h"
 #include "log.h"
 
+/* Integers of 1, 2, 4 or 8 bytes, in host order (the old agent's host). */
 static __u64 get_uint(const void *p, size_t size)
 {
+	__u8 v1;
+	__u16 v2;
+	__u32 v4;
+	__u64 v8;
+
 	switch (size) {
-	case 1: return *(const __u8 *)p;
-	case 2: { __u16 v; memcpy(&v, p, 2); return v; }
-	case 4: { __u32 v; memcpy(&v, p, 4); return v; }
-	case 8: { __u64 v; memcpy(&v, p, 8); return v; }
+	case 1:
+		memcpy(&v1, p, 1);
+		return v1;
+	case 2:
+		memcpy(&v2, p, 2);
+		return v2;
+	case 4:
+		memcpy(&v4, p, 4);
+		return v4;
+	case 8:
+		memcpy(&v8, p, 8);
+		return v8;
 	}
 	return 0;
 }
 
+/* A wider value is cut to the new width, as a C conversion would. */
 static void put_uint(void *p, size_t size, __u64 v)
 {
+	__u8 v1 = v;
+	__u16 v2 = v;
+	__u32 v4 = v;
+
 	switch (size) {
-	case 1: *(__u8 *)p = v; break;
-	case 2: { __u16 x = v; memcpy(p, &x, 2); break; }
-	case 4: { __u32 x = v; memcpy(p, &x, 4); break; }
-	case 8: memcpy(p, &v, 8); break;
+	case 1:
+		memcpy(p, &v1, 1);
+		break;
+	case 2:
+		memcpy(p, &v2, 2);
+		break;
+	case 4:
+		memcpy(p, &v4, 4);
+		break;
+	case 8:
+		memcpy(p, &v, 8);
+		break;
 	}
 }
 

@@ -9,14 +9,15 @@
  *     takes no '.' in names; the old programs hold their maps by reference,
  *     not by path: they go on counting) and the new agent starts on a fresh
  *     pin directory;
- *  2. the new agent attaches; each TC filter or XDP program of the old
- *     agent is replaced atomically by the new one (same handle), so from
- *     then on packets reach only the new maps;
+ *  2. the new agent takes the old kf_attach rows as its own and attaches
+ *     as a --persist restart does: the same hook per interface, each TC
+ *     filter or XDP program of the old agent replaced atomically by the new
+ *     one (same handle), so from then on packets reach only the new maps,
+ *     and old hooks where it does not count are detached;
  *  3. the old kf_flow_sel slot is emptied: for a map-in-map update the
  *     kernel waits for an RCU grace period, so when it returns no old
  *     program still holds an old interval map (as in drain.c), and an old
- *     program still attached where the new agent is not counts nothing
- *     any more (it is detached next);
+ *     program still attached anywhere counts nothing any more;
  *  4. both old interval maps and the old kf_life are read into the flow
  *     table, field by field through the BTF the old agent pinned them with
  *     (btfconv.c: no decoder kept per old ABI): the first interval's
@@ -40,10 +41,10 @@
 #include <sys/stat.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
-#include "attach.h"
 #include "bpffs.h"
 #include "btfconv.h"
 #include "kflow.h"
+#include "loader.h"
 #include "log.h"
 #include "migrate.h"
 
@@ -312,28 +313,36 @@ static int add_life(void *arg, const void *key, const void *val)
 	return 0;
 }
 
-struct attach_ctx {
-	int new_fd;
-};
-
-/* The new agent took the interface: keep "kflow made the clsact qdisc" so
- * that an uninstall removes it. It did not: the old hooks go. */
-static int carry_attach(void *arg, const void *key, const void *val)
+/* The old agent's attachment rows become this agent's before it attaches:
+ * it then keeps the ingress hook each interface had (an XDP ingress
+ * replaced by TC would count each packet twice until the XDP program went),
+ * detaches where it is not wanted, and knows which clsact qdiscs kflow
+ * made (attach.c, as for a same-ABI --persist restart). */
+static int copy_attach(void *arg, const void *key, const void *val)
 {
-	const struct kf_attach *old = val;
-	struct attach_ctx *c = arg;
-	__u32 ifindex = *(const __u32 *)key;
-	struct kf_attach cur;
+	int *new_fd = arg;
 
-	if (!bpf_map_lookup_elem(c->new_fd, &ifindex, &cur)) {
-		cur.flags |= old->flags & KF_ATT_QDISC_OURS;
-		bpf_map_update_elem(c->new_fd, &ifindex, &cur, BPF_EXIST);
-	} else {
-		pr_info("detaching the old agent's hooks from %s: not in this run's interfaces\n",
-			old->name);
-		kf_detach_entry(ifindex, old);
+	if (bpf_map_update_elem(*new_fd, key, val, BPF_ANY)) {
+		pr_warn("cannot carry the attachment of %s over: %s\n",
+			((const struct kf_attach *)val)->name, strerror(errno));
+		return -errno;
 	}
 	return 0;
+}
+
+int kf_migrate_hooks(struct kf_migrate *m, struct kf_bpf *b)
+{
+	int new_fd = bpf_map__fd(b->skel->maps.kf_attach), n;
+	struct old_map att;
+
+	if (!m->active)
+		return 0;
+	if (old_open(&att, m->dir, "kf_attach") < 0)
+		return 0; /* nothing recorded: nothing attached */
+	n = read_old(&att, bpf_object__btf(b->skel->obj), NULL, "kf_attach", 1, false,
+		     copy_attach, &new_fd);
+	old_close(&att);
+	return n < 0 ? n : 0;
 }
 
 static int key_copy(void *arg, const void *key, const void *val)
@@ -365,9 +374,8 @@ int kf_migrate_drain(struct kf_migrate *m, struct kf_bpf *b, struct kf_table *t,
 		     __u64 *next_flow_seq)
 {
 	const struct btf *nb = bpf_object__btf(b->skel->obj);
-	struct old_map sel, iv[2], life, att, info;
+	struct old_map sel, iv[2], life, info;
 	struct flows_ctx fc = { .t = t, .ncpus = b->ncpus };
-	struct attach_ctx ac = { .new_fd = bpf_map__fd(b->skel->maps.kf_attach) };
 	struct kf_info oi = {};
 	__u32 zero = 0;
 	int n, err = 0;
@@ -378,7 +386,6 @@ int kf_migrate_drain(struct kf_migrate *m, struct kf_bpf *b, struct kf_table *t,
 	old_open(&iv[0], m->dir, "kf_flows_a");
 	old_open(&iv[1], m->dir, "kf_flows_b");
 	old_open(&life, m->dir, "kf_life");
-	old_open(&att, m->dir, "kf_attach");
 	old_open(&info, m->dir, "kf_info");
 	if (sel.fd < 0 || iv[0].fd < 0 || iv[1].fd < 0) {
 		pr_warn("error: %s lacks its interval maps; nothing to drain (remove it)\n", m->dir);
@@ -392,8 +399,6 @@ int kf_migrate_drain(struct kf_migrate *m, struct kf_bpf *b, struct kf_table *t,
 			strerror(errno));
 		goto out;
 	}
-	if (att.fd >= 0)
-		read_old(&att, nb, NULL, "kf_attach", 1, false, carry_attach, &ac);
 	if (info.fd >= 0 && read_old(&info, nb, NULL, "kf_info", 1, false, key_copy,
 				     &oi) > 0 && oi.next_flow_seq > *next_flow_seq)
 		*next_flow_seq = oi.next_flow_seq;
@@ -419,7 +424,6 @@ out:
 	old_close(&iv[0]);
 	old_close(&iv[1]);
 	old_close(&life);
-	old_close(&att);
 	old_close(&info);
 	if (!err) {
 		unpin_old(m);

@@ -25,11 +25,16 @@ struct kf_migrate {
  * *lock_fd on it. 0 or a negative errno after a message. */
 int kf_migrate_prepare(struct kf_migrate *m, const char *pin_path, int *lock_fd);
 
+/* After the load, before the attach: the old agent's kf_attach rows become
+ * this agent's (same hooks per interface, its clsact qdiscs). 0 or a
+ * negative errno. */
+int kf_migrate_hooks(struct kf_migrate *m, struct kf_bpf *b);
+
 /* After this agent's programs replaced the old ones: stops the old
  * datapath where it still runs, reads its interval maps and lifetime table
  * into t (the flows keep their ids and totals) and continues its flow id
- * counter in *next_flow_seq; carries over which clsact qdiscs it created.
- * Then unpins the old state. 0 or a negative errno. */
+ * counter in *next_flow_seq. Then unpins the old state. 0 or a negative
+ * errno. */
 int kf_migrate_drain(struct kf_migrate *m, struct kf_bpf *b, struct kf_table *t,
 		     __u64 *next_flow_seq);
 
