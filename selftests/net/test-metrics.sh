@@ -62,9 +62,12 @@ sleep 4 # every flow in a record, the short ones ended
 
 # The page and the records of one moment: counts that stay the same across
 # two fetches with the records read in between.
-python3 - "$TMP" "$M" "$NS_S" "$VETH_S" "$IP4_S" "$IP6_S" <<'PY' || kf_fail "metrics differ from the records"
+# Every address of the server side (link-local too: MLD and ND leave from it).
+LOCAL=$(ip -n $NS_S -j addr show dev $VETH_S | python3 -c 'import json,sys; print(",".join(a["local"] for i in json.load(sys.stdin) for a in i["addr_info"]))')
+python3 - "$TMP" "$M" "$NS_S" "$VETH_S" "$LOCAL" <<'PY' || kf_fail "metrics differ from the records"
 import json, re, subprocess, sys, time
-tmp, addr, ns, veth, local4, local6 = sys.argv[1:]
+tmp, addr, ns, veth, local = sys.argv[1:]
+local = set(local.split(","))
 def page():
     return subprocess.run(["nsenter", "--net=/run/netns/" + ns, "curl", "-sf",
                            "http://%s/metrics" % addr], check=True, capture_output=True,
@@ -92,7 +95,6 @@ want = sum(r["packet_tx"] + r["packet_rx"] for r in recs)
 got = sum(pk.values())
 assert got == want and want > 0, "kflow_packets_total %d, records %d" % (got, want)
 assert sum(by.values()) == sum(r["byte_tx"] + r["byte_rx"] for r in recs), "bytes"
-local = {local4, local6}
 egress = sum((r["packet_tx"] if r.get("ip_0") in local else 0) +
              (r["packet_rx"] if r.get("ip_1") in local else 0) for r in recs)
 eg = pk.get('{interface="%s",hook="tc_egress"}' % veth, -1)
