@@ -5,7 +5,8 @@
 # 200 after; kflow_packets_total equals the records' packet_tx + packet_rx
 # (and its tc_egress part the packets the local addresses sent); records per
 # output equal the lines written; promtool finds nothing to lint; a real
-# Prometheus server, in the same namespace, scrapes the same value.
+# Prometheus server, in the same namespace, scrapes the same value; /healthz
+# is 503 while the main loop is stuck (a write to a full FIFO).
 source "$(dirname "$0")/lib.sh"
 
 for tool in curl promtool prometheus; do
@@ -18,8 +19,10 @@ get() { in_s curl -s -o "$TMP/body" -w '%{http_code}' "http://$M$1"; }
 
 # Ready only after the first drain: start just after a 5 s boundary, so the
 # first drain is some 4 s away when setup is done.
+# (On the IPv6 address here: [ADDR]:PORT.)
 while [ $(($(date +%s) % 5)) -ne 0 ]; do sleep 0.2; done
-kf_start_agent ready --interval 5 --metrics $M
+kf_start_agent ready --interval 5 --metrics "[$IP6_S]:9400"
+M="[$IP6_S]:9400"
 code=$(get /readyz)
 [ "$code" = 503 ] || kf_fail "/readyz before the first drain: $code $(cat "$TMP/body")"
 grep -qx "first drain not done yet" "$TMP/body" || kf_fail "/readyz 503 says: $(cat "$TMP/body")"
@@ -31,8 +34,9 @@ for _ in $(seq 40); do
 	sleep 0.25
 done
 [ "$(get /readyz)" = 200 ] || kf_fail "/readyz after the first drain: $(cat "$TMP/body")"
-echo "readyz: 503 before the first drain, 200 after"
+echo "readyz: 503 before the first drain, 200 after (on [$IP6_S]:9400)"
 kf_stop_agent INT
+M=$IP4_S:9400
 
 # Counting: a short interval, an IPFIX output too (to a port where nobody
 # listens: messages still count as sent or dropped).
@@ -58,9 +62,12 @@ sleep 4 # every flow in a record, the short ones ended
 
 # The page and the records of one moment: counts that stay the same across
 # two fetches with the records read in between.
-python3 - "$TMP" "$M" "$NS_S" "$VETH_S" "$IP4_S" "$IP6_S" <<'PY' || kf_fail "metrics differ from the records"
+# Every address of the server side (link-local too: MLD and ND leave from it).
+LOCAL=$(ip -n $NS_S -j addr show dev $VETH_S | python3 -c 'import json,sys; print(",".join(a["local"] for i in json.load(sys.stdin) for a in i["addr_info"]))')
+python3 - "$TMP" "$M" "$NS_S" "$VETH_S" "$LOCAL" <<'PY' || kf_fail "metrics differ from the records"
 import json, re, subprocess, sys, time
-tmp, addr, ns, veth, local4, local6 = sys.argv[1:]
+tmp, addr, ns, veth, local = sys.argv[1:]
+local = set(local.split(","))
 def page():
     return subprocess.run(["nsenter", "--net=/run/netns/" + ns, "curl", "-sf",
                            "http://%s/metrics" % addr], check=True, capture_output=True,
@@ -88,7 +95,6 @@ want = sum(r["packet_tx"] + r["packet_rx"] for r in recs)
 got = sum(pk.values())
 assert got == want and want > 0, "kflow_packets_total %d, records %d" % (got, want)
 assert sum(by.values()) == sum(r["byte_tx"] + r["byte_rx"] for r in recs), "bytes"
-local = {local4, local6}
 egress = sum((r["packet_tx"] if r.get("ip_0") in local else 0) +
              (r["packet_rx"] if r.get("ip_1") in local else 0) for r in recs)
 eg = pk.get('{interface="%s",hook="tc_egress"}' % veth, -1)
@@ -133,4 +139,43 @@ up=$(in_s curl -s 'http://127.0.0.1:9490/api/v1/query?query=up' | grep -o '"valu
 [ -n "$up" ] || kf_fail "Prometheus: target not up"
 echo "prometheus: scraped sum(kflow_packets_total) = $got"
 kf_stop_agent INT
+
+# A stalled main loop: records also go to a FIFO nobody reads (kflow opens
+# it read-write, so the open does not wait), whose 64 KiB fill within an
+# interval of 100 short flows. /healthz turns 503 after two intervals while
+# /metrics still answers (the last page); a reader brings it back.
+mkfifo "$TMP/stall"
+kf_start_agent stall --interval 1 --metrics $M --output jsonl:"$TMP/stall"
+[ "$(get /healthz)" = 200 ] || kf_fail "/healthz at start: $(cat "$TMP/body")"
+in_c $PY "$NETDIR/traffic.py" short $IP4_S $PORT 100 || kf_fail "traffic"
+for _ in $(seq 40); do
+	[ "$(get /healthz)" = 503 ] && break
+	sleep 0.25
+done
+[ "$(get /healthz)" = 503 ] || kf_fail "/healthz with the loop stuck in a write: $(cat "$TMP/body")"
+grep -q "main loop last ran .* s ago, more than two intervals (2 s)" "$TMP/body" ||
+	kf_fail "/healthz 503 says: $(cat "$TMP/body")"
+echo "healthz while stalled: 503 $(cat "$TMP/body")"
+[ "$(get /metrics)" = 200 ] || kf_fail "/metrics while the loop is stuck"
+cat "$TMP/stall" >/dev/null &
+KF_PIDS+=($!)
+for _ in $(seq 40); do
+	[ "$(get /healthz)" = 200 ] && break
+	sleep 0.25
+done
+[ "$(get /healthz)" = 200 ] || kf_fail "/healthz after the reader came: $(cat "$TMP/body")"
+kf_stop_agent INT
+echo "healthz: 200 again once the FIFO is read"
+
+# XDP counting ingress: the hook label says so.
+kf_start_agent xdp --interval 1 --metrics $M --xdp-force
+in_c ping -c 4 -i 0.2 -q $IP4_S >/dev/null || kf_fail "ping"
+sleep 2.5
+in_s curl -sf "http://$M/metrics" >"$TMP/xdp.txt" || kf_fail "/metrics with --xdp-force"
+kf_stop_agent INT
+grep -q "^kflow_packets_total{interface=\"$VETH_S\",hook=\"xdp\"} [1-9]" "$TMP/xdp.txt" ||
+	kf_fail "--xdp-force: no xdp packets: $(grep ^kflow_packets_total "$TMP/xdp.txt")"
+grep -q "hook=\"tc_ingress\"" "$TMP/xdp.txt" &&
+	kf_fail "--xdp-force: a tc_ingress series: $(grep ^kflow_packets_total "$TMP/xdp.txt")"
+echo "--xdp-force: $(grep "^kflow_packets_total.*xdp" "$TMP/xdp.txt")"
 echo "ok"

@@ -84,9 +84,11 @@ int kf_caps_check(const struct kf_opts *o)
 			       "kflow run");
 	if (!has(eff, CAP_SYS_ADMIN))
 		return missing("CAP_SYS_ADMIN",
-			       "look attached programs up by id, to detach only kflow's own",
-			       needs_bpffs_mount(o->pin_path) ? "kflow run; and to mount bpffs"
-							      : "kflow run");
+			       needs_bpffs_mount(o->pin_path)
+				       ? "look attached programs up by id, to detach only kflow's "
+					 "own, and to mount bpffs on /sys/fs/bpf"
+				       : "look attached programs up by id, to detach only kflow's own",
+			       "kflow run");
 	if (!o->no_identity && !has(eff, CAP_SYS_PTRACE))
 		pr_warn("missing capability CAP_SYS_PTRACE: identity runs without reading other "
 			"processes' /proc/PID/fd and ns/net: only sockets the hooks see name a "

@@ -53,10 +53,9 @@ static struct kf_mif *mif(struct kf_metrics *m, __u32 ifindex)
 		return NULL;
 	mi = &m->ifs[m->nifs++];
 	mi->ifindex = ifindex;
-	if (ifindex) {
+	mi->gen = ~0ULL;
+	if (ifindex)
 		snprintf(mi->name, sizeof(mi->name), "%s", kf_ifname(ifindex, name));
-		iface_mac(m, mi);
-	}
 	return mi;
 }
 
@@ -90,8 +89,15 @@ void kf_metrics_count(struct kf_metrics *m, const struct kf_core *c, const struc
 		m->ifs_left_out++;
 		return;
 	}
-	xdp = xdp_ingress(c, f->key.ifindex);
-	mi->xdp = xdp;
+	/* Hook and MAC once per interface and interval, not per record:
+	 * a re-attached interface may have moved between TC and XDP. */
+	if (mi->gen != m->gen) {
+		mi->xdp = xdp_ingress(c, f->key.ifindex);
+		if (f->key.ifindex)
+			iface_mac(m, mi);
+		mi->gen = m->gen;
+	}
+	xdp = mi->xdp;
 	for (int d = 0; d < 2; d++) {
 		const struct flow_dir *fd = &f->iv.dir[d];
 		const __u8 *src = zero_mac(fd->mac) ? f->life.mac[d] : fd->mac;
@@ -128,6 +134,7 @@ static void publish(struct kf_metrics *m, const struct kf_core *c, bool drained)
 
 	kf_mt_reset(&m->next);
 	kf_metrics_build(m, c, &m->next);
+	m->gen++;
 	pthread_mutex_lock(&m->lock);
 	if (!m->next.oom) {
 		t = m->page;

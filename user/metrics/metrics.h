@@ -36,7 +36,8 @@ struct kf_mif {
 	char name[16];
 	__u8 mac[6]; /* the interface's own: a direction sent from it is egress */
 	bool has_mac;
-	bool xdp; /* XDP counted its ingress at the last record */
+	bool xdp; /* XDP counts its ingress (kf_attach, read once an interval) */
+	unsigned long long gen; /* the interval xdp and mac were read in */
 	unsigned long long packets[KF_MH_MAX], bytes[KF_MH_MAX];
 };
 
@@ -44,6 +45,7 @@ struct kf_metrics {
 	/* The main loop's. */
 	struct kf_mif ifs[KF_METRICS_IFACES + 1]; /* + the overflow record's */
 	int nifs;
+	unsigned long long gen; /* intervals published: one kf_attach read each */
 	unsigned long long ifs_left_out; /* records of interfaces past the table */
 	unsigned long long id_resolved, id_unresolved;
 	struct kf_hist drain;
