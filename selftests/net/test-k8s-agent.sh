@@ -78,7 +78,13 @@ ELAPSED=$(($(date +%s) - START))
 read -r RSS HWM < <(awk '/VmRSS/ { r = $2 } /VmHWM/ { h = $2 } END { print r, h }' /proc/$AGENT/status)
 MEMCG=$(awk -F: '$2 == "memory" { print $3 }' /proc/$AGENT/cgroup)
 MEM_MAX=$(cat /sys/fs/cgroup/memory$MEMCG/memory.max_usage_in_bytes 2>/dev/null)
-echo "measured: agent RSS ${RSS} kB (peak ${HWM} kB), container memory cgroup peak $((MEM_MAX / 1048576)) MiB (maps included), CPU $CPU ticks (1/100 s) in $ELAPSED s of traffic"
+MAPS_KB=0
+for f in $K8S_PIN/kf_*; do
+	kb=$(bpftool -j map show pinned "$f" 2>/dev/null |
+		python3 -c 'import json, sys; print(json.load(sys.stdin).get("bytes_memlock", 0) // 1024)' 2>/dev/null)
+	MAPS_KB=$((MAPS_KB + ${kb:-0}))
+done
+echo "measured: maps $((MAPS_KB / 1024)) MiB (bpftool memlock of the pins), agent RSS ${RSS} kB (peak ${HWM} kB), container memory cgroup peak $((MEM_MAX / 1048576)) MiB (maps included), CPU $CPU ticks (1/100 s) in $ELAPSED s of traffic"
 
 if [ -z "$K8S_NO_METRICS" ]; then
 	# Ready after the first drain: the manifest's interval is 60 s.
