@@ -5,8 +5,10 @@
 # a server pod through the node. Checks: the records equal tcpdump on both
 # pod veths of the node, both ends carry their pod, the probes answer as the
 # kubelet calls them, a real Prometheus scrapes /metrics and its packet
-# total equals the records' packets, promtool finds the metrics clean; and
-# it measures the container's memory and CPU (the manifest's resources).
+# total equals the records' packets, promtool finds the metrics clean, the
+# stream sidecar sees every record, the uninstall (kflow-cleanup.yaml's
+# container) removes everything; and it measures the container's memory
+# and CPU (the manifest's resources).
 KF_NO_IPV6=1
 source "$(dirname "$0")/lib.sh"
 source "$NETDIR/podman.inc.sh"
@@ -21,7 +23,8 @@ in_s sysctl -qw net.ipv4.ip_forward=1
 k8s_pod 1 shop web-0
 k8s_pod 2 shop client-1
 k8s_image "$K8S_IMAGE"
-pm run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 "$K8S_IMAGE" --version >"$TMP/version" 2>&1 || kf_fail "kflow --version in the image"
+pm run --rm --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 "$K8S_IMAGE" \
+	--version >"$TMP/version" 2>&1 || kf_fail "kflow --version in the image"
 grep -q "kflow $(cat "$ROOT/VERSION") (ABI " "$TMP/version" || kf_fail "image version: $(cat "$TMP/version")"
 [ "$(pm inspect -f '{{index .Labels "org.opencontainers.image.version"}}' "$K8S_IMAGE")" = \
 	"$(cat "$ROOT/VERSION")" ] || kf_fail "image version label"
@@ -44,7 +47,7 @@ if [ -z "$K8S_NO_STREAM" ]; then
 	k8s_sidecar sidecar "$K8S_IMAGE"
 	kf_wait_for "$TMP/agent.log" "stream: subscriber pid .* connected"
 fi
-NODE_IP=10.210.1.1
+NODE_IP=10.210.1.1 # a node address: the pod IP of a hostNetwork pod, where the kubelet probes
 if [ -z "$K8S_NO_METRICS" ]; then
 	# As the kubelet: the startup probe gets period x threshold.
 	read -r path port < <($KMAN get probe:startup)
