@@ -18,7 +18,13 @@ ARCH ?= $(shell uname -m | sed 's/x86_64/x86/' \
 			 | sed 's/riscv64/riscv/' \
 			 | sed 's/loongarch64/loongarch/')
 
-PKGS := libbpf libelf zlib libmnl
+# The release is the VERSION file's; the ABI is headers/kflow.h's.
+# ABI_OVERRIDE=N builds an agent that claims ABI N (upgrade tests): give it
+# its own OUTPUT and BUILD, objects are not rebuilt when it changes.
+VERSION := $(shell cat VERSION)
+KF_ABI := $(or $(ABI_OVERRIDE),$(shell sed -n 's/^\#define KF_ABI_VERSION \([0-9]*\)/\1/p' headers/kflow.h))
+
+PKGS := libbpf libelf zlib libmnl libmicrohttpd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -34,6 +40,10 @@ CFLAGS ?= -g -O2
 CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror
+ifneq ($(ABI_OVERRIDE),)
+CFLAGS += -DKF_ABI_VERSION=$(ABI_OVERRIDE)
+BPF_CFLAGS += -DKF_ABI_VERSION=$(ABI_OVERRIDE)
+endif
 
 BPF_APPS := kflow identity bench_empty bench_floor
 AGENT_SRCS := $(filter-out user/main.c,$(wildcard $(addsuffix /*.c,$(USER_DIRS))))
@@ -69,8 +79,10 @@ help:
 	@echo '  deps       install the Debian packages the build and tests need'
 	@echo '  vmlinux    regenerate headers/vmlinux.h from the running kernel'
 	@echo '  install    install build/kflow to $$(PREFIX)/sbin'
+	@echo '  image      OCI image $$(IMAGE):$$(VERSION) (podman, FROM scratch, offline)'
 	@echo '  clean      remove build output'
-	@echo 'Variables: V=1 (show commands), CLANG, BPFTOOL, CROSS_COMPILE, PREFIX'
+	@echo 'Variables: V=1 (show commands), CLANG, BPFTOOL, CROSS_COMPILE, PREFIX,'
+	@echo '           IMAGE, IMAGE_TAG, PODMAN, ABI_OVERRIDE (test builds)'
 
 .PHONY: check-deps
 check-deps:
@@ -103,6 +115,16 @@ $(OUTPUT)/user/%.o: user/%.c $(HDRS) $(SKELS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CROSS_COMPILE)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+# Only version.o sees the version; the stamp changes (and rebuilds it) when
+# the version does, from the VERSION file or make VERSION=.
+$(OUTPUT)/user/version.o: CFLAGS += -DKF_VERSION='"$(VERSION)"'
+$(OUTPUT)/user/version.o: $(OUTPUT)/version.stamp
+$(OUTPUT)/version.stamp: FORCE | $(OUTPUT)
+	$(Q)echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/kflow: $(OUTPUT)/user/main.o $(AGENT_OBJS) | $(BUILD)
 	$(call msg,BINARY,$@)
@@ -159,6 +181,18 @@ PREFIX ?= /usr/local
 .PHONY: install
 install: $(BUILD)/kflow
 	install -D -m 0755 $(BUILD)/kflow $(DESTDIR)$(PREFIX)/sbin/kflow
+
+# The image holds build/kflow, the libraries ldd names and the loader,
+# nothing pulled (tools/image.sh). PODMAN may carry global options
+# (--root ...) to build into another store.
+IMAGE ?= kflow
+IMAGE_TAG ?= $(VERSION)
+PODMAN ?= podman
+.PHONY: image
+image: all
+	$(call msg,IMAGE,$(IMAGE):$(IMAGE_TAG))
+	$(Q)KF_VERSION=$(VERSION) KF_ABI=$(KF_ABI) PODMAN="$(PODMAN)" \
+		tools/image.sh $(BUILD)/kflow $(OUTPUT)/image $(IMAGE):$(IMAGE_TAG)
 
 .PHONY: clean
 clean:

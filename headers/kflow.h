@@ -12,7 +12,11 @@
 #include <linux/types.h>
 #include <linux/bpf.h> /* struct bpf_spin_lock */
 
+/* A test build may claim another number (make ABI_OVERRIDE=N, into its own
+ * OUTPUT and BUILD) to exercise an upgrade across an ABI change. */
+#ifndef KF_ABI_VERSION
 #define KF_ABI_VERSION 3
+#endif
 
 #define KF_DEFAULT_MAX_FLOWS 65536
 #define KF_FRAG_ENTRIES 8192

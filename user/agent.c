@@ -21,10 +21,12 @@
 #include <bpf/bpf.h>
 #include "agent.h"
 #include "attach.h"
+#include "caps.h"
 #include "iface.h"
 #include "lifemap.h"
 #include "linkwatch.h"
 #include "log.h"
+#include "metrics.h"
 #include "tick.h"
 
 struct kf_agent {
@@ -69,10 +71,14 @@ static __s64 wall_minus_mono(__u64 *mono_out)
 
 static int interval_tick(struct kf_agent *a)
 {
-	__u64 mono;
+	__u64 mono, done;
 	__s64 off = wall_minus_mono(&mono);
+	int err;
 
-	return kf_tick(&a->c, mono, off);
+	err = kf_tick(&a->c, mono, off);
+	done = clock_ns(CLOCK_MONOTONIC);
+	kf_metrics_interval(a->c.metrics, &a->c, (done - mono) / 1e9);
+	return err;
 }
 
 static void on_link(void *arg, const struct kf_link_event *ev)
@@ -189,6 +195,9 @@ static int setup(struct kf_agent *a)
 	int n, err;
 
 	/* Cheap checks first: a bad interface or output leaves nothing behind. */
+	err = kf_caps_check(a->c.o);
+	if (err)
+		return err;
 	n = kf_ifaces_resolve(a->c.o->ifaces, a->c.o->exclude_ifaces, &a->ifs);
 	if (n < 0)
 		return n;
@@ -196,6 +205,11 @@ static int setup(struct kf_agent *a)
 	err = kf_sinks_open(&a->c.sinks, a->c.o, clock_ns(CLOCK_REALTIME) / 1000000);
 	if (err)
 		return err;
+	if (a->c.o->metrics) {
+		a->c.metrics = kf_metrics_start(a->c.o->metrics, a->c.o->interval_s);
+		if (!a->c.metrics)
+			return -EINVAL;
+	}
 	err = kf_table_init(&a->c.table);
 	if (err)
 		return err;
@@ -224,14 +238,17 @@ static int setup(struct kf_agent *a)
 	if (!a->c.o->no_identity) {
 		const char *cg = a->c.o->cgroup_root ? a->c.o->cgroup_root : kf_cgroup2_mount();
 
+		/* No cgroup v2 (a v1-only host, or `ip netns exec`, which mounts
+		 * a sysfs of its own over /sys): count, without identity. */
 		if (!cg) {
-			pr_warn("error: no cgroup v2 mount for process identity (use --no-identity)\n");
-			return -ENOENT;
+			pr_warn("no cgroup v2 mount: counting without process/pod identity "
+				"(--no-identity silences this)\n");
+		} else {
+			err = kf_identity_start(&a->c.id, a->c.o->pin_path, cg,
+						a->c.o->pod_log_root, a->c.o->pod_cluster);
+			if (err)
+				return err;
 		}
-		err = kf_identity_start(&a->c.id, a->c.o->pin_path, cg, a->c.o->pod_log_root,
-					a->c.o->pod_cluster);
-		if (err)
-			return err;
 	}
 	/* Before counting starts anew: what a killed agent left half done. */
 	err = kf_recover(&a->c);
@@ -244,7 +261,19 @@ static int setup(struct kf_agent *a)
 		pr_warn("error: cannot subscribe to interface events: %s\n", strerror(errno));
 		return -errno;
 	}
-	return kf_attach_all(&a->c.b, a->ifs, a->nifs, a->c.o->xdp);
+	/* Another ABI's agent's hooks are taken over as ours (migrate.c). */
+	err = kf_migrate_hooks(&a->c.b.mig, &a->c.b);
+	if (err)
+		return err;
+	err = kf_attach_all(&a->c.b, a->ifs, a->nifs, a->c.o->xdp);
+	if (err)
+		return err;
+	/* After the attach replaced the old programs (migrate.c). */
+	err = kf_migrate_drain(&a->c.b.mig, &a->c.b, &a->c.table, &a->c.info.next_flow_seq);
+	if (err)
+		return err;
+	kf_metrics_attached(a->c.metrics, &a->c);
+	return 0;
 }
 
 int kf_run(const struct kf_opts *o)
@@ -278,6 +307,7 @@ int kf_run(const struct kf_opts *o)
 		pr_info("persisting: programs stay attached, maps stay pinned under %s\n",
 			o->pin_path);
 	kf_bpf_close(&a.c.b);
+	kf_metrics_stop(a.c.metrics);
 	kf_sinks_close(&a.c.sinks);
 	kf_table_free(&a.c.table);
 	free(a.ifs);

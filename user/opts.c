@@ -9,7 +9,9 @@
 #include <string.h>
 #include "kflow.h"
 #include "log.h"
+#include "metrics.h"
 #include "opts.h"
+#include "version.h"
 
 const char *const kf_timeout_names[KF_TO_MAX] = {
 	[KF_TO_OPENING] = "opening",
@@ -35,6 +37,7 @@ void kf_usage(void)
 {
 	fprintf(stderr,
 		"usage: kflow run [options]     count flows, write records each interval\n"
+		"       kflow --version        the version and the ABI of its pinned maps\n"
 		"       kflow dump [--pin-path P]  print live flows as JSON lines (no drain)\n"
 		"       kflow cleanup [--pin-path P] remove what a --persist agent left\n"
 		"       kflow replay CAPTURE [--interval S] [--output SPEC] [--timeout NAME=S]\n"
@@ -78,6 +81,8 @@ void kf_usage(void)
 		"                        closing, established_rst, exception, closed_fin,\n"
 		"                        single_direction, udp, other, opening_rst; repeatable\n"
 		"  --server-ports LIST   ports that are always the server side\n"
+		"  --metrics ADDR:PORT   serve /metrics (Prometheus), /healthz and /readyz over\n"
+		"                        HTTP, as 0.0.0.0:9400 or [::1]:9400\n"
 		"  -v, --verbose         more logging (repeat for libbpf debug)\n",
 		KF_DEFAULT_MAX_FLOWS, KF_DEFAULT_PIN_PATH);
 }
@@ -288,6 +293,7 @@ enum {
 	OPT_IPFIX_FLOWS,
 	OPT_IPFIX_USAGE,
 	OPT_IPFIX_USAGE_DOMAIN,
+	OPT_METRICS,
 };
 
 static const struct option long_opts[] = {
@@ -314,10 +320,37 @@ static const struct option long_opts[] = {
 	{ "ipfix-flows", required_argument, NULL, OPT_IPFIX_FLOWS },
 	{ "ipfix-usage", required_argument, NULL, OPT_IPFIX_USAGE },
 	{ "ipfix-usage-domain", required_argument, NULL, OPT_IPFIX_USAGE_DOMAIN },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Every command: the one list the parser and its error messages use. */
+static const struct {
+	const char *name;
+	enum kf_cmd cmd;
+} commands[] = {
+	{ "run", KF_CMD_RUN },
+	{ "dump", KF_CMD_DUMP },
+	{ "cleanup", KF_CMD_CLEANUP },
+	{ "replay", KF_CMD_REPLAY },
+};
+
+/* "run, dump, cleanup, replay, help" */
+static const char *command_list(void)
+{
+	static char buf[128];
+	size_t len = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands) && len < sizeof(buf); i++)
+		len += snprintf(buf + len, sizeof(buf) - len, "%s, ", commands[i].name);
+	if (len < sizeof(buf))
+		snprintf(buf + len, sizeof(buf) - len, "help");
+	return buf;
+}
 
 /* Which options a command takes. */
 static bool takes(enum kf_cmd cmd, int c)
@@ -351,26 +384,26 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 
 	if (argc < 2) {
 		kf_usage();
-		pr_warn("error: missing command: run, dump, cleanup or replay\n");
+		pr_warn("error: missing command: one of %s\n", command_list());
 		return -EINVAL;
 	}
-	if (!strcmp(argv[1], "run")) {
-		o->cmd = KF_CMD_RUN;
-	} else if (!strcmp(argv[1], "dump")) {
-		o->cmd = KF_CMD_DUMP;
-	} else if (!strcmp(argv[1], "cleanup")) {
-		o->cmd = KF_CMD_CLEANUP;
-	} else if (!strcmp(argv[1], "replay")) {
-		o->cmd = KF_CMD_REPLAY;
-	} else if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
-		   !strcmp(argv[1], "help")) {
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		kf_print_version();
+		return 1;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		kf_usage();
 		return 1;
-	} else {
-		pr_warn("error: unknown command '%s': expected run, dump, cleanup or replay\n",
-			argv[1]);
+	}
+	for (c = 0; c < (int)ARRAY_SIZE(commands); c++)
+		if (!strcmp(argv[1], commands[c].name))
+			break;
+	if (c == (int)ARRAY_SIZE(commands)) {
+		pr_warn("error: unknown command '%s': the commands are %s\n", argv[1],
+			command_list());
 		return -EINVAL;
 	}
+	o->cmd = commands[c].cmd;
 
 	opterr = 0;
 	optind = 2;
@@ -460,6 +493,14 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 		case OPT_OUTPUT_MODE:
 			err = parse_mode(optarg, &o->output_mode);
 			break;
+		case OPT_METRICS: {
+			struct sockaddr_storage sa;
+			socklen_t len;
+
+			err = kf_metrics_addr(optarg, &sa, &len);
+			o->metrics = optarg;
+			break;
+		}
 		case OPT_TIMEOUT:
 			err = parse_timeout(o, optarg);
 			break;

@@ -68,6 +68,7 @@ struct kf_opts {
 	unsigned int timeouts[KF_TO_MAX];
 	__u16 server_ports[KF_MAX_SERVER_PORTS];
 	int n_server_ports;
+	const char *metrics; /* --metrics ADDR:PORT, NULL: no HTTP endpoint */
 };
 
 extern const char *const kf_timeout_names[KF_TO_MAX];

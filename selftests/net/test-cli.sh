@@ -55,7 +55,16 @@ expect_fail "--ipfix-domain 4294967295: the usage records' default domain" run \
 	--ipfix-domain 4294967295 $P
 expect_fail "--ipfix-usage-domain" run --ipfix-usage-domain -1 $P
 expect_fail "--output-mode" run --output-mode 0999 $P
-expect_fail "unknown command 'frob': expected run, dump, cleanup or replay" frob
+expect_fail "unknown command 'frob': the commands are run, dump, cleanup, replay, help" frob
+expect_fail "missing command: one of run, dump, cleanup, replay, help"
+expect_fail "--metrics '9400': expected ADDR:PORT" run --metrics 9400 $P
+expect_fail "--metrics '::1:9400': an IPv6 address goes in brackets" run --metrics ::1:9400 $P
+expect_fail "--metrics '\[::1\]9400': expected ADDR:PORT" run --metrics '[::1]9400' $P
+expect_fail "--metrics '0.0.0.0:70000': the port must be" run --metrics 0.0.0.0:70000 $P
+expect_fail "--metrics '127.0.0.1:': the port must be" run --metrics 127.0.0.1: $P
+expect_fail "--metrics 'localhost:9400': 'localhost' is not a numeric" run --metrics localhost:9400 $P
+expect_fail "--metrics 192.0.2.1:9400: cannot listen: Cannot assign requested address" run \
+	--iface $VETH_S --metrics 192.0.2.1:9400 $P
 expect_fail "cannot open" dump $P
 [ -e "$PIN" ] && kf_fail "a failed run left $PIN"
 

@@ -185,6 +185,7 @@ int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
 
 	memset(b, 0, sizeof(*b));
 	b->lock_fd = -1;
+	b->mig.lock_fd = -1;
 	b->ncpus = libbpf_num_possible_cpus();
 	if (b->ncpus < 0) {
 		pr_warn("error: cannot count possible CPUs: %s\n", strerror(-b->ncpus));
@@ -200,6 +201,9 @@ int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
 		b->lock_fd = kf_pin_lock(pin_path);
 		if (b->lock_fd < 0)
 			return b->lock_fd;
+		err = kf_migrate_prepare(&b->mig, pin_path, &b->lock_fd);
+		if (err)
+			return err;
 		open_opts.pin_root_path = pin_path;
 	}
 	b->skel = kflow__open_opts(&open_opts);
@@ -260,4 +264,5 @@ void kf_bpf_close(struct kf_bpf *b)
 	if (b->lock_fd >= 0)
 		close(b->lock_fd);
 	b->lock_fd = -1;
+	kf_migrate_close(&b->mig);
 }

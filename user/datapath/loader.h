@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <limits.h>
 #include "kflow.skel.h"
+#include "migrate.h"
 
 struct kf_bpf {
 	struct kflow *skel;
@@ -14,6 +15,7 @@ struct kf_bpf {
 	bool adopted; /* pinned state of an earlier --persist agent was reused */
 	int lock_fd;
 	char pin_path[PATH_MAX];
+	struct kf_migrate mig; /* another ABI's state, moved aside to be drained */
 };
 
 /* Loads the programs with maps sized for max_flows and pinned under

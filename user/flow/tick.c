@@ -13,6 +13,7 @@
 #include "commit.h"
 #include "lifemap.h"
 #include "log.h"
+#include "metrics.h"
 #include "record.h"
 #include "tick.h"
 
@@ -65,6 +66,7 @@ static void write_record(struct tick *t, struct kf_flow *f, unsigned int ct, uns
 			r.json_len = t->w.len;
 		}
 		kf_sinks_record(&t->a->sinks, &r);
+		kf_metrics_count(t->a->metrics, t->a, &r);
 	}
 	f->life.flags |= KF_LIFE_NEW_SENT;
 }

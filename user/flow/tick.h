@@ -28,6 +28,7 @@ struct kf_core {
 	size_t life_left_out; /* live flows kf_life had no room for */
 	struct kf_identity id;
 	struct kf_commit commit; /* the last interval begun, as kf_commit holds it */
+	struct kf_metrics *metrics; /* --metrics, else NULL */
 };
 
 /* Swaps and drains the interval map, decides client/server and identity,

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * collect.c - the /metrics page: every family with one # HELP and # TYPE,
+ * names in Prometheus style (kflow_ prefix, _total for counters, base
+ * units). Built by the main loop only (metrics.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "identity.skel.h"
+#include "ipfix.h"
+#include "metrics.h"
+#include "tick.h"
+#include "version.h"
+
+static const char *const hook_names[KF_MH_MAX] = {
+	[KF_MH_TC_INGRESS] = "tc_ingress",
+	[KF_MH_TC_EGRESS] = "tc_egress",
+	[KF_MH_XDP] = "xdp",
+};
+
+static void build_info(struct kf_mtext *t)
+{
+	char abi[16];
+
+	snprintf(abi, sizeof(abi), "%u", KF_ABI_VERSION);
+	kf_mt_family(t, "kflow_build_info", "gauge",
+		     "Always 1; labels: kflow's version and the kernel/user ABI version of its maps.");
+	kf_mt_u64(t, "kflow_build_info",
+		  (struct kf_label[]){ { "version", kf_version }, { "abi", abi } }, 2, 1);
+}
+
+static void traffic(struct kf_metrics *m, struct kf_mtext *t, bool bytes)
+{
+	const char *name = bytes ? "kflow_bytes_total" : "kflow_packets_total";
+
+	kf_mt_family(t, name, "counter",
+		     bytes ? "Bytes (L2 header + IP length, as byte_tx + byte_rx) of the records "
+			     "written, by capture interface and hook; labels as kflow_packets_total."
+			   : "Packets in the records written: the sum of packet_tx + packet_rx over "
+			     "every record since start, by capture interface and hook. A flow "
+			     "direction whose source MAC is the interface's own is tc_egress, else "
+			     "ingress (xdp where XDP counts ingress, else tc_ingress); the overflow "
+			     "record's packets have interface=\"\".");
+	for (int i = 0; i < m->nifs; i++) {
+		const struct kf_mif *mi = &m->ifs[i];
+
+		for (int h = 0; h < KF_MH_MAX; h++) {
+			struct kf_label l[2] = { { "interface", mi->name }, { "hook", hook_names[h] } };
+			unsigned long long v = bytes ? mi->bytes[h] : mi->packets[h];
+
+			/* Egress and the hook that counts ingress now, and any
+			 * hook that counted: no series for a hook never used. */
+			if (v || h == KF_MH_TC_EGRESS || h == (mi->xdp ? KF_MH_XDP : KF_MH_TC_INGRESS))
+				kf_mt_u64(t, name, l, 2, v);
+		}
+	}
+}
+
+static void sinks(const struct kf_core *c, struct kf_mtext *t)
+{
+	kf_mt_family(t, "kflow_records_total", "counter",
+		     "Records each output accepted since start (one per flow and interval).");
+	for (int i = 0; i < c->sinks.n; i++) {
+		const struct kf_sink *s = &c->sinks.s[i];
+		struct kf_sink_stats st = {};
+
+		s->ops->stats(s, &st);
+		kf_mt_u64(t, "kflow_records_total", &(struct kf_label){ "output", s->spec }, 1,
+			  st.records);
+	}
+	kf_mt_family(t, "kflow_records_failed_total", "counter",
+		     "Records each output lost since start: write errors, full backlogs.");
+	for (int i = 0; i < c->sinks.n; i++) {
+		const struct kf_sink *s = &c->sinks.s[i];
+		struct kf_sink_stats st = {};
+
+		s->ops->stats(s, &st);
+		kf_mt_u64(t, "kflow_records_failed_total", &(struct kf_label){ "output", s->spec },
+			  1, st.failed);
+	}
+	kf_mt_family(t, "kflow_ipfix_messages_total", "counter",
+		     "IPFIX messages of each ipfix output since start: sent, or dropped (send "
+		     "errors, TCP backlog full).");
+	for (int i = 0; i < c->sinks.n; i++) {
+		const struct kf_sink *s = &c->sinks.s[i];
+		const struct kf_ipfix *x = s->priv;
+
+		if (s->ops != &kf_sink_ipfix || !x)
+			continue;
+		kf_mt_u64(t, "kflow_ipfix_messages_total",
+			  (struct kf_label[]){ { "output", s->spec }, { "result", "sent" } }, 2,
+			  x->msgs_sent);
+		kf_mt_u64(t, "kflow_ipfix_messages_total",
+			  (struct kf_label[]){ { "output", s->spec }, { "result", "dropped" } }, 2,
+			  x->msgs_lost);
+	}
+}
+
+/* STREAM METRICS - kept for the streaming sink (`kflow stream`), which
+ * exposes kf_stream_stats(): it fills kflow_stream_subscribers (gauge),
+ * kflow_stream_events_total and kflow_stream_lost_total{source=...} here.
+ * Until then no stream families are written (an empty family is noise). */
+static void stream(const struct kf_core *c, struct kf_mtext *t)
+{
+}
+
+static void datapath(const struct kf_core *c, struct kf_mtext *t)
+{
+	kf_mt_family(t, "kflow_datapath_events_total", "counter",
+		     "Packets the datapath did not count into a flow of their own, by reason "
+		     "(kf_counters, summed over CPUs; cumulative over the life of the maps).");
+	for (int i = 0; i < KF_CNT_MAX; i++)
+		kf_mt_u64(t, "kflow_datapath_events_total",
+			  &(struct kf_label){ "reason", kf_counter_names[i] }, 1, c->seen[i]);
+}
+
+/* Entries of a hash map, by walking its keys: one syscall per entry, once
+ * per interval (a full 65536-entry map takes some tens of milliseconds). */
+static long long map_entries(const struct bpf_map *map)
+{
+	char *key = calloc(1, bpf_map__key_size(map));
+	int fd = bpf_map__fd(map);
+	long long n = 0;
+
+	if (!key)
+		return -1;
+	/* The kernel reads the previous key before it writes the next. */
+	for (void *prev = NULL; !bpf_map_get_next_key(fd, prev, key); prev = key)
+		n++;
+	free(key);
+	return n;
+}
+
+static void maps_of(struct bpf_object *obj, struct kf_mtext *t)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		enum bpf_map_type ty = bpf_map__type(map);
+		long long n;
+
+		if (ty != BPF_MAP_TYPE_HASH && ty != BPF_MAP_TYPE_LRU_HASH &&
+		    ty != BPF_MAP_TYPE_PERCPU_HASH && ty != BPF_MAP_TYPE_LRU_PERCPU_HASH)
+			continue; /* arrays are always full */
+		if (bpf_map__fd(map) < 0 || !bpf_map__max_entries(map))
+			continue;
+		n = map_entries(map);
+		if (n >= 0)
+			kf_mt_double(t, "kflow_map_fill_ratio",
+				     &(struct kf_label){ "map", bpf_map__name(map) }, 1,
+				     (double)n / bpf_map__max_entries(map));
+	}
+}
+
+static void maps(const struct kf_core *c, struct kf_mtext *t)
+{
+	kf_mt_family(t, "kflow_map_fill_ratio", "gauge",
+		     "Entries over max_entries of each hash map (0 to 1). kf_flows_a/b: the "
+		     "interval maps, one filling while the other is drained; LRU maps evict "
+		     "their oldest entries when full.");
+	maps_of(c->b.skel->obj, t);
+	if (c->id.bpf.skel)
+		maps_of(c->id.bpf.skel->obj, t);
+}
+
+void kf_metrics_build(struct kf_metrics *m, const struct kf_core *c, struct kf_mtext *t)
+{
+	build_info(t);
+	traffic(m, t, false);
+	traffic(m, t, true);
+	kf_mt_family(t, "kflow_flows_live", "gauge",
+		     "Flows the agent tracks (live, not yet ended by their timeout).");
+	kf_mt_u64(t, "kflow_flows_live", NULL, 0, c->table.count);
+	sinks(c, t);
+	stream(c, t);
+	datapath(c, t);
+	maps(c, t);
+	kf_hist_write(t, "kflow_drain_duration_seconds",
+		      "Time each interval's end took: swap and drain the interval map, decide, "
+		      "write every record, expire flows, mirror kf_life.", &m->drain);
+	kf_mt_family(t, "kflow_identity_resolved_total", "counter",
+		     "Local flow ends in records written whose process was found.");
+	kf_mt_u64(t, "kflow_identity_resolved_total", NULL, 0, m->id_resolved);
+	kf_mt_family(t, "kflow_identity_unresolved_total", "counter",
+		     "Local flow ends in records written whose process was not found.");
+	kf_mt_u64(t, "kflow_identity_unresolved_total", NULL, 0, m->id_unresolved);
+	kf_mt_family(t, "kflow_metrics_interfaces_left_out_total", "counter",
+		     "Records not in kflow_packets_total/kflow_bytes_total because more "
+		     "interfaces than the metrics table holds were seen.");
+	kf_mt_u64(t, "kflow_metrics_interfaces_left_out_total", NULL, 0, m->ifs_left_out);
+	kf_mt_family(t, "kflow_last_interval_timestamp_seconds", "gauge",
+		     "Wall-clock end of the last interval drained (Unix time, seconds).");
+	kf_mt_u64(t, "kflow_last_interval_timestamp_seconds", NULL, 0,
+		  c->window_start_us / 1000000); /* intervals end on whole seconds */
+}
