@@ -25,6 +25,7 @@
 #include "lifemap.h"
 #include "linkwatch.h"
 #include "log.h"
+#include "stream.h"
 #include "tick.h"
 
 struct kf_agent {
@@ -32,6 +33,7 @@ struct kf_agent {
 	struct kf_iface *ifs;
 	int nifs;
 	struct mnl_socket *links; /* rtnetlink link events */
+	struct kf_sink *stream; /* --stream, or NULL */
 };
 
 static __u64 clock_ns(clockid_t id)
@@ -137,6 +139,10 @@ static int event_loop(struct kf_agent *a)
 	epoll_ctl(efd, EPOLL_CTL_ADD, tfd, &ev);
 	ev.data.fd = kf_linkwatch_fd(a->links);
 	epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	if (a->stream) {
+		ev.data.fd = kf_stream_fd(a->stream);
+		epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
 	err = arm_timer(tfd, a->c.o->interval_s);
 	if (err)
 		goto out;
@@ -156,6 +162,10 @@ static int event_loop(struct kf_agent *a)
 			if (read(sfd, &si, sizeof(si)) == sizeof(si))
 				pr_info("got signal %u: final drain\n", si.ssi_signo);
 			break;
+		}
+		if (a->stream && got.data.fd == kf_stream_fd(a->stream)) {
+			kf_stream_dispatch(a->stream);
+			continue;
 		}
 		if (got.data.fd != tfd) {
 			if (kf_linkwatch_read(a->links, on_link, a) == -ENOBUFS)
@@ -196,10 +206,20 @@ static int setup(struct kf_agent *a)
 	err = kf_sinks_open(&a->c.sinks, a->c.o, clock_ns(CLOCK_REALTIME) / 1000000);
 	if (err)
 		return err;
+	if (a->c.o->stream_path) {
+		const struct kf_sink_env env = { .o = a->c.o };
+
+		err = kf_sinks_add(&a->c.sinks, &kf_sink_stream, "--stream", a->c.o->stream_path,
+				   &env);
+		if (err)
+			return err;
+		a->stream = kf_stream_find(&a->c.sinks);
+	}
 	err = kf_table_init(&a->c.table);
 	if (err)
 		return err;
-	err = kf_bpf_load(&a->c.b, a->c.o->pin_path, a->c.o->max_flows, a->c.o->precise_time);
+	err = kf_bpf_load(&a->c.b, a->c.o->pin_path, a->c.o->max_flows, a->c.o->precise_time,
+			  a->c.o->stream_path ? a->c.o->ring_size : 0);
 	if (err)
 		return err;
 	a->c.maps.sel_fd = bpf_map__fd(a->c.b.skel->maps.kf_flow_sel);
@@ -230,6 +250,11 @@ static int setup(struct kf_agent *a)
 		}
 		err = kf_identity_start(&a->c.id, a->c.o->pin_path, cg, a->c.o->pod_log_root,
 					a->c.o->pod_cluster);
+		if (err)
+			return err;
+	}
+	if (a->stream) {
+		err = kf_stream_start(a->stream, &a->c);
 		if (err)
 			return err;
 	}

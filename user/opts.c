@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "kflow.h"
 #include "log.h"
 #include "opts.h"
@@ -78,8 +79,20 @@ void kf_usage(void)
 		"                        closing, established_rst, exception, closed_fin,\n"
 		"                        single_direction, udp, other, opening_rst; repeatable\n"
 		"  --server-ports LIST   ports that are always the server side\n"
+		"  --stream PATH         flow events for sidecars on this unix socket\n"
+		"                        (newline-delimited JSON; see 'kflow stream')\n"
+		"  --stream-group NAME   group that may connect to the socket (default: root)\n"
+		"  --stream-history N    events kept for a subscriber's \"last\" (default %d)\n"
+		"  --stream-buffer BYTES queued per subscriber before it loses events\n"
+		"                        (default %u)\n"
+		"  --ring-size BYTES     kernel event ring buffer, a power of two (default %u)\n"
 		"  -v, --verbose         more logging (repeat for libbpf debug)\n",
-		KF_DEFAULT_MAX_FLOWS, KF_DEFAULT_PIN_PATH);
+		KF_DEFAULT_MAX_FLOWS, KF_DEFAULT_PIN_PATH, KF_STREAM_HISTORY, KF_STREAM_BUFFER,
+		KF_DEFAULT_RING_SIZE);
+	fprintf(stderr,
+		"       kflow stream [--socket PATH] [--events LIST] [--filter K=V[,K=V]]...\n"
+		"                    [--exclude K=V[,K=V]]... [--last N] [--no-follow]\n"
+		"                             print a running agent's flow events (JSON lines)\n");
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
@@ -264,6 +277,35 @@ static int parse_mode(const char *s, unsigned int *out)
 	return 0;
 }
 
+/* A unix socket path: absolute, and short enough for sun_path. */
+static int check_stream_path(const char *p)
+{
+	if (p[0] != '/' || strlen(p) >= 108 || p[strlen(p) - 1] == '/') {
+		pr_warn("error: --stream '%s': expected an absolute socket path shorter than 108 "
+			"characters\n",
+			p);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The kernel wants a ring buffer of a power of two pages. */
+static int parse_ring_size(const char *s, unsigned int *out)
+{
+	unsigned long page = sysconf(_SC_PAGESIZE);
+	unsigned int v;
+
+	if (parse_uint("--ring-size", s, page, 1UL << 30, &v))
+		return -EINVAL;
+	if (v & (v - 1)) {
+		pr_warn("error: --ring-size %u: must be a power of two (4096, 8192, ... 1073741824)\n",
+			v);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
 enum {
 	OPT_IFACE = 256,
 	OPT_XDP,
@@ -288,6 +330,11 @@ enum {
 	OPT_IPFIX_FLOWS,
 	OPT_IPFIX_USAGE,
 	OPT_IPFIX_USAGE_DOMAIN,
+	OPT_STREAM,
+	OPT_STREAM_GROUP,
+	OPT_STREAM_HISTORY,
+	OPT_STREAM_BUFFER,
+	OPT_RING_SIZE,
 };
 
 static const struct option long_opts[] = {
@@ -314,6 +361,11 @@ static const struct option long_opts[] = {
 	{ "ipfix-flows", required_argument, NULL, OPT_IPFIX_FLOWS },
 	{ "ipfix-usage", required_argument, NULL, OPT_IPFIX_USAGE },
 	{ "ipfix-usage-domain", required_argument, NULL, OPT_IPFIX_USAGE_DOMAIN },
+	{ "stream", required_argument, NULL, OPT_STREAM },
+	{ "stream-group", required_argument, NULL, OPT_STREAM_GROUP },
+	{ "stream-history", required_argument, NULL, OPT_STREAM_HISTORY },
+	{ "stream-buffer", required_argument, NULL, OPT_STREAM_BUFFER },
+	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -336,6 +388,7 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 {
 	int c, idx, err, verbose = KF_LOG_INFO;
 	bool max_flows_given = false, usage_domain_given = false;
+	const char *stream_opt = NULL;
 
 	memset(o, 0, sizeof(*o));
 	o->interval_s = 60;
@@ -347,11 +400,14 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 	o->ipfix_refresh_s = 30;
 	o->ipfix_refresh_msgs = 100;
 	o->output_mode = 0640;
+	o->stream_history = KF_STREAM_HISTORY;
+	o->stream_buffer = KF_STREAM_BUFFER;
+	o->ring_size = KF_DEFAULT_RING_SIZE;
 	memcpy(o->timeouts, default_timeouts, sizeof(o->timeouts));
 
 	if (argc < 2) {
 		kf_usage();
-		pr_warn("error: missing command: run, dump, cleanup or replay\n");
+		pr_warn("error: missing command: run, dump, cleanup, replay or stream\n");
 		return -EINVAL;
 	}
 	if (!strcmp(argv[1], "run")) {
@@ -367,7 +423,7 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 		kf_usage();
 		return 1;
 	} else {
-		pr_warn("error: unknown command '%s': expected run, dump, cleanup or replay\n",
+		pr_warn("error: unknown command '%s': expected run, dump, cleanup, replay or stream\n",
 			argv[1]);
 		return -EINVAL;
 	}
@@ -466,6 +522,27 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 		case OPT_SERVER_PORTS:
 			err = parse_ports(o, optarg);
 			break;
+		case OPT_STREAM:
+			err = check_stream_path(optarg);
+			o->stream_path = optarg;
+			break;
+		case OPT_STREAM_GROUP:
+			o->stream_group = optarg;
+			stream_opt = "--stream-group";
+			break;
+		case OPT_STREAM_HISTORY:
+			err = parse_uint("--stream-history", optarg, 0, 1 << 20, &o->stream_history);
+			stream_opt = "--stream-history";
+			break;
+		case OPT_STREAM_BUFFER:
+			err = parse_uint("--stream-buffer", optarg, 16384, 1U << 30,
+					 &o->stream_buffer);
+			stream_opt = "--stream-buffer";
+			break;
+		case OPT_RING_SIZE:
+			err = parse_ring_size(optarg, &o->ring_size);
+			stream_opt = "--ring-size";
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -497,6 +574,10 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 	}
 	if (check_usage_domain(o, usage_domain_given))
 		return -EINVAL;
+	if (stream_opt && !o->stream_path) {
+		pr_warn("error: %s is an option of --stream, which was not given\n", stream_opt);
+		return -EINVAL;
+	}
 	if (!o->n_outputs)
 		o->outputs[o->n_outputs++] = "jsonl:-";
 	kf_log_set_level(verbose);
