@@ -57,7 +57,10 @@ bool kf_sub_queue(struct kf_sub *s, const char *line, size_t len)
 {
 	if (s->state == KF_SUB_DONE)
 		return false;
-	if (append(s, line, len, s->cap - KF_SUB_CTL_ROOM)) {
+	/* Full: what the socket takes now makes room (a burst, such as an
+	 * interval's records, need not wait for the loop to come round). */
+	if (append(s, line, len, s->cap - KF_SUB_CTL_ROOM) ||
+	    (kf_sub_flush(s) >= 0 && append(s, line, len, s->cap - KF_SUB_CTL_ROOM))) {
 		s->delivered++;
 		return true;
 	}
