@@ -31,8 +31,15 @@ struct kf_sub *kf_sub_new(int fd, size_t cap, __u64 now_ns, __u64 seq)
 
 void kf_sub_free(struct kf_sub *s)
 {
+	char drop[4096];
+
 	if (!s)
 		return;
+	/* Unread input would make the close a reset, which can cost the
+	 * subscriber the lines still queued to it (an error line). */
+	for (int i = 0; s->fd >= 0 && i < 16; i++)
+		if (recv(s->fd, drop, sizeof(drop), MSG_DONTWAIT) <= 0)
+			break;
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s->buf);

@@ -1,0 +1,38 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# test-stream-ring.sh - a tiny kernel ring (--ring-size 4096) under a burst
+# of new flows: the agent is stopped (SIGSTOP) while 2000 UDP flows start,
+# so the ring fills for sure; the reserve failures are counted, logged and
+# told to the subscriber as a kernel `lost` line, and the flow_start events
+# it got plus the lost flow_start count equal the number of flows.
+# Bad ring sizes are refused at start.
+source "$(dirname "$0")/lib.sh"
+
+SOCK=$TMP/run/kflow.sock
+FLOWS=2000
+kf_setup
+for bad in 5000 1024 abc; do
+	in_s "$KFLOW" run --iface $VETH_S --pin-path $PIN --stream "$SOCK" --ring-size $bad \
+		2>"$TMP/bad.log" && kf_fail "--ring-size $bad was accepted"
+	grep -q "ring-size" "$TMP/bad.log" || kf_fail "--ring-size $bad: no message naming it"
+done
+in_s "$KFLOW" run --iface $VETH_S --pin-path $PIN --ring-size 8192 2>"$TMP/bad.log" &&
+	kf_fail "--ring-size without --stream was accepted"
+
+kf_start_agent rec --interval 1 --stream "$SOCK" --ring-size 4096 --no-identity
+bpftool map show | grep -A1 "name kf_events" | grep -q "max_entries 4096" ||
+	kf_fail "kf_events is not 4096 bytes: $(bpftool map show | grep -A1 kf_events)"
+"$KFLOW" stream --socket "$SOCK" --events flow_start >"$TMP/sub.jsonl" 2>"$TMP/sub.log" &
+KF_PIDS+=($!)
+kf_wait_for "$TMP/rec.log" "uid 0 connected"
+sleep 0.3
+kill -STOP $AGENT_PID
+in_c $PY "$NETDIR/traffic.py" udp-ports $IP4_S 20000 $FLOWS || { kill -CONT $AGENT_PID; kf_fail "udp burst"; }
+kill -CONT $AGENT_PID
+sleep 3 # the losses are read and told once a second
+kf_stop_agent INT
+sleep 0.3
+python3 "$NETDIR/streamcheck.py" ring "$TMP/sub.jsonl" $IP4_S $FLOWS || kf_fail "ring losses"
+grep -q "stream: kf_events was full: [0-9]* events lost (flow_start [1-9]" "$TMP/rec.log" ||
+	kf_fail "the kernel losses are not logged"
+echo "ok"
