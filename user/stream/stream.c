@@ -20,7 +20,9 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
+#include <netinet/in.h>
 #include "close.h"
+#include "record.h"
 #include "hub.h"
 #include "iface.h"
 #include "log.h"
@@ -335,10 +337,49 @@ static void publish_rec(struct kf_hub *h, const struct kf_rec *r, int type)
 	kf_hub_publish(h, &a, h->line, n + r->json_len - 1);
 }
 
+/* A handshake that timed out reaches no closing state in the kernel (no
+ * packet says so): the agent tells it when it ends the flow, as a
+ * tcp_state event with "handshake":"timeout". */
+static void handshake_timeout(struct kf_hub *h, const struct kf_rec *r)
+{
+	const struct kf_flow *f = r->f;
+	struct kf_sev_attrs a;
+	struct jsonw *w = &h->w;
+
+	rec_attrs(r, KF_SEV_TCP_STATE, &a);
+	jw_begin(w);
+	jw_str(w, "event", "tcp_state");
+	jw_u64(w, "time", r->end_us / 1000000);
+	jw_u64(w, "event_time", r->end_us);
+	jw_str(w, "ip_0", a.ip[0]);
+	jw_str(w, "ip_1", a.ip[1]);
+	jw_u64(w, "is_ipv4", f->key.family == 4);
+	jw_u64(w, "vlan", f->key.vlan);
+	jw_u64(w, "protocol", f->key.proto);
+	jw_u64(w, "client_port", a.port[0]);
+	jw_u64(w, "server_port", a.port[1]);
+	jw_u64(w, "capture_nic", f->key.ifindex);
+	jw_str(w, "capture_nic_name", a.nic);
+	jw_str(w, "state", f->has_l4 && f->l4.state == KF_TS_OPENING2 ? "opening2" : "opening1");
+	jw_str(w, "handshake", "timeout");
+	jw_u64(w, "close_type", r->close_type);
+	if (r->win->id) {
+		int c = f->life.client & 1;
+
+		kf_record_identity(w, r->win->id, &f->id[c], "0");
+		kf_record_identity(w, r->win->id, &f->id[!c], "1");
+	}
+	if (!jw_end(w))
+		kf_hub_publish(h, &a, w->buf, w->len);
+}
+
 static void stream_record(struct kf_sink *sk, const struct kf_rec *r)
 {
 	struct kf_hub *h = sk->priv;
 
+	/* close_type 7 and 10: the server, or the client, never answered. */
+	if (r->last && r->f->key.proto == IPPROTO_TCP && (r->close_type == 7 || r->close_type == 10))
+		handshake_timeout(h, r);
 	publish_rec(h, r, KF_SEV_RECORD);
 	if (r->last)
 		publish_rec(h, r, KF_SEV_FLOW_END);
