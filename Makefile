@@ -65,7 +65,8 @@ help:
 	@echo '  test-unit  BPF_PROG_TEST_RUN packet tables, no network'
 	@echo '  test-net   end-to-end tests in network namespaces (root)'
 	@echo '  bench      per-packet cost beside empty and floor programs, drain cost;'
-	@echo '             then live traffic (iperf3, veth, namespaces) beside an empty program'
+	@echo '             then live traffic (iperf3, veth, namespaces) beside an empty program;'
+	@echo '             then --stream end to end (events/s, SYN to flow_start latency)'
 	@echo '  deps       install the Debian packages the build and tests need'
 	@echo '  vmlinux    regenerate headers/vmlinux.h from the running kernel'
 	@echo '  install    install build/kflow to $$(PREFIX)/sbin'
@@ -150,6 +151,7 @@ test-net: all
 bench: all $(BUILD)/kflow-bench $(OUTPUT)/bench_empty.bpf.o
 	$(Q)$(BUILD)/kflow-bench
 	$(Q)selftests/bench/live.sh
+	$(Q)selftests/bench/stream.sh
 
 .PHONY: vmlinux
 vmlinux:
