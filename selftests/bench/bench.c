@@ -66,6 +66,8 @@
  * creates the flows, then the median of MANY_PASSES timed passes, each in a
  * new random order. */
 #define NFLOWS 100000
+#define NEWFLOW_ROUNDS 3
+#define NEWFLOW_RING (16U << 20) /* every event of a pass fits: no reserve fails */
 #define MANY_PASSES 3
 
 /* Two CPUs on one flow. */
@@ -860,6 +862,12 @@ static int load(struct bench *b)
 			return err;
 		}
 	}
+	/* KF_BENCH_EVENTS=1: every row with the flow events of --stream on
+	 * (a ring that holds every event of the run's new flows). */
+	if (getenv("KF_BENCH_EVENTS") && strcmp(getenv("KF_BENCH_EVENTS"), "0")) {
+		b->skel->rodata->cfg_events = 1;
+		bpf_map__set_max_entries(b->skel->maps.kf_events, NEWFLOW_RING);
+	}
 	/* --max-flows 100000 sizing: the flows plus the overflow key. */
 	err = bpf_map__set_max_entries(b->skel->maps.kf_flows_a, NFLOWS + 1);
 	if (!err)
@@ -929,8 +937,6 @@ static int load(struct bench *b)
 
 /* ---- 7. a new flow's first packet, with and without flow events ---- */
 
-#define NEWFLOW_ROUNDS 3
-#define NEWFLOW_RING (16U << 20) /* every event of a pass fits: no reserve fails */
 
 /* One pass of NFLOWS new flows through a freshly loaded kflow (empty
  * maps: every packet is a flow the kernel has not seen), with the flow
@@ -1050,8 +1056,9 @@ int main(void)
 
 	uname(&un);
 	printf("kflow bench: kernel %s, %d possible CPUs, BPF_PROG_TEST_RUN ns/packet "
-	       "(kernel-measured), kflow and empty alternating in this run\n",
-	       un.release, b.maps.ncpus);
+	       "(kernel-measured), kflow and empty alternating in this run%s\n",
+	       un.release, b.maps.ncpus,
+	       b.skel->rodata->cfg_events ? "; flow events (--stream) ON (KF_BENCH_EVENTS)" : "");
 
 	printf("\n1. Repeated packet: one packet run %d times in the kernel, median of %d\n"
 	       "   (ns/packet). After the first, each is a retransmission of it (TCP) or a\n"
