@@ -222,13 +222,11 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 		}
 	}
 
-	if (cfg_events && tcp) {
-		/* A retransmission a hint judged: its state, for the event. */
-		if (!ls && ev.retrans)
-			ls = bpf_map_lookup_elem(&kf_l4, &m->key);
-		if (ls)
-			ev_tcp_packet(ls, m, pc, now, ev.retrans);
-	}
+	/* Flow events: only packets that read the flow's state look at its
+	 * window; retransmissions (a hint may have judged them without the
+	 * state) go through this CPU's slot first. */
+	if (cfg_events && tcp && ls)
+		ev_tcp_window(ls, m, pc, now);
 
 	if (!st) {
 		/* BPF_NOEXIST + re-lookup: another CPU may insert the same flow
@@ -237,6 +235,8 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 		if (!err || err == -KF_EEXIST)
 			st = bpf_map_lookup_elem(flows, &m->key);
 	}
+	if (cfg_events && tcp && ev.retrans)
+		ev_tcp_retrans(ls, m, now, st ? &st->dir[m->dir & 1].retrans_seen : NULL);
 	if (st) {
 		add_packet(st, m->dir, m, now);
 		/* One test instead of a dozen read-modify-writes for the

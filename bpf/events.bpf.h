@@ -73,40 +73,53 @@ static __always_inline bool ev_closing(__u8 s)
 	       s < KF_TS_MAX;
 }
 
-/* A TCP packet whose flow has L4 state: its window and retransmission
- * events. Called for packets that read the flow's state (not for those a
- * hint let skip it, except retransmissions: ls is looked up for them). */
-static __always_inline void ev_tcp_packet(struct l4_state *ls, const struct pkt_meta *m, int pc,
-					  __u64 now, __u16 retrans)
+/* A TCP packet whose flow has L4 state: a window that crosses zero. The
+ * common case reads one word of the sender's side. */
+static __always_inline void ev_tcp_window(struct l4_state *ls, const struct pkt_meta *m, int pc,
+					  __u64 now)
 {
-	__u32 d = m->dir & 1;
-	struct tcp_side *me = KF_L4_SIDE(ls, d);
+	struct tcp_side *me = KF_L4_SIDE(ls, m->dir & 1);
 	__u32 flags, zero;
+
+	/* After the handshake, on ACK and FIN packets (a RST's window means
+	 * nothing). */
+	if ((pc != PC_ACK && pc != PC_FIN) || (READ_ONCE(ls->hs) & KF_HS_ACTIVE))
+		return;
+	flags = READ_ONCE(me->flags);
+	zero = m->tcp_win == 0;
+	/* The CPU that flips the bit sends the event: one per change. */
+	if (zero && !(flags & KF_SIDE_ZWIN)) {
+		if (!(__sync_fetch_and_or(&me->flags, KF_SIDE_ZWIN) & KF_SIDE_ZWIN))
+			ev_emit(KF_EV_TCP_EVENT, m, now, READ_ONCE(ls->client), KF_TE_ZERO_WIN, 0,
+				0);
+	} else if (!zero && (flags & KF_SIDE_ZWIN)) {
+		if (__sync_fetch_and_and(&me->flags, ~KF_SIDE_ZWIN) & KF_SIDE_ZWIN)
+			ev_emit(KF_EV_TCP_EVENT, m, now, READ_ONCE(ls->client), KF_TE_WIN_OPEN, 0,
+				0);
+	}
+}
+
+/* A retransmission: the side's shared stamp moves (at most once per clock
+ * tick: the coarse clock has 4 ms), and the CPU that moves it after a quiet
+ * second sends the event. *seen is this CPU's slot of the direction (NULL
+ * when the flow overflowed): one look at the shared stamp per 134 ms bucket
+ * and CPU, so a storm of retransmissions costs one compare each. Stamps
+ * then move at least once a bucket while a storm lasts: no event in it. */
+static __always_inline void ev_tcp_retrans(struct l4_state *ls, const struct pkt_meta *m,
+					   __u64 now, __u32 *seen)
+{
+	__u32 d = m->dir & 1, bucket = 1 + (__u32)(now >> 27);
 	__u64 last;
 
-	if (!cfg_events)
-		return;
-	/* Windows after the handshake, on ACK and FIN packets (a RST's
-	 * window means nothing). The common case reads one word. */
-	if ((pc == PC_ACK || pc == PC_FIN) && !(READ_ONCE(ls->hs) & KF_HS_ACTIVE)) {
-		flags = READ_ONCE(me->flags);
-		zero = m->tcp_win == 0;
-		if (zero && !(flags & KF_SIDE_ZWIN)) {
-			/* The CPU that sets the bit sends the event: one per change. */
-			if (!(__sync_fetch_and_or(&me->flags, KF_SIDE_ZWIN) & KF_SIDE_ZWIN))
-				ev_emit(KF_EV_TCP_EVENT, m, now, READ_ONCE(ls->client),
-					KF_TE_ZERO_WIN, 0, 0);
-		} else if (!zero && (flags & KF_SIDE_ZWIN)) {
-			if (__sync_fetch_and_and(&me->flags, ~KF_SIDE_ZWIN) & KF_SIDE_ZWIN)
-				ev_emit(KF_EV_TCP_EVENT, m, now, READ_ONCE(ls->client),
-					KF_TE_WIN_OPEN, 0, 0);
-		}
+	if (seen) {
+		if (*seen == bucket)
+			return;
+		*seen = bucket;
 	}
-	if (!retrans)
+	if (!ls)
+		ls = bpf_map_lookup_elem(&kf_l4, &m->key);
+	if (!ls)
 		return;
-	/* Every retransmission moves the side's stamp, at most once per clock
-	 * tick (coarse: 4 ms); the CPU that moves it after a quiet second sends
-	 * the event. */
 	last = READ_ONCE(ls->retrans_ts[d]);
 	if (now <= last || __sync_val_compare_and_swap(&ls->retrans_ts[d], last, now) != last)
 		return;

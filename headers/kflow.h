@@ -63,7 +63,11 @@ struct flow_dir {
 	__u32 retrans; /* segments this side sent again (SYN phase included) */
 	__u32 ooo; /* segments that filled a hole below the highest data seen */
 	__u32 zero_win; /* analysed packets with window 0, after the handshake */
-	__u32 pad;
+	/* With flow events: 1 + (time >> 27) when this CPU last looked at the
+	 * side's retransmission stamp (134 ms buckets), so a retransmission
+	 * storm looks at the shared state once a bucket, not once a packet.
+	 * Was padding (ABI 3 layout unchanged); the agent ignores it. */
+	__u32 retrans_seen;
 };
 
 /* Sum, count and maximum of one delay metric, in microseconds. */
@@ -212,9 +216,11 @@ struct l4_state {
 	__u32 syn_ack_seq; /* latest payload-less SYN-ACK's seq */
 	__u32 ka_seq; /* latest keepalive probe's seq and ack */
 	__u32 ka_ack;
+	/* retrans_ts shares udp_ts's place (unused by TCP flows): the ABI 3
+	 * layout is unchanged, so no version bump. */
 	union {
 		__u64 udp_ts[2]; /* UDP: last packet with payload, by direction */
-		__u64 retrans_ts[2]; /* TCP: last retransmission event, by kf_dir */
+		__u64 retrans_ts[2]; /* TCP: last retransmission seen (flow events), by kf_dir */
 	};
 	__u64 echo_ts; /* ICMP: time of the outstanding echo request */
 	struct tcp_side side_ba; /* the side that sends KF_DIR_BA */
