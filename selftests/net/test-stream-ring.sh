@@ -5,7 +5,8 @@
 # so the ring fills for sure; the reserve failures are counted, logged and
 # told to the subscriber as a kernel `lost` line, and the flow_start events
 # it got plus the lost flow_start count equal the number of flows.
-# Bad ring sizes are refused at start.
+# Bad ring sizes are refused at start. A flow map too small for the traffic
+# (--max-flows 4): the flows that overflow still get their flow_start.
 source "$(dirname "$0")/lib.sh"
 
 SOCK=$TMP/run/kflow.sock
@@ -23,7 +24,8 @@ kf_start_agent rec --interval 1 --stream "$SOCK" --ring-size 4096 --no-identity
 bpftool map show | grep -A1 "name kf_events" | grep -q "max_entries 4096" ||
 	kf_fail "kf_events is not 4096 bytes: $(bpftool map show | grep -A1 kf_events)"
 "$KFLOW" stream --socket "$SOCK" --events flow_start >"$TMP/sub.jsonl" 2>"$TMP/sub.log" &
-KF_PIDS+=($!)
+SUB=$!
+KF_PIDS+=($SUB)
 kf_wait_for "$TMP/rec.log" "uid 0 connected"
 sleep 0.3
 kill -STOP $AGENT_PID
@@ -35,4 +37,25 @@ sleep 0.3
 python3 "$NETDIR/streamcheck.py" ring "$TMP/sub.jsonl" $IP4_S $FLOWS || kf_fail "ring losses"
 grep -q "stream: kf_events was full: [0-9]* events lost (flow_start [1-9]" "$TMP/rec.log" ||
 	kf_fail "the kernel losses are not logged"
+kill $SUB
+
+kf_start_server
+kf_start_agent small --interval 1 --stream "$SOCK" --max-flows 4 --no-identity
+"$KFLOW" stream --socket "$SOCK" --events flow_start >"$TMP/small-ev.jsonl" 2>"$TMP/small-sub.log" &
+KF_PIDS+=($!)
+kf_wait_for "$TMP/small.log" "uid 0 connected"
+sleep 0.3
+in_c $PY "$NETDIR/traffic.py" short $IP4_S $PORT 30 --parallel || kf_fail "short connections"
+sleep 2
+kf_stop_agent INT
+sleep 0.3
+python3 - "$TMP/small-ev.jsonl" $PORT <<'PY' || kf_fail "overflowed flows' flow_start"
+import json, sys
+port = int(sys.argv[2])
+starts = {(o["client_port"], o["server_port"]) for o in map(json.loads, open(sys.argv[1]))
+          if o.get("event") == "flow_start" and o.get("protocol") == 6 and o.get("server_port") == port}
+assert len(starts) == 30, "%d connections with a flow_start, want 30" % len(starts)
+print("overflow: 30 connections through a 4-flow map, 30 flow_start")
+PY
+grep -q '"overflow":1' "$TMP/small.jsonl" || kf_fail "the flow map did not overflow (no overflow record)"
 echo "ok"

@@ -129,12 +129,13 @@ static void start(struct kf_hub *h, struct kf_sub *s)
 	if (oldest > s->connect_seq + 1) {
 		s->lost_sub += oldest - s->connect_seq - 1;
 		s->dropped += oldest - s->connect_seq - 1;
+		h->st.lost_subscriber += oldest - s->connect_seq - 1;
 	}
 	for (unsigned int i = first; i < h->hist.n; i++) {
 		struct kf_sev *e = kf_history_at(&h->hist, i);
 
-		if (kf_filter_match(&s->f, &e->a))
-			kf_sub_queue(s, e->line, e->len);
+		if (kf_filter_match(&s->f, &e->a) && !kf_sub_queue(s, e->line, e->len))
+			h->st.lost_subscriber++;
 	}
 	s->state = s->f.follow ? KF_SUB_FOLLOW : KF_SUB_DONE;
 }
