@@ -115,6 +115,7 @@ int kf_kevent_format(const struct kf_event *e, const struct kf_kevent_ctx *ctx, 
 	jw_str(w, "event", kf_sev_names[type]);
 	jw_u64(w, "time", us / 1000000);
 	jw_u64(w, "event_time", us);
+	jw_u64(w, "kernel_ns", e->ts_ns); /* CLOCK_MONOTONIC, as the datapath took it */
 	jw_str(w, "ip_0", a->ip[0]);
 	jw_str(w, "ip_1", a->ip[1]);
 	jw_u64(w, "is_ipv4", k->family == 4);
