@@ -66,11 +66,14 @@ static __always_inline void ev_emit(__u32 type, const struct pkt_meta *m, __u64 
 	bpf_ringbuf_submit(e, flags);
 }
 
-/* Closing states and the resets that end a handshake or a connection. */
+/* Closing states and the resets that end a handshake or a connection:
+ * each FIN and RST that moves the machine. Closed, reached by the last
+ * ACK after two FINs, is left out: the second FIN's event already gives
+ * its close_type (1), and a short connection pays one reserve less. */
 static __always_inline bool ev_closing(__u8 s)
 {
-	return s >= KF_TS_CLOSING_TX1 && s != KF_TS_SYN1 && s != KF_TS_SYNACK1 &&
-	       s < KF_TS_MAX;
+	return s >= KF_TS_CLOSING_TX1 && s != KF_TS_CLOSED && s != KF_TS_SYN1 &&
+	       s != KF_TS_SYNACK1 && s < KF_TS_MAX;
 }
 
 /* A TCP packet whose flow has L4 state: a window that crosses zero. The

@@ -53,28 +53,56 @@ static void addr_text(const struct flow_key *k, int side, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-/* Identity of both ends; the interval's unresolved counts are the
- * records', so an event's lookups leave them as they were. */
+/* The ends of recent flows: a flow's later events (closing, windows) reuse
+ * what its flow_start resolved, instead of the map lookups again. A new
+ * flow_start of the key (a reused port) resolves afresh. */
+#define KF_IDCACHE 1024
+
+static struct {
+	struct flow_key key;
+	bool used;
+	struct kf_side_id side[2]; /* by canonical side */
+} idcache[KF_IDCACHE];
+
+static unsigned int idcache_slot(const struct flow_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u32 h = 0;
+
+	for (size_t i = 0; i < sizeof(*k) / 4; i++)
+		h = (h ^ w[i]) * 0x9e3779b1u;
+	return h % KF_IDCACHE;
+}
+
+/* Identity of both ends (client first); the interval's unresolved counts
+ * are the records', so an event's lookups leave them as they were. */
 static void identity(const struct kf_event *e, struct kf_identity *id, int c, struct jsonw *w,
 		     struct kf_sev_attrs *a)
 {
+	unsigned int slot = idcache_slot(&e->key);
 	__u64 stats[KF_ID_STAT_MAX];
-	struct kf_side_id side[2] = {};
+	struct kf_side_id *side = idcache[slot].side;
 
-	memcpy(stats, id->stats, sizeof(stats));
+	if (e->type == KF_EV_FLOW_START || !idcache[slot].used ||
+	    memcmp(&idcache[slot].key, &e->key, sizeof(e->key))) {
+		memcpy(stats, id->stats, sizeof(stats));
+		memset(side, 0, sizeof(idcache[slot].side));
+		kf_identity_resolve(id, &e->key, 0, &side[0]);
+		kf_identity_resolve(id, &e->key, 1, &side[1]);
+		memcpy(id->stats, stats, sizeof(stats));
+		idcache[slot].key = e->key;
+		idcache[slot].used = true;
+	}
 	for (int i = 0; i < 2; i++) {
-		const struct kf_pod *pod;
+		const struct kf_pod *pod = kf_identity_pod(id, &side[i ? !c : c]);
 
-		kf_identity_resolve(id, &e->key, i ? !c : c, &side[i]);
-		pod = kf_identity_pod(id, &side[i]);
 		if (pod) {
 			snprintf(a->pod[i], sizeof(a->pod[i]), "%s", pod->name);
 			snprintf(a->pod_ns[i], sizeof(a->pod_ns[i]), "%s", pod->ns);
 		}
 	}
-	memcpy(id->stats, stats, sizeof(stats));
-	kf_record_identity(w, id, &side[0], "0");
-	kf_record_identity(w, id, &side[1], "1");
+	kf_record_identity(w, id, &side[c], "0");
+	kf_record_identity(w, id, &side[!c], "1");
 }
 
 int kf_kevent_format(const struct kf_event *e, const struct kf_kevent_ctx *ctx, struct jsonw *w,
