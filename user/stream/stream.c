@@ -30,6 +30,9 @@
 #include "tick.h"
 
 #define KF_HUB_TICK_NS 10000000 /* 10 ms */
+/* Each subscriber holds a --stream-buffer of memory: a bound on how much
+ * connections of the socket's group can make the agent hold. */
+#define KF_HUB_MAX_SUBS 128
 
 /* epoll tags of the hub's own fds; a subscriber is tagged by itself. */
 static char tag_listen, tag_timer, tag_ring;
@@ -185,8 +188,18 @@ static void accept_all(struct kf_hub *h)
 	int fd;
 
 	while ((fd = kf_server_accept(h->lfd, &pid, &uid)) >= 0) {
-		struct kf_sub *s = kf_sub_new(fd, h->o->stream_buffer, kf_hub_mono_ns(), h->seq);
+		static const char full[] = "{\"event\":\"error\",\"error\":\"too many subscribers\"}\n";
+		struct kf_sub *s;
 
+		if (h->st.subscribers >= KF_HUB_MAX_SUBS) {
+			pr_warn("stream: subscriber pid %d uid %u refused: already %d subscribers\n",
+				(int)pid, (unsigned int)uid, KF_HUB_MAX_SUBS);
+			if (send(fd, full, sizeof(full) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+				pr_debug("stream: %s\n", strerror(errno));
+			close(fd);
+			continue;
+		}
+		s = kf_sub_new(fd, h->o->stream_buffer, kf_hub_mono_ns(), h->seq);
 		if (!s) {
 			pr_warn("stream: no memory for a subscriber (pid %d)\n", (int)pid);
 			close(fd);
