@@ -7,7 +7,9 @@
 # it got plus the lost flow_start count equal the number of flows.
 # Bad ring sizes are refused at start. A flow map too small for the traffic
 # (--max-flows 12, kf_l4 has room for 24): 20 connections at once, the flows
-# that overflow still get their flow_start.
+# that overflow still get their flow_start. A --persist agent's ring of
+# another size is replaced by the adopting agent's (it holds nothing the
+# next agent needs), one of the same size is reused.
 source "$(dirname "$0")/lib.sh"
 
 SOCK=$TMP/run/kflow.sock
@@ -59,4 +61,18 @@ assert len(starts) == 20, "%d connections with a flow_start, want 20" % len(star
 print("overflow: 20 connections through a 12-flow map, 20 flow_start")
 PY
 grep -q '"overflow":1' "$TMP/small.jsonl" || kf_fail "the flow map did not overflow (no overflow record)"
+
+kf_start_agent p1 --interval 1 --stream "$SOCK" --ring-size 8192 --persist --no-identity
+kf_stop_agent INT
+kf_start_agent p2 --interval 1 --stream "$SOCK" --ring-size 8192 --persist --no-identity
+grep -q "adopting pinned state" "$TMP/p2.log" || kf_fail "the persisted state was not adopted"
+grep -q "replacing pinned ring buffer" "$TMP/p2.log" && kf_fail "a ring of the same size was replaced"
+kf_stop_agent INT
+kf_start_agent p3 --interval 1 --stream "$SOCK" --ring-size 16384 --no-identity
+grep -q "replacing pinned ring buffer $PIN/kf_events (8192 bytes, now 16384)" "$TMP/p3.log" ||
+	kf_fail "the ring of another size was not replaced: $(cat "$TMP/p3.log")"
+bpftool map show | grep -A1 "name kf_events" | grep -q "max_entries 16384" ||
+	kf_fail "kf_events is not 16384 bytes after the restart"
+kf_stop_agent INT
+[ -e "$PIN" ] && kf_fail "the last agent (no --persist) left $PIN"
 echo "ok"
