@@ -13,8 +13,8 @@
   streamcheck.py stalled ALL SUB
       SUB (did not read for a while) got a subsequence of ALL and lost lines
       whose counts make up the rest.
-  streamcheck.py last ALL SUB N EVENT
-      SUB is the last N EVENT events of ALL.
+  streamcheck.py last ALL SUB N EVENT PORT
+      SUB is the last N EVENT events of ALL of TCP flows with PORT.
   streamcheck.py ring SUB HOST COUNT
       flow_start events of UDP flows to HOST plus the kernel's lost
       flow_start count equal COUNT, and some were lost.
@@ -110,8 +110,9 @@ def check_stalled(allp, subp):
           (len(got), n, len(lost), len(full)))
 
 
-def check_last(allp, subp, n, event):
-    want = [o for o in events(lines(allp)) if o["event"] == event][-n:]
+def check_last(allp, subp, n, event, port):
+    want = [o for o in events(lines(allp)) if o["event"] == event and o.get("protocol") == 6
+            and port in (o.get("client_port"), o.get("server_port"))][-n:]
     got = events(lines(subp))
     assert got == want, "last: got %d events, want the last %d %s" % (len(got), n, event)
     print("last: the %d most recent %s events replayed" % (n, event))
@@ -138,7 +139,7 @@ def main(a):
     elif a[1] == "stalled":
         check_stalled(a[2], a[3])
     elif a[1] == "last":
-        check_last(a[2], a[3], int(a[4]), a[5])
+        check_last(a[2], a[3], int(a[4]), a[5], int(a[6]))
     elif a[1] == "ring":
         check_ring(a[2], a[3], int(a[4]))
 
