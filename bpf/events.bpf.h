@@ -8,8 +8,9 @@
  *
  * Wake-ups are batched: a submit wakes the reader only when it makes the
  * queued data cross cfg_ev_wake_bytes; every other submit passes
- * BPF_RB_NO_WAKEUP, and the agent also reads the ring on a short timer
- * (10 ms), which bounds the delay of a quiet ring. Under load the agent is
+ * BPF_RB_NO_WAKEUP, and the agent also reads the ring on a timer (10 ms
+ * while a subscriber listens, 1 s otherwise), which bounds the delay of a
+ * quiet ring. Under load the agent is
  * woken once per cfg_ev_wake_bytes of events, not once per event.
  */
 #ifndef KF_EVENTS_BPF_H

@@ -53,6 +53,18 @@ __u64 kf_hub_wall_us(void)
 	return (__u64)ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
 }
 
+/* The ring is read every 10 ms while someone listens; with no subscriber
+ * only once a second (events go to the history; a burst still wakes the
+ * agent through the kernel's threshold), so an idle stream costs nothing. */
+static void hub_timer(struct kf_hub *h)
+{
+	long ns = h->st.subscribers ? KF_HUB_TICK_NS : 999999999;
+	struct itimerspec its = { .it_interval.tv_nsec = ns, .it_value.tv_nsec = ns };
+
+	if (h->tfd >= 0 && timerfd_settime(h->tfd, 0, &its, NULL))
+		pr_warn("stream: cannot set its timer: %s\n", strerror(errno));
+}
+
 static void sub_watch(struct kf_hub *h, struct kf_sub *s, int op, bool in)
 {
 	struct epoll_event ev = { .events = (in ? EPOLLIN : 0) | (s->want_out ? EPOLLOUT : 0),
@@ -75,6 +87,8 @@ static void sub_close(struct kf_hub *h, struct kf_sub *s, const char *why)
 		(int)s->pid, (unsigned int)s->uid, why, (unsigned long long)s->delivered,
 		(unsigned long long)s->dropped);
 	h->st.subscribers--;
+	if (!h->st.subscribers)
+		hub_timer(h);
 	kf_sub_free(s);
 }
 
@@ -209,7 +223,8 @@ static void accept_all(struct kf_hub *h)
 		s->uid = uid;
 		s->next = h->subs;
 		h->subs = s;
-		h->st.subscribers++;
+		if (!h->st.subscribers++)
+			hub_timer(h);
 		h->st.connections++;
 		pr_info("stream: subscriber pid %d uid %u connected\n", (int)pid,
 			(unsigned int)uid);
@@ -409,8 +424,6 @@ static void stream_close(struct kf_sink *sk);
 static int stream_open(struct kf_sink *sk, const char *path, const struct kf_sink_env *env)
 {
 	struct kf_hub *h = calloc(1, sizeof(*h));
-	struct itimerspec its = { .it_interval.tv_nsec = KF_HUB_TICK_NS,
-				  .it_value.tv_nsec = KF_HUB_TICK_NS };
 	struct epoll_event ev = { .events = EPOLLIN };
 	int err;
 
@@ -429,7 +442,7 @@ static int stream_open(struct kf_sink *sk, const char *path, const struct kf_sin
 	}
 	h->efd = epoll_create1(EPOLL_CLOEXEC);
 	h->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (h->efd < 0 || h->tfd < 0 || timerfd_settime(h->tfd, 0, &its, NULL)) {
+	if (h->efd < 0 || h->tfd < 0) {
 		err = -errno;
 		pr_warn("error: --stream: cannot set up its event loop: %s\n", strerror(errno));
 		goto fail;
@@ -438,6 +451,7 @@ static int stream_open(struct kf_sink *sk, const char *path, const struct kf_sin
 	epoll_ctl(h->efd, EPOLL_CTL_ADD, h->lfd, &ev);
 	ev.data.ptr = &tag_timer;
 	epoll_ctl(h->efd, EPOLL_CTL_ADD, h->tfd, &ev);
+	hub_timer(h);
 	return 0;
 fail:
 	stream_close(sk); /* kf_sinks_add() does not close a sink that failed to open */
