@@ -40,6 +40,10 @@ void kf_usage(void)
 		"       kflow cleanup [--pin-path P] remove what a --persist agent left\n"
 		"       kflow replay CAPTURE [--interval S] [--output SPEC] [--timeout NAME=S]\n"
 		"                             records of a capture, as live mode would write them\n"
+		"       kflow stream [--socket PATH] [--events LIST] [--filter K=V[,K=V]]...\n"
+		"                    [--exclude K=V[,K=V]]... [--last N] [--no-follow]\n"
+		"                             a running agent's flow events as JSON lines\n"
+		"                             (default socket /run/kflow/kflow.sock)\n"
 		"run options:\n"
 		"  --iface LIST          comma-separated interfaces or globs (default: every\n"
 		"                        up, non-loopback interface of this network namespace);\n"
@@ -89,10 +93,6 @@ void kf_usage(void)
 		"  -v, --verbose         more logging (repeat for libbpf debug)\n",
 		KF_DEFAULT_MAX_FLOWS, KF_DEFAULT_PIN_PATH, KF_STREAM_HISTORY, KF_STREAM_BUFFER,
 		KF_DEFAULT_RING_SIZE);
-	fprintf(stderr,
-		"       kflow stream [--socket PATH] [--events LIST] [--filter K=V[,K=V]]...\n"
-		"                    [--exclude K=V[,K=V]]... [--last N] [--no-follow]\n"
-		"                             print a running agent's flow events (JSON lines)\n");
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
