@@ -24,7 +24,7 @@ ARCH ?= $(shell uname -m | sed 's/x86_64/x86/' \
 VERSION := $(shell cat VERSION)
 KF_ABI := $(or $(ABI_OVERRIDE),$(shell sed -n 's/^\#define KF_ABI_VERSION \([0-9]*\)/\1/p' headers/kflow.h))
 
-PKGS := libbpf libelf zlib libmnl libmicrohttpd
+PKGS := libbpf libelf zlib libmnl libmicrohttpd jansson
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -75,7 +75,8 @@ help:
 	@echo '  test-unit  BPF_PROG_TEST_RUN packet tables, no network'
 	@echo '  test-net   end-to-end tests in network namespaces (root)'
 	@echo '  bench      per-packet cost beside empty and floor programs, drain cost;'
-	@echo '             then live traffic (iperf3, veth, namespaces) beside an empty program'
+	@echo '             then live traffic (iperf3, veth, namespaces) beside an empty program;'
+	@echo '             then --stream end to end (events/s, SYN to flow_start latency)'
 	@echo '  deps       install the Debian packages the build and tests need'
 	@echo '  vmlinux    regenerate headers/vmlinux.h from the running kernel'
 	@echo '  install    install build/kflow to $$(PREFIX)/sbin'
@@ -172,6 +173,7 @@ test-net: all
 bench: all $(BUILD)/kflow-bench $(OUTPUT)/bench_empty.bpf.o
 	$(Q)$(BUILD)/kflow-bench
 	$(Q)selftests/bench/live.sh
+	$(Q)selftests/bench/stream.sh
 
 .PHONY: vmlinux
 vmlinux:

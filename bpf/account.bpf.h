@@ -10,6 +10,7 @@
 #include "parse.bpf.h"
 #include "counters.bpf.h"
 #include "l4perf.bpf.h"
+#include "events.bpf.h"
 
 /* Wire lengths of the segments this buffer stands for. A GSO/GRO aggregate
  * of n segments carries its headers once; on the wire each segment had them. */
@@ -105,14 +106,17 @@ static __always_inline void add_packet(struct flow_stats *st, __u32 dir, const s
 }
 
 /* The flow's L4 state entry, made on its first packet. NULL when the map
- * has no room: the packet is still counted, without TCP health. */
-static __always_inline struct l4_state *l4_state_new(const struct pkt_meta *m)
+ * has no room: the packet is still counted, without TCP health. *made: this
+ * packet made it (the flow is new to the kernel), whatever the interval map
+ * has room for. */
+static __always_inline struct l4_state *l4_state_new(const struct pkt_meta *m, bool *made)
 {
 	static const struct l4_state zero_l4;
 	struct l4_state *ls = NULL;
 	int err;
 
 	err = bpf_map_update_elem(&kf_l4, &m->key, &zero_l4, BPF_NOEXIST);
+	*made = !err;
 	if (!err || err == -KF_EEXIST)
 		ls = bpf_map_lookup_elem(&kf_l4, &m->key);
 	if (!ls)
@@ -140,7 +144,8 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 	struct l4_hint hint = {};
 	struct flow_stats *st;
 	__u32 zero = 0, payload = 0, gen_slot = 0, *gen = NULL;
-	bool fine = false, tcp, udp, l4;
+	bool fine = false, made = false, tcp, udp, l4;
+	__u8 old_state = 0, new_state = 0;
 	void *flows;
 	int err = 0, pc = -1;
 	__u64 now;
@@ -190,22 +195,38 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 	/* Read once, before a new flow's entries are made. */
 	now = kf_time(fine, replay_ts, rx_ts, rx_mono);
 	if (fine && !ls)
-		ls = l4_state_new(m);
+		ls = l4_state_new(m, &made);
+	/* Another CPU's insert of the same flow wins the event: one per flow. */
+	if (made)
+		ev_emit(KF_EV_FLOW_START, m, now, pc == PC_SA ? !(m->dir & 1) : m->dir & 1, 0, 0,
+			0);
 	if (ls && fine) {
 		if (tcp && tcp_lockfree(ls, m, pc, payload, now, &ev)) {
 			if (KF_KEEP_RACY_VIEWS)
 				view_state(ls, &hint);
 		} else if (tcp) {
 			bpf_spin_lock(&ls->lock);
+			old_state = ls->state;
 			tcp_locked(ls, m, pc, m->tcp_flags & KF_TCP_FLAGS6, payload, now, &ev);
+			new_state = ls->state;
 			view_state(ls, &hint);
 			bpf_spin_unlock(&ls->lock);
+			/* Sent after the lock: no helper calls under it. */
+			if (new_state != old_state && ev_closing(new_state))
+				ev_emit(KF_EV_TCP_STATE, m, now, hint.client, 0, old_state,
+					new_state);
 		} else if (udp) {
 			udp_perf(ls, m, payload, now, gen, &ev);
 		} else {
 			icmp_perf(ls, m, now, &ev);
 		}
 	}
+
+	/* Flow events: only packets that read the flow's state look at its
+	 * window; retransmissions (a hint may have judged them without the
+	 * state) go through this CPU's slot first. */
+	if (cfg_events && tcp && ls)
+		ev_tcp_window(ls, m, pc, now);
 
 	if (!st) {
 		/* BPF_NOEXIST + re-lookup: another CPU may insert the same flow
@@ -214,6 +235,8 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 		if (!err || err == -KF_EEXIST)
 			st = bpf_map_lookup_elem(flows, &m->key);
 	}
+	if (cfg_events && tcp && ev.retrans)
+		ev_tcp_retrans(ls, m, now, st ? &st->dir[m->dir & 1].retrans_seen : NULL);
 	if (st) {
 		add_packet(st, m->dir, m, now);
 		/* One test instead of a dozen read-modify-writes for the

@@ -133,5 +133,28 @@ struct {
 	__type(value, struct kf_commit);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } kf_commit SEC(".maps");
+/* Flow events for the agent's stream (bpf/events.bpf.h).
+ * A ring buffer of struct kf_event, one per state change (flow start, TCP
+ * closing state, zero window, retransmission after a quiet second), never
+ * one per packet. Written only when the agent loaded the programs with
+ * --stream; read by the agent alone (a ring buffer has one consumer:
+ * sidecars subscribe to the agent's socket). Sizing: --ring-size bytes, a
+ * power of two (default 8 MiB; a page without --stream). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, KF_DEFAULT_RING_SIZE);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kf_events SEC(".maps");
+
+/* Events that found no room in kf_events.
+ * Key: enum kf_event_type -> Value: __u64 count (per CPU), cumulative.
+ * Written by a failed reserve only; read by the agent each second. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, KF_EV_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kf_ev_lost SEC(".maps");
 
 #endif /* KF_MAPS_BPF_H */

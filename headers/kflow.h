@@ -67,7 +67,11 @@ struct flow_dir {
 	__u32 retrans; /* segments this side sent again (SYN phase included) */
 	__u32 ooo; /* segments that filled a hole below the highest data seen */
 	__u32 zero_win; /* analysed packets with window 0, after the handshake */
-	__u32 pad;
+	/* With flow events: 1 + (time >> 27) when this CPU last looked at the
+	 * side's retransmission stamp (134 ms buckets), so a retransmission
+	 * storm looks at the shared state once a bucket, not once a packet.
+	 * Was padding (ABI 3 layout unchanged); the agent ignores it. */
+	__u32 retrans_seen;
 };
 
 /* Sum, count and maximum of one delay metric, in microseconds. */
@@ -192,6 +196,7 @@ enum kf_side_flags {
 	KF_SIDE_HS_ACK = 1 << 5, /* its last packet was the handshake ACK */
 	KF_SIDE_SYN = 1 << 6, /* it sent a SYN */
 	KF_SIDE_SYNACK = 1 << 7, /* it sent a SYN-ACK */
+	KF_SIDE_ZWIN = 1 << 8, /* its last analysed window was zero (kf_events) */
 };
 
 /* Lifetime L4 state of one flow, shared by both directions and all CPUs
@@ -215,7 +220,12 @@ struct l4_state {
 	__u32 syn_ack_seq; /* latest payload-less SYN-ACK's seq */
 	__u32 ka_seq; /* latest keepalive probe's seq and ack */
 	__u32 ka_ack;
-	__u64 udp_ts[2]; /* UDP: last packet with payload, by direction */
+	/* retrans_ts shares udp_ts's place (unused by TCP flows): the ABI 3
+	 * layout is unchanged, so no version bump. */
+	union {
+		__u64 udp_ts[2]; /* UDP: last packet with payload, by direction */
+		__u64 retrans_ts[2]; /* TCP: last retransmission seen (flow events), by kf_dir */
+	};
 	__u64 echo_ts; /* ICMP: time of the outstanding echo request */
 	struct tcp_side side_ba; /* the side that sends KF_DIR_BA */
 	__u16 echo_seq;
@@ -414,6 +424,38 @@ struct cg_path {
 	__u32 len; /* length of the whole path */
 	__u32 pad;
 	char path[KF_CG_PATH_LEN];
+};
+
+/* Flow events (kf_events ring buffer, bpf/events.bpf.h): state changes,
+ * never one per packet. */
+#define KF_DEFAULT_RING_SIZE (8U << 20)
+
+enum kf_event_type {
+	KF_EV_FLOW_START, /* first packet of a flow the kernel had not seen */
+	KF_EV_TCP_STATE, /* a TCP flow reached a closing state */
+	KF_EV_TCP_EVENT, /* a side's window hit zero or reopened; a retransmission */
+	KF_EV_MAX,
+};
+
+/* What a KF_EV_TCP_EVENT says. */
+enum kf_tcp_what {
+	KF_TE_ZERO_WIN, /* the sender's receive window dropped to zero */
+	KF_TE_WIN_OPEN, /* ... and reopened */
+	KF_TE_RETRANS, /* first retransmission after >= 1 s without one */
+	KF_TE_MAX,
+};
+
+struct kf_event {
+	__u64 ts_ns; /* CLOCK_MONOTONIC of the packet that caused it */
+	struct flow_key key;
+	__u8 type; /* enum kf_event_type */
+	__u8 dir; /* enum kf_dir of that packet */
+	__u8 client; /* enum kf_dir of the client as the kernel saw it */
+	__u8 what; /* tcp_event: enum kf_tcp_what */
+	__u8 old_state; /* tcp_state: enum kf_tcp_state before and after */
+	__u8 new_state;
+	__u16 tcp_flags; /* of that packet */
+	__u32 pad;
 };
 
 #endif /* KFLOW_H */

@@ -4,7 +4,7 @@
 # need, only those missing (no network when everything is there). Root only.
 set -e
 
-BUILD="make gcc libc6-dev pkg-config clang-19 llvm-19 libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev libmicrohttpd-dev"
+BUILD="make gcc libc6-dev pkg-config clang-19 llvm-19 libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev libmicrohttpd-dev libjansson-dev"
 TESTS="iproute2 tcpdump tshark nftables nfdump pmacct ethtool iputils-ping python3 util-linux procps iperf3"
 # Real containers for the identity tests (podman.inc.sh): podman with runc,
 # and busybox-static for an image built with no registry.

@@ -27,6 +27,7 @@
 #include "linkwatch.h"
 #include "log.h"
 #include "metrics.h"
+#include "stream.h"
 #include "tick.h"
 
 struct kf_agent {
@@ -34,6 +35,7 @@ struct kf_agent {
 	struct kf_iface *ifs;
 	int nifs;
 	struct mnl_socket *links; /* rtnetlink link events */
+	struct kf_sink *stream; /* --stream, or NULL */
 };
 
 static __u64 clock_ns(clockid_t id)
@@ -143,6 +145,10 @@ static int event_loop(struct kf_agent *a)
 	epoll_ctl(efd, EPOLL_CTL_ADD, tfd, &ev);
 	ev.data.fd = kf_linkwatch_fd(a->links);
 	epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	if (a->stream) {
+		ev.data.fd = kf_stream_fd(a->stream);
+		epoll_ctl(efd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	}
 	err = arm_timer(tfd, a->c.o->interval_s);
 	if (err)
 		goto out;
@@ -162,6 +168,10 @@ static int event_loop(struct kf_agent *a)
 			if (read(sfd, &si, sizeof(si)) == sizeof(si))
 				pr_info("got signal %u: final drain\n", si.ssi_signo);
 			break;
+		}
+		if (a->stream && got.data.fd == kf_stream_fd(a->stream)) {
+			kf_stream_dispatch(a->stream);
+			continue;
 		}
 		if (got.data.fd != tfd) {
 			if (kf_linkwatch_read(a->links, on_link, a) == -ENOBUFS)
@@ -210,10 +220,20 @@ static int setup(struct kf_agent *a)
 		if (!a->c.metrics)
 			return -EINVAL;
 	}
+	if (a->c.o->stream_path) {
+		const struct kf_sink_env env = { .o = a->c.o };
+
+		err = kf_sinks_add(&a->c.sinks, &kf_sink_stream, "--stream", a->c.o->stream_path,
+				   &env);
+		if (err)
+			return err;
+		a->stream = kf_stream_find(&a->c.sinks);
+	}
 	err = kf_table_init(&a->c.table);
 	if (err)
 		return err;
-	err = kf_bpf_load(&a->c.b, a->c.o->pin_path, a->c.o->max_flows, a->c.o->precise_time);
+	err = kf_bpf_load(&a->c.b, a->c.o->pin_path, a->c.o->max_flows, a->c.o->precise_time,
+			  a->c.o->stream_path ? a->c.o->ring_size : 0);
 	if (err)
 		return err;
 	a->c.maps.sel_fd = bpf_map__fd(a->c.b.skel->maps.kf_flow_sel);
@@ -249,6 +269,11 @@ static int setup(struct kf_agent *a)
 			if (err)
 				return err;
 		}
+	}
+	if (a->stream) {
+		err = kf_stream_start(a->stream, &a->c);
+		if (err)
+			return err;
 	}
 	/* Before counting starts anew: what a killed agent left half done. */
 	err = kf_recover(&a->c);

@@ -2,7 +2,9 @@
 /* main.c - kflow: in-kernel flow accounting agent. Subcommand dispatch. */
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include "agent.h"
+#include "client.h"
 #include "log.h"
 #include "opts.h"
 #include "pinned.h"
@@ -13,6 +15,9 @@ int main(int argc, char **argv)
 	struct kf_opts o;
 	int err;
 
+	/* The client has options of its own. */
+	if (argc > 1 && !strcmp(argv[1], "stream"))
+		return kf_stream_client(argc, argv);
 	err = kf_opts_parse(&o, argc, argv);
 	if (err)
 		return err > 0 ? EXIT_SUCCESS : 2;
@@ -32,6 +37,8 @@ int main(int argc, char **argv)
 	case KF_CMD_REPLAY:
 		err = kf_replay(&o);
 		break;
+	case KF_CMD_STREAM:
+		return kf_stream_client(argc, argv);
 	}
 	return err ? EXIT_FAILURE : EXIT_SUCCESS;
 }

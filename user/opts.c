@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "kflow.h"
 #include "log.h"
 #include "metrics.h"
@@ -42,6 +43,10 @@ void kf_usage(void)
 		"       kflow cleanup [--pin-path P] remove what a --persist agent left\n"
 		"       kflow replay CAPTURE [--interval S] [--output SPEC] [--timeout NAME=S]\n"
 		"                             records of a capture, as live mode would write them\n"
+		"       kflow stream [--socket PATH] [--events LIST] [--filter K=V[,K=V]]...\n"
+		"                    [--exclude K=V[,K=V]]... [--last N] [--no-follow]\n"
+		"                             a running agent's flow events as JSON lines\n"
+		"                             (default socket /run/kflow/kflow.sock)\n"
 		"run options:\n"
 		"  --iface LIST          comma-separated interfaces or globs (default: every\n"
 		"                        up, non-loopback interface of this network namespace);\n"
@@ -83,8 +88,16 @@ void kf_usage(void)
 		"  --server-ports LIST   ports that are always the server side\n"
 		"  --metrics ADDR:PORT   serve /metrics (Prometheus), /healthz and /readyz over\n"
 		"                        HTTP, as 0.0.0.0:9400 or [::1]:9400\n"
+		"  --stream PATH         flow events for sidecars on this unix socket\n"
+		"                        (newline-delimited JSON; see 'kflow stream')\n"
+		"  --stream-group NAME   group that may connect to the socket (default: root)\n"
+		"  --stream-history N    events kept for a subscriber's \"last\" (default %d)\n"
+		"  --stream-buffer BYTES queued per subscriber before it loses events\n"
+		"                        (default %u)\n"
+		"  --ring-size BYTES     kernel event ring buffer, a power of two (default %u)\n"
 		"  -v, --verbose         more logging (repeat for libbpf debug)\n",
-		KF_DEFAULT_MAX_FLOWS, KF_DEFAULT_PIN_PATH);
+		KF_DEFAULT_MAX_FLOWS, KF_DEFAULT_PIN_PATH, KF_STREAM_HISTORY, KF_STREAM_BUFFER,
+		KF_DEFAULT_RING_SIZE);
 }
 
 static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
@@ -269,6 +282,35 @@ static int parse_mode(const char *s, unsigned int *out)
 	return 0;
 }
 
+/* A unix socket path: absolute, and short enough for sun_path. */
+static int check_stream_path(const char *p)
+{
+	if (p[0] != '/' || strlen(p) >= 108 || p[strlen(p) - 1] == '/') {
+		pr_warn("error: --stream '%s': expected an absolute socket path shorter than 108 "
+			"characters\n",
+			p);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The kernel wants a ring buffer of a power of two pages. */
+static int parse_ring_size(const char *s, unsigned int *out)
+{
+	unsigned long page = sysconf(_SC_PAGESIZE);
+	unsigned int v;
+
+	if (parse_uint("--ring-size", s, page, 1UL << 30, &v))
+		return -EINVAL;
+	if (v & (v - 1)) {
+		pr_warn("error: --ring-size %u: must be a power of two (4096, 8192, ... 1073741824)\n",
+			v);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
 enum {
 	OPT_IFACE = 256,
 	OPT_XDP,
@@ -294,6 +336,11 @@ enum {
 	OPT_IPFIX_USAGE,
 	OPT_IPFIX_USAGE_DOMAIN,
 	OPT_METRICS,
+	OPT_STREAM,
+	OPT_STREAM_GROUP,
+	OPT_STREAM_HISTORY,
+	OPT_STREAM_BUFFER,
+	OPT_RING_SIZE,
 };
 
 static const struct option long_opts[] = {
@@ -321,6 +368,11 @@ static const struct option long_opts[] = {
 	{ "ipfix-usage", required_argument, NULL, OPT_IPFIX_USAGE },
 	{ "ipfix-usage-domain", required_argument, NULL, OPT_IPFIX_USAGE_DOMAIN },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "stream", required_argument, NULL, OPT_STREAM },
+	{ "stream-group", required_argument, NULL, OPT_STREAM_GROUP },
+	{ "stream-history", required_argument, NULL, OPT_STREAM_HISTORY },
+	{ "stream-buffer", required_argument, NULL, OPT_STREAM_BUFFER },
+	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -337,6 +389,7 @@ static const struct {
 	{ "dump", KF_CMD_DUMP },
 	{ "cleanup", KF_CMD_CLEANUP },
 	{ "replay", KF_CMD_REPLAY },
+	{ "stream", KF_CMD_STREAM },
 };
 
 /* "run, dump, cleanup, replay, help" */
@@ -369,6 +422,7 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 {
 	int c, idx, err, verbose = KF_LOG_INFO;
 	bool max_flows_given = false, usage_domain_given = false;
+	const char *stream_opt = NULL;
 
 	memset(o, 0, sizeof(*o));
 	o->interval_s = 60;
@@ -380,6 +434,9 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 	o->ipfix_refresh_s = 30;
 	o->ipfix_refresh_msgs = 100;
 	o->output_mode = 0640;
+	o->stream_history = KF_STREAM_HISTORY;
+	o->stream_buffer = KF_STREAM_BUFFER;
+	o->ring_size = KF_DEFAULT_RING_SIZE;
 	memcpy(o->timeouts, default_timeouts, sizeof(o->timeouts));
 
 	if (argc < 2) {
@@ -507,6 +564,27 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 		case OPT_SERVER_PORTS:
 			err = parse_ports(o, optarg);
 			break;
+		case OPT_STREAM:
+			err = check_stream_path(optarg);
+			o->stream_path = optarg;
+			break;
+		case OPT_STREAM_GROUP:
+			o->stream_group = optarg;
+			stream_opt = "--stream-group";
+			break;
+		case OPT_STREAM_HISTORY:
+			err = parse_uint("--stream-history", optarg, 0, 1 << 20, &o->stream_history);
+			stream_opt = "--stream-history";
+			break;
+		case OPT_STREAM_BUFFER:
+			err = parse_uint("--stream-buffer", optarg, 16384, 1U << 30,
+					 &o->stream_buffer);
+			stream_opt = "--stream-buffer";
+			break;
+		case OPT_RING_SIZE:
+			err = parse_ring_size(optarg, &o->ring_size);
+			stream_opt = "--ring-size";
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -538,6 +616,10 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 	}
 	if (check_usage_domain(o, usage_domain_given))
 		return -EINVAL;
+	if (stream_opt && !o->stream_path) {
+		pr_warn("error: %s is an option of --stream, which was not given\n", stream_opt);
+		return -EINVAL;
+	}
 	if (!o->n_outputs)
 		o->outputs[o->n_outputs++] = "jsonl:-";
 	kf_log_set_level(verbose);

@@ -11,12 +11,15 @@
 #define KF_REPLAY_MAX_FLOWS 16384
 #define KF_DEFAULT_PIN_PATH "/sys/fs/bpf/kflow"
 #define KF_IFACE_LIST_MAX 1023 /* characters of --iface / --exclude-iface */
+#define KF_STREAM_HISTORY 4095
+#define KF_STREAM_BUFFER (256U << 10)
 
 enum kf_cmd {
 	KF_CMD_RUN,
 	KF_CMD_DUMP,
 	KF_CMD_CLEANUP,
 	KF_CMD_REPLAY,
+	KF_CMD_STREAM, /* its own options: main() hands it to the client first */
 };
 
 /* How ingress is counted. */
@@ -69,6 +72,11 @@ struct kf_opts {
 	__u16 server_ports[KF_MAX_SERVER_PORTS];
 	int n_server_ports;
 	const char *metrics; /* --metrics ADDR:PORT, NULL: no HTTP endpoint */
+	const char *stream_path; /* --stream: the subscribers' unix socket, or NULL */
+	const char *stream_group; /* group that may connect, or NULL (root only) */
+	unsigned int stream_history; /* events kept for "last" */
+	unsigned int stream_buffer; /* bytes queued per subscriber */
+	unsigned int ring_size; /* bytes of kf_events with --stream */
 };
 
 extern const char *const kf_timeout_names[KF_TO_MAX];

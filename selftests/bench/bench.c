@@ -66,6 +66,8 @@
  * creates the flows, then the median of MANY_PASSES timed passes, each in a
  * new random order. */
 #define NFLOWS 100000
+#define NEWFLOW_ROUNDS 3
+#define NEWFLOW_RING (16U << 20) /* every event of a pass fits: no reserve fails */
 #define MANY_PASSES 3
 
 /* Two CPUs on one flow. */
@@ -860,6 +862,12 @@ static int load(struct bench *b)
 			return err;
 		}
 	}
+	/* KF_BENCH_EVENTS=1: every row with the flow events of --stream on
+	 * (a ring that holds every event of the run's new flows). */
+	if (getenv("KF_BENCH_EVENTS") && strcmp(getenv("KF_BENCH_EVENTS"), "0")) {
+		b->skel->rodata->cfg_events = 1;
+		bpf_map__set_max_entries(b->skel->maps.kf_events, NEWFLOW_RING);
+	}
 	/* --max-flows 100000 sizing: the flows plus the overflow key. */
 	err = bpf_map__set_max_entries(b->skel->maps.kf_flows_a, NFLOWS + 1);
 	if (!err)
@@ -927,6 +935,69 @@ static int load(struct bench *b)
 	return 0;
 }
 
+/* ---- 7. a new flow's first packet, with and without flow events ---- */
+
+
+/* One pass of NFLOWS new flows through a freshly loaded kflow (empty
+ * maps: every packet is a flow the kernel has not seen), with the flow
+ * events of `kflow run --stream` on or off. */
+static int newflow_pass(struct bench *b, int hook, bool events, double *ns)
+{
+	struct kflow *sk = kflow__open();
+	struct bpf_map *map;
+	struct prog pr;
+	__u32 zero = 0;
+	__u64 sum = 0;
+	int err, fd;
+
+	if (!sk)
+		return -errno;
+	bpf_object__for_each_map(map, sk->obj)
+		bpf_map__set_pin_path(map, NULL);
+	bpf_map__set_max_entries(sk->maps.kf_flows_a, NFLOWS + 1);
+	bpf_map__set_max_entries(sk->maps.kf_flows_b, NFLOWS + 1);
+	bpf_map__set_max_entries(sk->maps.kf_events, events ? NEWFLOW_RING : 4096);
+	sk->rodata->cfg_events = events;
+	sk->rodata->cfg_ev_wake_bytes = 65536;
+	err = kflow__load(sk);
+	if (err) {
+		pr_warn("cannot load the kflow BPF programs (events %s): %s\n",
+			events ? "on" : "off", strerror(-err));
+		goto out;
+	}
+	fd = bpf_map__fd(sk->maps.kf_flows_a);
+	err = add_overflow_key(fd, b->maps.ncpus);
+	if (!err && bpf_map_update_elem(bpf_map__fd(sk->maps.kf_flow_sel), &zero, &fd, BPF_ANY))
+		err = -errno;
+	if (err)
+		goto out;
+	pr.name = hook == HOOK_XDP ? "kf_xdp_ingress" : "kf_tc_ingress";
+	pr.fd = bpf_program__fd(hook == HOOK_XDP ? sk->progs.kf_xdp_ingress :
+						     sk->progs.kf_tc_ingress);
+	err = flows_pass(b, &b->hooks[hook], &pr, &sum);
+	*ns = (double)sum / NFLOWS;
+out:
+	kflow__destroy(sk);
+	return err;
+}
+
+static int newflow_cost(struct bench *b, int hook, double *off_ns, double *on_ns)
+{
+	double off[NEWFLOW_ROUNDS], on[NEWFLOW_ROUNDS];
+	int err = 0;
+
+	for (int i = 0; !err && i < NEWFLOW_ROUNDS; i++) {
+		err = newflow_pass(b, hook, false, &off[i]);
+		if (!err)
+			err = newflow_pass(b, hook, true, &on[i]);
+	}
+	if (err)
+		return err;
+	*off_ns = median(off, NEWFLOW_ROUNDS);
+	*on_ns = median(on, NEWFLOW_ROUNDS);
+	return 0;
+}
+
 /* A sysctl that changes what the figures mean, or -1. */
 static int read_sysctl(const char *path)
 {
@@ -985,8 +1056,9 @@ int main(void)
 
 	uname(&un);
 	printf("kflow bench: kernel %s, %d possible CPUs, BPF_PROG_TEST_RUN ns/packet "
-	       "(kernel-measured), kflow and empty alternating in this run\n",
-	       un.release, b.maps.ncpus);
+	       "(kernel-measured), kflow and empty alternating in this run%s\n",
+	       un.release, b.maps.ncpus,
+	       b.skel->rodata->cfg_events ? "; flow events (--stream) ON (KF_BENCH_EVENTS)" : "");
 
 	printf("\n1. Repeated packet: one packet run %d times in the kernel, median of %d\n"
 	       "   (ns/packet). After the first, each is a retransmission of it (TCP) or a\n"
@@ -1101,6 +1173,23 @@ int main(void)
 	for (h = 0; h < NHOOKS; h++)
 		printf("  %-4s %8d %10.1f %12.0f   info\n", b.hooks[h].name, many[h].drain.entries,
 		       many[h].drain.ms, many[h].drain.ms * 1e6 / many[h].drain.entries);
+
+	printf("\n7. A new flow's first packet: %d new flows (IPv4 TCP SYN, 64 B) through freshly\n"
+	       "   loaded programs, flow events (--stream) off and on, median of %d passes each\n"
+	       "   (ns/packet; on: one kf_events reserve and submit per flow); no target set\n",
+	       NFLOWS, NEWFLOW_ROUNDS);
+	printf("  %-4s %10s %10s %10s   %s\n", "hook", "events off", "events on", "difference",
+	       "result");
+	for (h = 0; h < NHOOKS; h++) {
+		double off_ns, on_ns;
+
+		err = newflow_cost(&b, h, &off_ns, &on_ns);
+		if (err)
+			goto cleanup;
+		printf("  %-4s %10.1f %10.1f %10.1f   info\n", b.hooks[h].name, off_ns, on_ns,
+		       on_ns - off_ns);
+		fflush(stdout);
+	}
 
 	printf("\nAccounting: %d of %d scenarios drained every packet and flow they ran; "
 	       "%d had packets in the\noverflow record although the map had room "

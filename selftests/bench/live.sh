@@ -201,9 +201,13 @@ done
 
 # kflow with its defaults; --cgroup-root keeps identity to the bench's own
 # processes (the default, the cgroup v2 root, would observe the whole host).
+# KF_BENCH_EVENTS=1: with --stream (flow events on, no subscriber), to
+# compare the per-packet cost with the default.
+STREAM_ARGS=()
+[ -n "$KF_BENCH_EVENTS" ] && [ "$KF_BENCH_EVENTS" != 0 ] && STREAM_ARGS=(--stream "$TMP/run/kflow.sock")
 nsenter --net=/run/netns/${NS_S[kflow]} "$KFLOW" run --iface ${VETH_S[kflow]} \
 	--pin-path $PIN --output jsonl:"$TMP/kflow.jsonl" --cgroup-root "$CG_K" \
-	2>"$TMP/kflow.log" &
+	"${STREAM_ARGS[@]}" 2>"$TMP/kflow.log" &
 AGENT_PID=$!
 for _ in $(seq 100); do
 	grep -q "running:" "$TMP/kflow.log" && break

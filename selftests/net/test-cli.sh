@@ -55,8 +55,8 @@ expect_fail "--ipfix-domain 4294967295: the usage records' default domain" run \
 	--ipfix-domain 4294967295 $P
 expect_fail "--ipfix-usage-domain" run --ipfix-usage-domain -1 $P
 expect_fail "--output-mode" run --output-mode 0999 $P
-expect_fail "unknown command 'frob': the commands are run, dump, cleanup, replay, help" frob
-expect_fail "missing command: one of run, dump, cleanup, replay, help"
+expect_fail "unknown command 'frob': the commands are run, dump, cleanup, replay, stream, help" frob
+expect_fail "missing command: one of run, dump, cleanup, replay, stream, help"
 expect_fail "--metrics '9400': expected ADDR:PORT" run --metrics 9400 $P
 expect_fail "--metrics '::1:9400': an IPv6 address goes in brackets" run --metrics ::1:9400 $P
 expect_fail "--metrics '\[::1\]9400': expected ADDR:PORT" run --metrics '[::1]9400' $P
@@ -66,6 +66,17 @@ expect_fail "--metrics 'localhost:9400': 'localhost' is not a numeric" run --met
 expect_fail "--metrics 192.0.2.1:9400: cannot listen: Cannot assign requested address" run \
 	--iface $VETH_S --metrics 192.0.2.1:9400 $P
 expect_fail "cannot open" dump $P
+expect_fail "--stream 'relative.sock': expected an absolute socket path" run --stream relative.sock $P
+expect_fail "--stream-group is an option of --stream" run --stream-group adm $P
+expect_fail "--ring-size is an option of --stream" run --ring-size 8192 $P
+expect_fail "--ring-size 12288: must be a power of two" run --stream /tmp/x.sock --ring-size 12288 $P
+expect_fail "--stream-history" run --stream /tmp/x.sock --stream-history -1 $P
+expect_fail "'--stream' is not one 'kflow dump' takes" dump --stream /tmp/x.sock
+expect_fail "--last 'x': expected a number" stream --last x
+expect_fail "--filter 'port': expected KEY=VALUE" stream --filter port
+expect_fail "--events 'flow_middle': unknown event" stream --events flow_middle
+expect_fail "unknown option '--bogus' for kflow stream" stream --bogus
+expect_fail "cannot connect to $TMP/none.sock" stream --socket "$TMP/none.sock"
 [ -e "$PIN" ] && kf_fail "a failed run left $PIN"
 
 # A pin path holding a map of the same name but another shape.

@@ -36,6 +36,9 @@ _Static_assert(sizeof(struct kf_attach) == 24, "kf_attach layout is ABI");
 _Static_assert(sizeof(struct kf_info) == 16, "kf_info layout is ABI");
 _Static_assert(sizeof(struct kf_commit) == 56, "kf_commit layout is ABI");
 _Static_assert(sizeof(struct frag_key) == 40, "frag_key layout is ABI");
+_Static_assert(sizeof(struct kf_event) == 64, "kf_event layout is ABI");
+_Static_assert(offsetof(struct l4_state, retrans_ts) == offsetof(struct l4_state, udp_ts),
+	       "retrans_ts shares udp_ts's place");
 
 int kf_prog_pin_path(const struct kf_bpf *b, const struct bpf_program *p, char *buf, size_t len)
 {
@@ -176,8 +179,45 @@ static int init_or_adopt(struct kf_bpf *b, unsigned int max_flows)
 	return 0;
 }
 
+/* kf_events holds nothing an adopting agent needs: a pin of another size
+ * (another --ring-size, or a run without --stream) is replaced. */
+static void replace_ring_pin(struct bpf_map *map)
+{
+	const char *path = bpf_map__pin_path(map);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd;
+
+	if (!path || access(path, F_OK))
+		return;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return; /* kf_check_pinned_map() says why */
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.type == BPF_MAP_TYPE_RINGBUF &&
+	    info.max_entries != bpf_map__max_entries(map)) {
+		pr_info("replacing pinned ring buffer %s (%u bytes, now %u)\n", path,
+			info.max_entries, bpf_map__max_entries(map));
+		unlink(path);
+	}
+	close(fd);
+}
+
+/* Events on: the ring's size, and the queued bytes that wake the agent (a
+ * quarter of the ring, at most 64 KiB: see bpf/events.bpf.h). */
+static void set_events(struct kf_bpf *b, unsigned int ring_size)
+{
+	unsigned int page = sysconf(_SC_PAGESIZE);
+
+	b->skel->rodata->cfg_events = ring_size != 0;
+	if (!ring_size)
+		ring_size = page;
+	b->skel->rodata->cfg_ev_wake_bytes = ring_size / 4 < 65536 ? ring_size / 4 : 65536;
+	bpf_map__set_max_entries(b->skel->maps.kf_events, ring_size);
+	b->ring_size = ring_size;
+}
+
 int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
-		bool precise_time)
+		bool precise_time, unsigned int ring_size)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
 	struct bpf_map *map;
@@ -222,6 +262,9 @@ int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
 	 * crashes resizing a template. */
 	bpf_map__set_max_entries(b->skel->maps.kf_life, 4 * max_flows);
 	bpf_map__set_max_entries(b->skel->maps.kf_l4, 2 * max_flows);
+	set_events(b, ring_size);
+	if (pin_path)
+		replace_ring_pin(b->skel->maps.kf_events);
 
 	bpf_object__for_each_map(map, b->skel->obj) {
 		err = pin_path ? kf_check_pinned_map(map) : bpf_map__set_pin_path(map, NULL);

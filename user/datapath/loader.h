@@ -14,6 +14,7 @@ struct kf_bpf {
 	bool loaded; /* programs loaded, maps created or reused and pinned */
 	bool adopted; /* pinned state of an earlier --persist agent was reused */
 	int lock_fd;
+	unsigned int ring_size; /* bytes of kf_events */
 	char pin_path[PATH_MAX];
 	struct kf_migrate mig; /* another ABI's state, moved aside to be drained */
 };
@@ -21,9 +22,11 @@ struct kf_bpf {
 /* Loads the programs with maps sized for max_flows and pinned under
  * pin_path, reusing compatible pinned maps; with pin_path NULL (replay)
  * nothing is pinned and packet time comes from skb->tstamp. Returns 0 or a
- * negative errno after one message naming the map or path and the cause. */
+ * negative errno after one message naming the map or path and the cause.
+ * ring_size: bytes of kf_events (a power of two) with flow events on, 0 for
+ * none (the ring is then one page, and the programs send nothing). */
 int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
-		bool precise_time);
+		bool precise_time, unsigned int ring_size);
 
 /* Loads obj (maps and programs). On failure one message: the map that
  * could not be created and why, or the cause and libbpf's held lines. */

@@ -11,6 +11,7 @@
 #include "identity.skel.h"
 #include "ipfix.h"
 #include "metrics.h"
+#include "stream.h"
 #include "tick.h"
 #include "version.h"
 
@@ -98,12 +99,32 @@ static void sinks(const struct kf_core *c, struct kf_mtext *t)
 	}
 }
 
-/* STREAM METRICS - kept for the streaming sink (`kflow stream`), which
- * exposes kf_stream_stats(): it fills kflow_stream_subscribers (gauge),
- * kflow_stream_events_total and kflow_stream_lost_total{source=...} here.
- * Until then no stream families are written (an empty family is noise). */
+/* The --stream sink's subscribers and events; nothing without --stream. */
 static void stream(const struct kf_core *c, struct kf_mtext *t)
 {
+	struct kf_stream_stats st = {};
+	const struct kf_sink *s = NULL;
+
+	for (int i = 0; i < c->sinks.n; i++)
+		if (c->sinks.s[i].ops == &kf_sink_stream)
+			s = &c->sinks.s[i];
+	if (!s)
+		return;
+	kf_stream_stats(s, &st);
+	kf_mt_family(t, "kflow_stream_subscribers", "gauge",
+		     "Subscribers connected to the --stream socket now.");
+	kf_mt_u64(t, "kflow_stream_subscribers", NULL, 0, st.subscribers);
+	kf_mt_family(t, "kflow_stream_events_total", "counter",
+		     "Events published on the stream since start (kernel events, records, flow "
+		     "ends), before any subscriber's filter.");
+	kf_mt_u64(t, "kflow_stream_events_total", NULL, 0, st.published);
+	kf_mt_family(t, "kflow_stream_lost_total", "counter",
+		     "Events lost since start: kernel (kf_events had no room) or subscriber (its "
+		     "buffer was full; summed over subscribers).");
+	kf_mt_u64(t, "kflow_stream_lost_total", &(struct kf_label){ "source", "kernel" }, 1,
+		  st.lost_kernel);
+	kf_mt_u64(t, "kflow_stream_lost_total", &(struct kf_label){ "source", "subscriber" }, 1,
+		  st.lost_subscriber);
 }
 
 static void datapath(const struct kf_core *c, struct kf_mtext *t)

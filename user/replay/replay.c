@@ -170,7 +170,7 @@ static int setup(struct kf_core *c, const struct kf_opts *o)
 	err = kf_table_init(&c->table);
 	if (err)
 		return err;
-	err = kf_bpf_load(&c->b, NULL, o->max_flows, false);
+	err = kf_bpf_load(&c->b, NULL, o->max_flows, false, 0);
 	if (err)
 		return err;
 	c->maps.sel_fd = bpf_map__fd(c->b.skel->maps.kf_flow_sel);

@@ -80,8 +80,8 @@ void kf_record_times(const struct kf_flow *f, const struct kf_window *win, unsig
 		*start_us = *end_us;
 }
 
-static void identity_fields(struct jsonw *w, const struct kf_identity *id,
-			    const struct kf_side_id *s, const char *n)
+void kf_record_identity(struct jsonw *w, const struct kf_identity *id, const struct kf_side_id *s,
+			const char *n)
 {
 	const struct kf_pod *pod = kf_identity_pod(id, s);
 	char name[32];
@@ -222,8 +222,8 @@ void kf_record_format(struct jsonw *w, const struct kf_rec *r)
 	jw_u64(w, "direction_score", l->direction_score);
 	health_fields(w, f, c, s);
 	if (win->id) {
-		identity_fields(w, win->id, &f->id[c], "0");
-		identity_fields(w, win->id, &f->id[s], "1");
+		kf_record_identity(w, win->id, &f->id[c], "0");
+		kf_record_identity(w, win->id, &f->id[s], "1");
 		jw_str(w, "observation_point", f->obs_point ? f->obs_point : "");
 	}
 	jw_end(w);

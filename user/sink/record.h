@@ -44,4 +44,8 @@ void kf_rec_init(struct kf_rec *r, const struct kf_flow *f, const struct kf_wind
  * close_type, identity when the window has it. */
 void kf_record_format(struct jsonw *w, const struct kf_rec *r);
 
+/* The identity fields of one end (process_id_<n>, pod_<n>, ...). */
+void kf_record_identity(struct jsonw *w, const struct kf_identity *id, const struct kf_side_id *s,
+			const char *n);
+
 #endif /* KF_RECORD_H */
