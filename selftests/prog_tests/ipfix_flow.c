@@ -91,7 +91,7 @@ static void make_flow(struct kf_flow *f)
 	f->iv.art[0] = (struct kf_delay){ .sum = 4000000, .count = 2 };
 }
 
-static const struct kf_ipfix_flowctx ctx = {
+static const struct kf_nf_flowctx ctx = {
 	.start_ms = 1000, .end_ms = 2000, .close_type = 5, .end_reason = 2,
 };
 
