@@ -39,23 +39,34 @@ struct kf_lite {
 	unsigned long long records, lost; /* since start */
 };
 
+/* The interval's first failure: SQLite's message, and the code's text when
+ * it says more (an I/O error's kind). */
+static void note_err(struct kf_lite *l, const char *msg, int rc)
+{
+	const char *code = sqlite3_errstr(rc);
+
+	if (l->err[0])
+		return;
+	if (msg && strcmp(msg, code))
+		snprintf(l->err, sizeof(l->err), "%s (%s)", msg, code);
+	else
+		snprintf(l->err, sizeof(l->err), "%s", code);
+}
+
 static int exec(struct kf_lite *l, const char *sql)
 {
 	char *msg = NULL;
 	int rc = sqlite3_exec(l->db, sql, NULL, NULL, &msg);
 
-	if (rc != SQLITE_OK && !l->err[0])
-		snprintf(l->err, sizeof(l->err), "%s (%s)", msg ? msg : sqlite3_errstr(rc),
-			 sqlite3_errstr(rc));
+	if (rc != SQLITE_OK)
+		note_err(l, msg, sqlite3_extended_errcode(l->db));
 	sqlite3_free(msg);
 	return rc;
 }
 
 static void fail(struct kf_lite *l)
 {
-	if (!l->err[0])
-		snprintf(l->err, sizeof(l->err), "%s (%s)", sqlite3_errmsg(l->db),
-			 sqlite3_errstr(sqlite3_extended_errcode(l->db)));
+	note_err(l, sqlite3_errmsg(l->db), sqlite3_extended_errcode(l->db));
 	l->failed = true;
 }
 
@@ -228,6 +239,12 @@ static int lite_open(struct kf_sink *s, const char *arg, const struct kf_sink_en
 	if (rc != SQLITE_OK) {
 		pr_warn("error: --output %s: cannot open %s: %s\n", s->spec, arg,
 			l->db ? sqlite3_errmsg(l->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	/* SQLite falls back to reading a file it may not write: refused here,
+	 * or every interval would fail. */
+	if (sqlite3_db_readonly(l->db, "main") == 1) {
+		pr_warn("error: --output %s: %s is read-only\n", s->spec, arg);
 		goto fail;
 	}
 	sqlite3_busy_timeout(l->db, LITE_BUSY_MS);
