@@ -25,6 +25,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -539,6 +540,7 @@ static int ch_open(struct kf_sink *s, const char *arg, const struct kf_sink_env 
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct kf_ch *c = calloc(1, sizeof(*c));
 	pthread_condattr_t ca;
+	sigset_t all, old;
 	char msg[600];
 	int err, ret;
 
@@ -591,7 +593,12 @@ static int ch_open(struct kf_sink *s, const char *arg, const struct kf_sink_env 
 			s->spec, msg, c->q.limit);
 		c->down = true;
 	}
+	/* Signals stay with the agent's thread (its signalfd): the sender
+	 * starts with every signal blocked. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	err = -pthread_create(&c->thr, NULL, sender, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		pr_warn("error: --output %s: cannot start the sender thread: %s\n", s->spec,
 			strerror(-err));
