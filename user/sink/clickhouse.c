@@ -8,7 +8,8 @@
  * thread only appends each interval's batches to a bounded backlog
  * (chbacklog.c); a sender thread of this output posts them, oldest first,
  * over one kept-alive connection with bounded timeouts (connect 3 s, a
- * request 30 s). A failed batch stays at the front and is retried with
+ * request 30 s, at start 10 s); this is no curl multi interface: all the
+ * waiting happens in that thread. A failed batch stays at the front and is retried with
  * exponential backoff (1 s to 30 s); when the backlog is full the oldest
  * batches are dropped, counted and logged. A batch the server refuses ten
  * times (bad data, not an outage) is dropped the same way, so that it
@@ -37,6 +38,7 @@
 
 #define CH_CONNECT_MS 3000
 #define CH_REQUEST_S 30
+#define CH_START_S 10 /* a request at start, in the agent's thread */
 #define CH_BACKOFF_MAX_S 30
 #define CH_MAX_REFUSALS 10 /* answers with an error before a batch is dropped */
 #define CH_EXIT_WAIT_MS 5000 /* at exit, what the sender may still take */
@@ -103,6 +105,15 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	a->len += room;
 	a->text[a->len] = '\0';
 	return got;
+}
+
+/* A request still running when the exit wait is over is cut short. */
+static int on_progress(void *arg, curl_off_t dlt, curl_off_t dln, curl_off_t ult, curl_off_t uln)
+{
+	struct kf_ch *c = arg;
+
+	return __atomic_load_n(&c->stop, __ATOMIC_RELAXED) &&
+	       mono_ms() >= __atomic_load_n(&c->stop_by_ms, __ATOMIC_RELAXED);
 }
 
 /* One request: query in the URL (or the body when query is NULL). Returns
@@ -460,8 +471,8 @@ static void ch_close(struct kf_sink *s)
 
 	ch_interval_end(s, time(NULL));
 	pthread_mutex_lock(&c->mu);
-	c->stop = true;
-	c->stop_by_ms = mono_ms() + CH_EXIT_WAIT_MS;
+	__atomic_store_n(&c->stop_by_ms, mono_ms() + CH_EXIT_WAIT_MS, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->stop, true, __ATOMIC_RELAXED);
 	pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 	pthread_join(c->thr, NULL);
@@ -571,12 +582,16 @@ static int ch_open(struct kf_sink *s, const char *arg, const struct kf_sink_env 
 	}
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)CH_CONNECT_MS);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)CH_REQUEST_S);
 	curl_easy_setopt(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 	curl_easy_setopt(c->curl, CURLOPT_USERNAME, c->user);
 	curl_easy_setopt(c->curl, CURLOPT_PASSWORD, c->password);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
+	curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+	/* Start waits for a silent server at most this long per request. */
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)CH_START_S);
 	/* At start, in the agent's thread: a server that answers with an error
 	 * (password, rights) is a configuration error; one that cannot be
 	 * reached may come up later. */
@@ -587,6 +602,7 @@ static int ch_open(struct kf_sink *s, const char *arg, const struct kf_sink_env 
 		goto fail;
 	}
 	c->schema_ok = !ret;
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)CH_REQUEST_S);
 	if (ret) {
 		pr_warn("clickhouse %s: %s; batches wait in the backlog (at most %zu bytes), "
 			"retried with backoff\n",

@@ -21,7 +21,8 @@ static __u64 wall_us(const struct kf_window *win, __u64 mono_ns)
 	return (__u64)((__s64)mono_ns + win->mono_to_wall_ns) / 1000;
 }
 
-static void counters(const struct kf_fields *F, void *w, const struct flow_dir *tx, const struct flow_dir *rx)
+static void counters(const struct kf_fields *F, void *w, const struct flow_dir *tx,
+		     const struct flow_dir *rx)
 {
 	F->u64(w, "byte_tx", tx->bytes);
 	F->u64(w, "byte_rx", rx->bytes);
@@ -84,7 +85,8 @@ static void identity_fields(const struct kf_fields *F, void *w, const struct kf_
 #undef F
 }
 
-static void delay_fields(const struct kf_fields *F, void *w, const char *name, const struct kf_delay *dl)
+static void delay_fields(const struct kf_fields *F, void *w, const char *name,
+			 const struct kf_delay *dl)
 {
 	char key[32];
 
