@@ -55,6 +55,13 @@ expect_fail "--ipfix-domain 4294967295: the usage records' default domain" run \
 	--ipfix-domain 4294967295 $P
 expect_fail "--ipfix-usage-domain" run --ipfix-usage-domain -1 $P
 expect_fail "--output-mode" run --output-mode 0999 $P
+expect_fail "--output 'sqlite:'" run --output sqlite: $P
+expect_fail "clickhouse:http://HOST:PORT/DATABASE" run --output clickhouse:http://127.0.0.1:8123 $P
+expect_fail "--retention '0'" run --retention 0 $P
+expect_fail "--clickhouse-backlog '100'" run --clickhouse-backlog 100 $P
+expect_fail "--clickhouse-password: not taken" run --clickhouse-password secret $P
+expect_fail "--clickhouse-password-file" run --output clickhouse:http://127.0.0.1:1/db \
+	--clickhouse-password-file "$TMP/no-such-file" $P
 expect_fail "unknown command 'frob': expected run, dump, cleanup or replay" frob
 expect_fail "cannot open" dump $P
 [ -e "$PIN" ] && kf_fail "a failed run left $PIN"
