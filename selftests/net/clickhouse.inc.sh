@@ -42,6 +42,12 @@ ch_stop() {
 	done
 	kill -KILL $CH_PID 2>/dev/null
 	wait $CH_PID 2>/dev/null
+	# Reaped: its pid may be someone else's by teardown time.
+	local p keep=()
+	for p in "${KF_PIDS[@]}"; do
+		[ "$p" = "$CH_PID" ] || keep+=($p)
+	done
+	KF_PIDS=("${keep[@]}")
 }
 
 # ch_query SQL: runs SQL as the default user over HTTP, prints the answer
