@@ -8,10 +8,10 @@
  * thread only appends each interval's batches to a bounded backlog
  * (chbacklog.c); a sender thread of this output posts them, oldest first,
  * over one kept-alive connection with bounded timeouts (connect 3 s, a
- * request 30 s, at start 10 s); this is no curl multi interface: all the
- * waiting happens in that thread. A failed batch stays at the front and is retried with
- * exponential backoff (1 s to 30 s); when the backlog is full the oldest
- * batches are dropped, counted and logged. A batch the server refuses ten
+ * request 30 s, at start 10 s). No curl multi interface: all the waiting
+ * happens in that thread. A failed batch stays at the front and is retried
+ * with exponential backoff (1 s to 30 s); when the backlog is full the
+ * oldest batches are dropped, counted and logged. A batch the server refuses ten
  * times (bad data, not an outage) is dropped the same way, so that it
  * cannot block the ones after it.
  *
