@@ -169,9 +169,19 @@ static void transaction_rows_are_uniflows(void)
 	ASSERT_EQ(T(s, flow_id), f.life.flow_id, "flow_id: the flowId");
 #undef T
 	u = find(&col, KFT_RPT_USAGE_NF, 0);
-	if (ASSERT_TRUE(u != NULL, "usage row"))
+	if (ASSERT_TRUE(u != NULL, "usage row")) {
 		ASSERT_EQ(u->v[KFC_RPT_USAGE_NF_in_bytes].i, 1000, "usage: the client's octets");
-	ASSERT_TRUE(find(&col, KFT_RPT_GLB_USAGE_NF, 1) != NULL, "global usage, both directions");
+		ASSERT_EQ(u->v[KFC_RPT_USAGE_NF_packetDeltaCount].i, 10, "usage: its packets");
+		ASSERT_EQ(u->v[KFC_RPT_USAGE_NF_head_time_stamp].i, 4, "usage: the interval's end");
+		ASSERT_EQ(u->v[KFC_RPT_USAGE_NF_application_id].i, (3u << 24) | 80, "usage: app");
+		ASSERT_EQ(u->v[KFC_RPT_USAGE_NF_ipVersion].i, 4, "usage: ipVersion");
+		ASSERT_EQ(u->v[KFC_RPT_USAGE_NF_flowEndSysUpTime].i, 4000 - 500, "usage: end");
+	}
+	u = find(&col, KFT_RPT_GLB_USAGE_NF, 1);
+	if (ASSERT_TRUE(u != NULL, "global usage row, server to client")) {
+		ASSERT_EQ(u->v[KFC_RPT_GLB_USAGE_NF_in_bytes].i, 5000, "global: the server's octets");
+		ASSERT_EQ(u->v[KFC_RPT_GLB_USAGE_NF_flowDirection].i, 1, "global: direction 1");
+	}
 	ASSERT_TRUE(find(&col, KFT_CONF_TZ_OFFSET_NF, 0) != NULL, "time zone row");
 	ASSERT_TRUE(find(&col, KFT_NF_INI_VALUES, 0) != NULL, "NF_INI_VALUES rows");
 out:

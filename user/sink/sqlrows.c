@@ -44,12 +44,16 @@ void kf_row_init(struct kf_sql_row *row, enum kf_sql_table_id id)
  * gives integers for DeepFlow's Float64 sums). */
 void kf_row_int(struct kf_sql_row *row, int col, __s64 v)
 {
+	if (col < 0) /* a name the table lacks */
+		return;
 	row->v[col].i = v;
 	row->v[col].d = row->t->cols[col].kind == KF_SQL_UINT ? (double)(__u64)v : (double)v;
 }
 
 void kf_row_real(struct kf_sql_row *row, int col, double v)
 {
+	if (col < 0)
+		return;
 	row->v[col].d = v;
 	row->v[col].i = (__s64)v;
 }
@@ -61,7 +65,7 @@ void kf_row_text(struct kf_sql_row *row, int col, const char *s)
 	size_t room = sizeof(row->arena) - row->used, n = strlen(s);
 	char *p = row->arena + row->used;
 
-	if (!room)
+	if (!room || col < 0)
 		return;
 	if (n >= room)
 		n = room - 1;
@@ -74,9 +78,12 @@ void kf_row_text(struct kf_sql_row *row, int col, const char *s)
 
 void kf_row_blob(struct kf_sql_row *row, int col, const void *p, size_t len)
 {
-	size_t want = row->t->cols[col].len;
+	size_t want;
 	char *dst = row->arena + row->used;
 
+	if (col < 0)
+		return;
+	want = row->t->cols[col].len;
 	if (len > want)
 		len = want;
 	if (sizeof(row->arena) - row->used < want)
