@@ -70,6 +70,7 @@ struct kf_ch {
 	pthread_t thr;
 	CURL *curl;
 	bool schema_ok;
+	bool schema_db; /* the database exists: requests name it */
 	bool down;
 	unsigned int backoff_s;
 	__u64 next_try_ms;
@@ -135,8 +136,10 @@ static int ch_request(struct kf_ch *c, const char *query, const char *body, size
 			return -1;
 		}
 	}
-	snprintf(url, sizeof(url), "%s?database=%s%s%s", c->url, c->db, q ? "&query=" : "",
-		 q ? q : "");
+	/* Before the database exists, none is named (CREATE DATABASE): the
+	 * user's default one may be out of its reach. */
+	snprintf(url, sizeof(url), "%s?%s%s%s%s", c->url, c->schema_db ? "database=" : "",
+		 c->schema_db ? c->db : "", q ? "&query=" : "", q ? q : "");
 	curl_free(q);
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
 	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
@@ -161,21 +164,18 @@ static int ch_request(struct kf_ch *c, const char *query, const char *body, size
 static int ch_setup(struct kf_ch *c, char *msg, size_t msglen)
 {
 	char sql[128];
-	char db[sizeof(c->db)];
 	int ret;
 
-	/* CREATE DATABASE runs in "default": the database may not exist yet. */
-	memcpy(db, c->db, sizeof(db));
-	snprintf(c->db, sizeof(c->db), "default");
-	snprintf(sql, sizeof(sql), "CREATE DATABASE IF NOT EXISTS %s", db);
+	c->schema_db = false;
+	snprintf(sql, sizeof(sql), "CREATE DATABASE IF NOT EXISTS %s", c->db);
 	ret = ch_request(c, NULL, sql, strlen(sql), msg, msglen, NULL);
-	memcpy(c->db, db, sizeof(db));
 	if (ret) {
 		size_t n = strlen(msg);
 
-		snprintf(msg + n, msglen - n, " (CREATE DATABASE %s)", db);
+		snprintf(msg + n, msglen - n, " (CREATE DATABASE %s)", c->db);
 		return ret;
 	}
+	c->schema_db = true;
 	for (int i = 0; i < KF_SQL_NTABLES; i++) {
 		const char *ddl = kf_sql_tables[i].ch_ddl;
 
