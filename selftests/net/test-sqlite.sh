@@ -68,6 +68,7 @@ grep -qP "^$IP4_S\t8098\t1$" "$TMP/q/refused.out" || kf_fail "refused: $(cat "$T
 grep -qP "^$IP4_C\t$IP4_S\t$PORT\t[1-9]" "$TMP/q/top-talkers.out" ||
 	kf_fail "top talkers: $(cat "$TMP/q/top-talkers.out")"
 grep -qP "^$PORT\t\S+\t0\t[1-9]" "$TMP/q/usage.out" || kf_fail "usage: $(cat "$TMP/q/usage.out")"
+grep -q . "$TMP/q/duplicates.out" && kf_fail "duplicates: $(cat "$TMP/q/duplicates.out")"
 
 # 3. Retention: rows three hours old go, this run's stay.
 old=$(($(date +%s) - 3 * 3600))
