@@ -24,6 +24,16 @@ COLS=$(python3 "$NETDIR/sqlcheck.py" --columns)
 export KFLOW_CLICKHOUSE_PASSWORD=$CH_PASSWORD
 CH="--output clickhouse:$CH_URL/kflow --clickhouse-user kflow"
 
+# wait_backoff FILE PATTERN: as kf_wait_for, but for the sender's retry,
+# whose backoff reaches 30 s.
+wait_backoff() {
+	for _ in $(seq 400); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	kf_fail "timed out waiting for '$2' in $1: $(tail -3 "$1" 2>/dev/null)"
+}
+
 # rows DB NAME: the l4_flow_log columns sqlcheck.py compares, to $TMP/NAME.tsv.
 rows() {
 	CH_DB=$1 ch_query "SELECT $COLS FROM l4_flow_log FORMAT TSVWithNames" >"$TMP/$2.tsv"
@@ -98,7 +108,7 @@ n=$(grep -c . "$TMP/down.jsonl")
 sleep 1.5
 [ "$(grep -c . "$TMP/down.jsonl")" -gt "$n" ] || kf_fail "no jsonl records while ClickHouse is down"
 ch_start
-kf_wait_for "$TMP/down.log" "delivering again"
+wait_backoff "$TMP/down.log" "delivering again"
 in_c $PY "$NETDIR/traffic.py" short $IP4_S $PORT 3 || kf_fail "short connections"
 sleep 2.5
 kf_stop_agent INT
@@ -118,7 +128,7 @@ in_c $PY "$NETDIR/traffic.py" udp-ports $IP4_S 20000 400 || kf_fail "udp to many
 kf_wait_for "$TMP/small.log" "batches dropped, oldest first"
 ch_start
 in_c $PY "$NETDIR/traffic.py" short $IP4_S $PORT 3 || kf_fail "short connections"
-kf_wait_for "$TMP/small.log" "delivering again"
+wait_backoff "$TMP/small.log" "delivering again"
 sleep 2.5
 kf_stop_agent INT
 lost=$(sed -n 's/.*since start [0-9]* rows, \([0-9]*\) of them l4_flow_log.*/\1/p' "$TMP/small.log" | tail -1)
