@@ -7,6 +7,10 @@
  *
  * The overflow record (flows that found no room in a full flow map) has
  * "overflow":1, no addresses, and splits by hook: tx = ingress, rx = egress.
+ *
+ * The fields are computed once, here, and handed to a writer (struct
+ * kf_fields): the JSON line below, or a database row (sqlrows.c), which
+ * therefore hold the same values under the same names.
  */
 #include <arpa/inet.h>
 #include <net/if.h>
