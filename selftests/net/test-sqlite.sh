@@ -57,6 +57,18 @@ echo "transaction|usage|global usage|l4_flow_log bytes/packets: $sums"
 [ "$(Q "$DB" "SELECT count(*) FROM NF_INI_VALUES WHERE value_type = 101 AND value_key = '$VETH_S'")" = 1 ] ||
 	kf_fail "NF_INI_VALUES does not name the capture interface once"
 [ "$(Q "$DB" "SELECT count(*) FROM CONF_TZ_OFFSET_NF")" = 1 ] || kf_fail "no time zone row"
+# Addresses in DeepFlow's forms: IPv4 as a number, IPv6 as 16 bytes (the
+# test's TCP and UDP; the kernel's own ICMPv6 goes to multicast groups).
+c6=FD000199000000000000000000000001 s6=FD000199000000000000000000000002
+[ "$(Q "$DB" "SELECT count(*) FROM l4_flow_log WHERE is_ipv4 = 0 AND protocol != 58 AND
+	(hex(ip6_0) != '$c6' OR hex(ip6_1) != '$s6')")" = 0 ] || kf_fail "l4_flow_log IPv6 addresses"
+[ "$(Q "$DB" "SELECT count(*) FROM l4_flow_log WHERE is_ipv4 = 0 AND protocol = 17")" -gt 0 ] || kf_fail "no IPv6 rows"
+[ "$(Q "$DB" "SELECT count(*) FROM l4_flow_log WHERE is_ipv4 = 1 AND
+	(ip4_0 != 180813825 OR ip4_1 != 180813826)")" = 0 ] || kf_fail "l4_flow_log IPv4 addresses"
+[ "$(Q "$DB" "SELECT count(*) FROM RPT_TRANSACTION_NF WHERE ipVersion = 6 AND protocol_id != 58 AND NOT
+	((hex(sourceIPv6Address) = '$c6' AND hex(destinationIPv6Address) = '$s6' AND biflow_direction = 1) OR
+	 (hex(sourceIPv6Address) = '$s6' AND hex(destinationIPv6Address) = '$c6' AND biflow_direction = 2))")" = 0 ] ||
+	kf_fail "RPT_TRANSACTION_NF IPv6 addresses"
 
 # 2. The README's queries, as written there.
 mkdir "$TMP/q"
