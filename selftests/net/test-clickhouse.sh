@@ -58,7 +58,7 @@ start_fail readonly-user --output clickhouse:$CH_URL/kflow --clickhouse-user ro 
 	--clickhouse-password-file <(echo ro)
 start_fail password-on-command-line $CH --clickhouse-password "$CH_PASSWORD"
 start_fail credentials-in-url --output clickhouse:http://kflow:x@127.0.0.1:$CH_PORT/kflow
-start_fail bad-database --output clickhouse:$CH_URL/no-such-db $CH_USER
+start_fail bad-database --output clickhouse:$CH_URL/no-such-db
 
 # 2. Traffic, then the tables against the jsonl of the same run.
 kf_start_agent rec --interval 1 --timeout opening_rst=1 --timeout closed_fin=1 $CH
