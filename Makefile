@@ -24,7 +24,7 @@ ARCH ?= $(shell uname -m | sed 's/x86_64/x86/' \
 VERSION := $(shell cat VERSION)
 KF_ABI := $(or $(ABI_OVERRIDE),$(shell sed -n 's/^\#define KF_ABI_VERSION \([0-9]*\)/\1/p' headers/kflow.h))
 
-PKGS := libbpf libelf zlib libmnl libmicrohttpd jansson
+PKGS := libbpf libelf zlib libmnl libmicrohttpd jansson sqlite3 libcurl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -53,6 +53,11 @@ TEST_OBJS := $(patsubst selftests/prog_tests/%.c,$(OUTPUT)/tests/%.o,$(TEST_SRCS
 HDRS := $(wildcard headers/*.h $(addsuffix /*.h,$(USER_DIRS)))
 BPF_HDRS := $(wildcard bpf/*.bpf.h) headers/kflow.h
 SKELS := $(patsubst %,$(OUTPUT)/%.skel.h,$(BPF_APPS))
+# The database tables: tools/sql/*.sql are the one source; the C header with
+# both engines' DDL and the column lists is generated from them.
+SQL_FILES := $(addprefix tools/sql/,l4_flow_log.sql RPT_TRANSACTION_NF.sql RPT_USAGE_NF.sql \
+	RPT_GLB_USAGE_NF.sql CONF_TZ_OFFSET_NF.sql NF_INI_VALUES.sql)
+GEN_HDRS := $(SKELS) $(OUTPUT)/sqlschema_gen.h
 
 ifeq ($(V),1)
 	Q =
@@ -112,7 +117,11 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(HDRS) $(SKELS) | $(OUTPUT)/user
+$(OUTPUT)/sqlschema_gen.h: tools/sql/gen-schema.awk $(SQL_FILES) | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)awk -f tools/sql/gen-schema.awk $(SQL_FILES) > $@
+
+$(OUTPUT)/user/%.o: user/%.c $(HDRS) $(GEN_HDRS) | $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CROSS_COMPILE)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
@@ -137,7 +146,7 @@ $(OUTPUT)/tests/tests.h: $(TEST_SRCS) | $(OUTPUT)/tests
 	$(call msg,GEN,$@)
 	$(Q)for f in $(notdir $(basename $(TEST_SRCS))); do echo "DEFINE_TEST($$f)"; done > $@
 
-$(OUTPUT)/tests/%.o: selftests/prog_tests/%.c selftests/test_progs.h $(HDRS) $(SKELS) | $(OUTPUT)/tests
+$(OUTPUT)/tests/%.o: selftests/prog_tests/%.c selftests/test_progs.h $(HDRS) $(GEN_HDRS) | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -Iselftests -c $< -o $@
 
@@ -149,7 +158,7 @@ $(BUILD)/test_progs: $(OUTPUT)/tests/test_progs.o $(TEST_OBJS) $(AGENT_OBJS) | $
 	$(call msg,BINARY,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/bench.o: selftests/bench/bench.c $(HDRS) $(SKELS) | $(OUTPUT)
+$(OUTPUT)/bench.o: selftests/bench/bench.c $(HDRS) $(GEN_HDRS) | $(OUTPUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
 

@@ -573,3 +573,33 @@ bool kf_check_dir(const struct flow_dir *got, const struct exp_dir *exp, const c
 	}
 	return ok;
 }
+
+/* A TCP flow of one interval with every counter set, side b the client so
+ * that records must swap the canonical sides (ipfix_flow, sqlrows). */
+void test__flow_fixture(struct kf_flow *f)
+{
+	struct flow_dir *c, *s;
+
+	memset(f, 0, sizeof(*f));
+	f->key.family = 4;
+	f->key.proto = 6;
+	f->key.ifindex = 3;
+	memcpy(f->key.addr_a, "\x0a\x00\x00\x02", 4); /* server 10.0.0.2:80 */
+	memcpy(f->key.addr_b, "\x0a\x00\x00\x01", 4); /* client 10.0.0.1:40000 */
+	f->key.port_a = 80;
+	f->key.port_b = 40000;
+	f->life.client = 1;
+	f->life.flow_id = 77;
+	f->obs_point = "c-nd"; /* the client is on this node: its packets leave */
+	c = &f->iv.dir[1];
+	s = &f->iv.dir[0];
+	*c = (struct flow_dir){ .bytes = 1000, .packets = 10, .syn = 1, .fin = 1, .retrans = 3,
+				.ooo = 2, .zero_win = 1, .tcp_flags = 0x1b };
+	*s = (struct flow_dir){ .bytes = 5000, .packets = 7, .synack = 1, .fin = 1, .retrans = 4,
+				.ooo = 6, .zero_win = 5, .tcp_flags = 0x12 };
+	f->iv.rtt = 300;
+	f->iv.rtt_client = 100000;
+	f->iv.rtt_server = 200000;
+	f->iv.srt[0] = (struct kf_delay){ .sum = 900, .count = 3 };
+	f->iv.art[0] = (struct kf_delay){ .sum = 4000000, .count = 2 };
+}

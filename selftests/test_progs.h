@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kflow.h"
+#include "flowtable.h"
 
 /* Harness. A subtest ends when the next one starts or the test returns. */
 bool test__start_subtest(const char *name); /* false: filtered out by -t */
@@ -235,5 +236,10 @@ struct exp_dir {
 
 /* Checks every field of got against exp; what prefixes the messages. */
 bool kf_check_dir(const struct flow_dir *got, const struct exp_dir *exp, const char *what);
+
+/* A TCP flow 10.0.0.1:40000 (client, side b) -> 10.0.0.2:80 of one
+ * interval: client 1000 bytes/10 packets, server 5000/7, retransmissions,
+ * out-of-order, zero window, rtt, srt and art all set. */
+void test__flow_fixture(struct kf_flow *f);
 
 #endif /* KF_TEST_PROGS_H */

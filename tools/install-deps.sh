@@ -5,6 +5,8 @@
 set -e
 
 BUILD="make gcc libc6-dev pkg-config clang-19 llvm-19 libbpf-dev bpftool libelf-dev zlib1g-dev libmnl-dev libmicrohttpd-dev libjansson-dev"
+# The database outputs: libsqlite3 and libcurl (ClickHouse over HTTP).
+BUILD="$BUILD libsqlite3-dev libcurl4-openssl-dev"
 TESTS="iproute2 tcpdump tshark nftables nfdump pmacct ethtool iputils-ping python3 util-linux procps iperf3"
 # Real containers for the identity tests (podman.inc.sh): podman with runc,
 # and busybox-static for an image built with no registry.
@@ -17,6 +19,9 @@ TESTS="$TESTS curl prometheus"
 # (python3-yaml), node for the offline schema validation (its npm package
 # goes to the build output at test time).
 TESTS="$TESTS buildah python3-yaml nodejs"
+# The database tests: sqlite3 to query, a ClickHouse server (18.16 in Debian 12)
+# started by the test itself, and its client.
+TESTS="$TESTS sqlite3 clickhouse-server clickhouse-client"
 
 missing=""
 for p in $BUILD $TESTS; do

@@ -26,10 +26,13 @@ void kf_log(int level, const char *fmt, ...)
 
 	if (level > log_level)
 		return;
+	/* One line whole, whatever thread logs (the ClickHouse sender). */
+	flockfile(stderr);
 	fputs("kflow: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
+	funlockfile(stderr);
 }
 
 /* While an object loads, libbpf's warnings are held: a failure is then

@@ -63,8 +63,17 @@ void kf_usage(void)
 		"  --xdp-force           count ingress with XDP on every interface (generic XDP\n"
 		"                        where the driver has none)\n"
 		"  --interval SECONDS    record interval, aligned to the wall clock (default 60)\n"
-		"  --output SPEC         jsonl:PATH, jsonl:- (stdout, the default) or\n"
-		"                        ipfix:udp://HOST:PORT or ipfix:tcp://HOST:PORT; repeatable\n"
+		"  --output SPEC         jsonl:PATH, jsonl:- (stdout, the default),\n"
+		"                        ipfix:udp://HOST:PORT, ipfix:tcp://HOST:PORT,\n"
+		"                        sqlite:PATH (a database file, created with its tables)\n"
+		"                        or clickhouse:http://HOST:PORT/DATABASE; repeatable\n"
+		"  --retention HOURS     sqlite, clickhouse: delete rows older than this\n"
+		"                        (default: keep them)\n"
+		"  --clickhouse-user NAME  ClickHouse user (default: default); the password\n"
+		"                        comes from $KFLOW_CLICKHOUSE_PASSWORD or\n"
+		"  --clickhouse-password-file FILE  (its first line), never the command line\n"
+		"  --clickhouse-backlog BYTES  batches kept while ClickHouse is away (default\n"
+		"                        64 MiB); when full, the oldest are dropped and counted\n"
 		"  --output-mode MODE    file mode of jsonl files kflow creates (default 0640:\n"
 		"                        records name processes and pods)\n"
 		"  --ipfix-domain N      IPFIX observation domain id of flows (default 1)\n"
@@ -179,14 +188,32 @@ static int check_ipfix_port(const char *spec)
 	return parse_uint("--output port", colon + 1, 1, 65535, &port);
 }
 
+/* clickhouse:http://HOST:PORT/DATABASE (the sink checks the rest). */
+static int check_clickhouse(const char *spec)
+{
+	const char *p = spec + 11, *slash;
+
+	p += !strncmp(p, "https://", 8) ? 8 : 7;
+	slash = strchr(p, '/');
+	if (!slash || slash == p || !slash[1]) {
+		pr_warn("error: --output '%s': expected clickhouse:http://HOST:PORT/DATABASE\n", spec);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int check_output(const char *spec)
 {
 	if (!strncmp(spec, "jsonl:", 6) && spec[6])
 		return 0;
+	if (!strncmp(spec, "sqlite:", 7) && spec[7])
+		return 0;
+	if (!strncmp(spec, "clickhouse:http://", 18) || !strncmp(spec, "clickhouse:https://", 19))
+		return check_clickhouse(spec);
 	if ((!strncmp(spec, "ipfix:udp://", 12) || !strncmp(spec, "ipfix:tcp://", 12)) && spec[12])
 		return check_ipfix_port(spec);
-	pr_warn("error: --output '%s': expected jsonl:PATH, jsonl:-, ipfix:udp://HOST:PORT or "
-		"ipfix:tcp://HOST:PORT\n",
+	pr_warn("error: --output '%s': expected jsonl:PATH, jsonl:-, ipfix:udp://HOST:PORT, "
+		"ipfix:tcp://HOST:PORT, sqlite:PATH or clickhouse:http://HOST:PORT/DATABASE\n",
 		spec);
 	return -EINVAL;
 }
@@ -341,6 +368,11 @@ enum {
 	OPT_STREAM_HISTORY,
 	OPT_STREAM_BUFFER,
 	OPT_RING_SIZE,
+	OPT_RETENTION,
+	OPT_CH_USER,
+	OPT_CH_PASSWORD_FILE,
+	OPT_CH_BACKLOG,
+	OPT_CH_PASSWORD,
 };
 
 static const struct option long_opts[] = {
@@ -373,6 +405,11 @@ static const struct option long_opts[] = {
 	{ "stream-history", required_argument, NULL, OPT_STREAM_HISTORY },
 	{ "stream-buffer", required_argument, NULL, OPT_STREAM_BUFFER },
 	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
+	{ "retention", required_argument, NULL, OPT_RETENTION },
+	{ "clickhouse-user", required_argument, NULL, OPT_CH_USER },
+	{ "clickhouse-password-file", required_argument, NULL, OPT_CH_PASSWORD_FILE },
+	{ "clickhouse-backlog", required_argument, NULL, OPT_CH_BACKLOG },
+	{ "clickhouse-password", required_argument, NULL, OPT_CH_PASSWORD },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{},
@@ -414,13 +451,16 @@ static bool takes(enum kf_cmd cmd, int c)
 		return c == OPT_INTERVAL || c == OPT_OUTPUT || c == OPT_TIMEOUT ||
 		       c == OPT_MAX_FLOWS || c == OPT_SERVER_PORTS || c == OPT_IPFIX_DOMAIN ||
 		       c == OPT_IPFIX_REFRESH || c == OPT_IPFIX_MSGS || c == OPT_OUTPUT_MODE ||
-		       c == OPT_IPFIX_FLOWS || c == OPT_IPFIX_USAGE || c == OPT_IPFIX_USAGE_DOMAIN;
+		       c == OPT_IPFIX_FLOWS || c == OPT_IPFIX_USAGE || c == OPT_IPFIX_USAGE_DOMAIN ||
+		       c == OPT_RETENTION || c == OPT_CH_USER || c == OPT_CH_PASSWORD_FILE ||
+		       c == OPT_CH_BACKLOG || c == OPT_CH_PASSWORD;
 	return c == OPT_PIN_PATH;
 }
 
 int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 {
 	int c, idx, err, verbose = KF_LOG_INFO;
+	unsigned int backlog;
 	bool max_flows_given = false, usage_domain_given = false;
 	const char *stream_opt = NULL;
 
@@ -437,6 +477,7 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 	o->stream_history = KF_STREAM_HISTORY;
 	o->stream_buffer = KF_STREAM_BUFFER;
 	o->ring_size = KF_DEFAULT_RING_SIZE;
+	o->clickhouse_backlog = KF_CH_BACKLOG_DEFAULT;
 	memcpy(o->timeouts, default_timeouts, sizeof(o->timeouts));
 
 	if (argc < 2) {
@@ -558,6 +599,25 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 			o->metrics = optarg;
 			break;
 		}
+		case OPT_RETENTION:
+			err = parse_uint("--retention", optarg, 1, 24 * 3650, &o->retention_h);
+			break;
+		case OPT_CH_USER:
+			o->clickhouse_user = optarg;
+			break;
+		case OPT_CH_PASSWORD_FILE:
+			o->clickhouse_password_file = optarg;
+			break;
+		case OPT_CH_BACKLOG:
+			err = parse_uint("--clickhouse-backlog", optarg, 65536, 0xffffffffUL, &backlog);
+			o->clickhouse_backlog = backlog;
+			break;
+		case OPT_CH_PASSWORD:
+			/* Every user of the host reads a command line (/proc/PID/cmdline). */
+			pr_warn("error: --clickhouse-password: not taken, a command line is visible "
+				"to every user; use $KFLOW_CLICKHOUSE_PASSWORD or "
+				"--clickhouse-password-file\n");
+			return -EINVAL;
 		case OPT_TIMEOUT:
 			err = parse_timeout(o, optarg);
 			break;

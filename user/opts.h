@@ -4,6 +4,7 @@
 #define KF_OPTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 
 #define KF_MAX_OUTPUTS 8
@@ -13,6 +14,7 @@
 #define KF_IFACE_LIST_MAX 1023 /* characters of --iface / --exclude-iface */
 #define KF_STREAM_HISTORY 4095
 #define KF_STREAM_BUFFER (256U << 10)
+#define KF_CH_BACKLOG_DEFAULT (64UL << 20)
 
 enum kf_cmd {
 	KF_CMD_RUN,
@@ -68,6 +70,10 @@ struct kf_opts {
 	const char *outputs[KF_MAX_OUTPUTS];
 	int n_outputs;
 	unsigned int output_mode; /* of jsonl files kflow creates */
+	unsigned int retention_h; /* sqlite/clickhouse: rows kept this long, 0 forever */
+	const char *clickhouse_user; /* NULL: "default" */
+	const char *clickhouse_password_file; /* NULL: $KFLOW_CLICKHOUSE_PASSWORD */
+	size_t clickhouse_backlog; /* bytes of batches waiting for the server */
 	unsigned int timeouts[KF_TO_MAX];
 	__u16 server_ports[KF_MAX_SERVER_PORTS];
 	int n_server_ports;

@@ -65,6 +65,14 @@ expect_fail "--metrics '127.0.0.1:': the port must be" run --metrics 127.0.0.1: 
 expect_fail "--metrics 'localhost:9400': 'localhost' is not a numeric" run --metrics localhost:9400 $P
 expect_fail "--metrics 192.0.2.1:9400: cannot listen: Cannot assign requested address" run \
 	--iface $VETH_S --metrics 192.0.2.1:9400 $P
+expect_fail "--output 'sqlite:'" run --output sqlite: $P
+expect_fail "clickhouse:http://HOST:PORT/DATABASE" run --output clickhouse:http://127.0.0.1:8123 $P
+expect_fail "--retention '0'" run --retention 0 $P
+expect_fail "--clickhouse-backlog '100'" run --clickhouse-backlog 100 $P
+expect_fail "--clickhouse-password: not taken" run --clickhouse-password secret $P
+expect_fail "--clickhouse-password-file" run --output clickhouse:http://127.0.0.1:1/db \
+	--clickhouse-password-file "$TMP/no-such-file" $P
+expect_fail "unknown command 'frob': expected run, dump, cleanup or replay" frob
 expect_fail "cannot open" dump $P
 expect_fail "--stream 'relative.sock': expected an absolute socket path" run --stream relative.sock $P
 expect_fail "--stream-group is an option of --stream" run --stream-group adm $P

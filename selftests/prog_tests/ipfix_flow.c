@@ -62,36 +62,7 @@ static __u64 get(const struct tmpl *t, const unsigned char *rec, __u32 pen, __u1
 	return ~0ULL; /* no such element */
 }
 
-/* Side b is the client, so that the record must swap the canonical sides. */
-static void make_flow(struct kf_flow *f)
-{
-	struct flow_dir *c, *s;
-
-	memset(f, 0, sizeof(*f));
-	f->key.family = 4;
-	f->key.proto = 6;
-	f->key.ifindex = 3;
-	memcpy(f->key.addr_a, "\x0a\x00\x00\x02", 4); /* server 10.0.0.2:80 */
-	memcpy(f->key.addr_b, "\x0a\x00\x00\x01", 4); /* client 10.0.0.1:40000 */
-	f->key.port_a = 80;
-	f->key.port_b = 40000;
-	f->life.client = 1;
-	f->life.flow_id = 77;
-	f->obs_point = "c-nd"; /* the client is on this node: its packets leave */
-	c = &f->iv.dir[1];
-	s = &f->iv.dir[0];
-	*c = (struct flow_dir){ .bytes = 1000, .packets = 10, .syn = 1, .fin = 1, .retrans = 3,
-				.ooo = 2, .zero_win = 1, .tcp_flags = 0x1b };
-	*s = (struct flow_dir){ .bytes = 5000, .packets = 7, .synack = 1, .fin = 1, .retrans = 4,
-				.ooo = 6, .zero_win = 5, .tcp_flags = 0x12 };
-	f->iv.rtt = 300;
-	f->iv.rtt_client = 100000;
-	f->iv.rtt_server = 200000;
-	f->iv.srt[0] = (struct kf_delay){ .sum = 900, .count = 3 };
-	f->iv.art[0] = (struct kf_delay){ .sum = 4000000, .count = 2 };
-}
-
-static const struct kf_ipfix_flowctx ctx = {
+static const struct kf_nf_flowctx ctx = {
 	.start_ms = 1000, .end_ms = 2000, .close_type = 5, .end_reason = 2,
 };
 
@@ -106,7 +77,7 @@ static void uniflow_per_direction(void)
 	read_templates(true, &t);
 	for (int i = 0; i < t.n; i++)
 		ASSERT_NEQ(t.f[i].pen, KF_PEN_REVERSE, "no reverse element");
-	make_flow(&f);
+	test__flow_fixture(&f);
 	memset(&m, 0, sizeof(m));
 	kf_msg_begin(&m, 0);
 	kf_msg_open_set(&m, kf_ipfix_flow_tid(true, false));
@@ -164,7 +135,7 @@ static void biflow_reverse(void)
 	const unsigned char *r;
 
 	read_templates(false, &t);
-	make_flow(&f);
+	test__flow_fixture(&f);
 	memset(&m, 0, sizeof(m));
 	kf_msg_begin(&m, 0);
 	kf_msg_open_set(&m, kf_ipfix_flow_tid(false, false));

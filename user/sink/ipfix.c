@@ -39,13 +39,13 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include "close.h"
 #include "iface.h"
 #include "ipfix.h"
 #include "ipfix_flow.h"
 #include "log.h"
+#include "nfvalues.h"
 #include "sink.h"
 
 #define TID_USAGE 260
@@ -54,11 +54,11 @@
 #define TID_IFACE 263
 #define TID_SAMPLER 264
 #define TID_APP 265
-#define APP_STR 32 /* applicationName 96 and the category names, fixed length */
-#define APP_DESC 64 /* applicationDescription 94 */
+#define APP_STR KF_NF_APP_NAME /* applicationName 96 and the category names, fixed length */
+#define APP_DESC KF_NF_APP_DESC /* applicationDescription 94 */
 #define APP_ATTR 12 /* p2p/tunnel/encryptedTechnology 288-290 */
 #define IFNAME_LEN 32 /* interfaceName (82), fixed length: nfdump reads only those */
-#define IFDESC_LEN 64 /* interfaceDescription (83) */
+#define IFDESC_LEN KF_NF_IF_DESC /* interfaceDescription (83) */
 
 /* Usage (RPT_USAGE_NF) and global usage (RPT_GLB_USAGE_NF) records. */
 static const struct kf_ipfix_field usage_fields[] = {
@@ -189,11 +189,11 @@ static void open_set(struct kf_ipfix *x, struct kf_ipfix_msg *m, __u16 tid, size
 
 static void put_iface_record(struct kf_ipfix *x, struct kf_ipfix_msg *m, int i)
 {
-	char desc[IFDESC_LEN] = "kflow capture interface ";
+	char desc[KF_NF_IF_DESC];
 
+	kf_nf_iface_desc(x->ifnames[i], desc);
 	kf_msg_put32(m, x->ifindexes[i]);
 	kf_msg_put_str(m, x->ifnames[i], IFNAME_LEN);
-	strncat(desc, x->ifnames[i], sizeof(desc) - strlen(desc) - 1);
 	kf_msg_put_str(m, desc, IFDESC_LEN);
 }
 
@@ -213,15 +213,9 @@ static const struct kf_ipfix_field app_fields[] = {
  * named after the port's service where the system knows one. */
 static void put_app_record(struct kf_ipfix *x, struct kf_ipfix_msg *m, int i)
 {
-	__u16 port = x->apps[i] & 0xffffff;
-	const char *proto = x->app_proto[i] == IPPROTO_UDP ? "udp" : "tcp";
-	struct servent *se = getservbyport(htons(port), proto);
-	char name[APP_STR], desc[APP_DESC];
+	char name[KF_NF_APP_NAME], desc[KF_NF_APP_DESC];
 
-	snprintf(name, sizeof(name), "%s", se ? se->s_name : "");
-	if (!se)
-		snprintf(name, sizeof(name), "%s/%u", proto, port);
-	snprintf(desc, sizeof(desc), "IANA L4 port %u/%s", port, proto);
+	kf_nf_app_names(x->apps[i], x->app_proto[i], name, desc);
 	kf_msg_put32(m, x->apps[i]);
 	kf_msg_put_str(m, name, APP_STR);
 	kf_msg_put_str(m, desc, APP_DESC);
@@ -317,17 +311,6 @@ static struct kf_ipfix_msg *ensure_room(struct kf_ipfix *x, int dom, __u16 tid, 
 	return &x->msg[dom];
 }
 
-/* flowEndReason (136) from close_type: still alive = active timeout; a
- * TCP end seen in the packets = end of flow; silence = idle timeout. */
-static __u8 end_reason(unsigned int ct, __u8 proto)
-{
-	if (ct == KF_CLOSE_FORCED_REPORT)
-		return 2; /* activeTimeout */
-	if (proto != IPPROTO_TCP || ct == 3 || ct == 7 || ct == 10)
-		return 1; /* idleTimeout */
-	return 3; /* endOfFlowDetected */
-}
-
 /* A new interface is described at once: the next message carries the
  * templates and the whole interface table again ("sent when it changes"). */
 static void note_iface(struct kf_ipfix *x, __u32 ifindex)
@@ -360,56 +343,23 @@ static void note_app(struct kf_ipfix *x, __u32 app, __u8 proto)
 	x->last_templates_s = 0; /* described at once */
 }
 
-/* Usage aggregates are the sums of the interval's transaction records. */
-static void add_usage(struct kf_ipfix *x, const struct flow_key *k, __u32 app, int dir,
-		      const struct flow_dir *d, bool is_new, __u64 duration_s)
-{
-	struct kf_usage *u[2] = {
-		kf_usage_get(&x->usage, k->ifindex, dir, app, k->family),
-		kf_usage_get(&x->global, k->ifindex, dir, 0, k->family),
-	};
-
-	for (int i = 0; i < 2; i++) {
-		if (!u[i]) {
-			x->usage_dropped++;
-			continue;
-		}
-		u[i]->octets += d->bytes;
-		u[i]->packets += d->packets;
-		if (!dir) { /* connections are the client's */
-			u[i]->new_conns += is_new;
-			u[i]->duration_s += duration_s;
-		}
-	}
-}
-
 void kf_ipfix_record(struct kf_ipfix *x, const struct kf_rec *r)
 {
 	const struct kf_flow *f = r->f;
 	const struct kf_window *win = r->win;
-	unsigned int close_type = r->close_type;
 	__u64 now_s = r->now_s;
 	const struct flow_key *k = &f->key;
-	const struct flow_life *l = &f->life;
-	int c = l->client & 1, s = !c;
+	int c = f->life.client & 1, s = !c;
 	bool v6 = k->family == 6, uni = x->cfg.uniflow;
-	__u16 sport = c ? k->port_a : k->port_b;
-	__u32 app = (k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP) ? (3u << 24) | sport : 0;
 	__u16 tid = kf_ipfix_flow_tid(uni, v6);
 	size_t len = kf_ipfix_flow_len(uni, v6);
-	struct kf_ipfix_flowctx ctx = {
-		.init_ms = x->init_ms,
-		.vrf = x->vrf,
-		.close_type = close_type,
-		.end_reason = end_reason(close_type, k->proto),
-	};
+	struct kf_nf_flowctx ctx;
 
 	if (!k->family)
 		return; /* the overflow record has no flow to describe */
+	kf_nf_flowctx_init(&ctx, r, x->init_ms, x->vrf);
 	note_iface(x, k->ifindex);
-	note_app(x, app, k->proto);
-	ctx.start_ms = r->start_us / 1000;
-	ctx.end_ms = r->end_us / 1000;
+	note_app(x, kf_nf_app_id(f), k->proto);
 	x->win_start_ms = win->start_us / 1000;
 	x->win_end_ms = win->end_us / 1000;
 	x->records += !uni + (uni && f->iv.dir[c].packets) + (uni && f->iv.dir[s].packets);
@@ -424,11 +374,8 @@ void kf_ipfix_record(struct kf_ipfix *x, const struct kf_rec *r)
 			kf_ipfix_put_uniflow(ensure_room(x, KF_DOM_FLOWS, tid, len, now_s), f, &ctx,
 					     true);
 	}
-	if (!x->cfg.usage)
-		return;
-	add_usage(x, k, app, 0, &f->iv.dir[c], r->is_new,
-		  (l->last_ns - l->first_ns) / 1000000000ULL);
-	add_usage(x, k, app, 1, &f->iv.dir[s], false, 0);
+	if (x->cfg.usage)
+		x->usage_dropped += kf_usage_add(&x->usage, &x->global, r);
 }
 
 static void put_usage(struct kf_ipfix *x, const struct kf_usage *u, bool global, __u64 now_s)
@@ -612,7 +559,6 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, const struct kf_ipfix_cf
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM }, *ai = NULL;
 	char host[128], *colon;
-	struct stat st;
 	int err;
 
 	memset(x, 0, sizeof(*x));
@@ -649,8 +595,7 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, const struct kf_ipfix_cf
 	memcpy(&x->addr, ai->ai_addr, ai->ai_addrlen);
 	x->addrlen = ai->ai_addrlen;
 	freeaddrinfo(ai);
-	if (!stat("/proc/self/ns/net", &st))
-		x->vrf = (__u32)st.st_ino;
+	x->vrf = kf_nf_vrf();
 	if (x->tcp) {
 		kf_reach_init(&x->reach, x->dest, "retrying with backoff", KF_REACH_UNKNOWN);
 		x->backlog = malloc(KF_IPFIX_BACKLOG);

@@ -28,7 +28,6 @@
  * (see README for the table).
  */
 #include <string.h>
-#include <netinet/in.h>
 #include "ipfix_flow.h"
 
 static const struct kf_ipfix_field addr_v4[] = { { 8, 4, 0 }, { 12, 4, 0 } },
@@ -157,59 +156,30 @@ void kf_ipfix_flow_templates(struct kf_ipfix_msg *m, bool uniflow)
 	kf_msg_put_template(m, kf_ipfix_flow_tid(uniflow, true), addr_v6, 2, tail, n);
 }
 
-static bool has_ports(const struct flow_key *k)
-{
-	return k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP;
-}
-
-static __u16 port_of(const struct flow_key *k, int side)
-{
-	/* ICMP: collectors read the destination port as type.code, which a
-	 * flow keyed by echo identifier does not have: 0. */
-	if (!has_ports(k))
-		return 0;
-	return side ? k->port_b : k->port_a;
-}
-
-static __u32 sysuptime(__u64 ms, __u64 init_ms)
-{
-	return ms > init_ms ? ms - init_ms : 0;
-}
-
-/* The elements from the addresses to the sysUpTime pair that both modes
- * share, for the packets sent by side `from` (enum kf_dir) to side `to`. */
+/* The elements from the addresses to ipVersion, for the packets sent by
+ * side `from` (enum kf_dir) to side `to`. */
 static void put_key(struct kf_ipfix_msg *m, const struct flow_key *k, int from, int to)
 {
 	int alen = k->family == 6 ? 16 : 4;
 
 	kf_msg_put_bytes(m, from ? k->addr_b : k->addr_a, alen);
 	kf_msg_put_bytes(m, to ? k->addr_b : k->addr_a, alen);
-	kf_msg_put16(m, port_of(k, from));
-	kf_msg_put16(m, port_of(k, to));
+	kf_msg_put16(m, kf_nf_port(k, from));
+	kf_msg_put16(m, kf_nf_port(k, to));
 	kf_msg_put8(m, k->proto);
 	kf_msg_put8(m, k->family == 6 ? 6 : 4);
 }
 
-static __u32 app_id(const struct flow_key *k, __u16 server_port)
-{
-	return has_ports(k) ? (3u << 24) | server_port : 0;
-}
-
-static void put_times(struct kf_ipfix_msg *m, const struct kf_ipfix_flowctx *c)
+static void put_times(struct kf_ipfix_msg *m, const struct kf_nf_flowctx *c)
 {
 	kf_msg_put64(m, c->start_ms);
 	kf_msg_put64(m, c->end_ms);
-	kf_msg_put32(m, sysuptime(c->start_ms, c->init_ms));
-	kf_msg_put32(m, sysuptime(c->end_ms, c->init_ms));
-}
-
-static __u32 art_avg_ms(const struct kf_delay *d)
-{
-	return d->count ? d->sum / d->count / 1000 : 0;
+	kf_msg_put32(m, kf_nf_sysuptime(c->start_ms, c->init_ms));
+	kf_msg_put32(m, kf_nf_sysuptime(c->end_ms, c->init_ms));
 }
 
 void kf_ipfix_put_biflow(struct kf_ipfix_msg *m, const struct kf_flow *f,
-			 const struct kf_ipfix_flowctx *c)
+			 const struct kf_nf_flowctx *c)
 {
 	const struct flow_key *k = &f->key;
 	int cl = f->life.client & 1, s = !cl;
@@ -227,7 +197,7 @@ void kf_ipfix_put_biflow(struct kf_ipfix_msg *m, const struct kf_flow *f,
 	kf_msg_put8(m, 0); /* flowDirection: ingress (the record is bidirectional) */
 	kf_msg_put8(m, 1); /* biflowDirection: initiator = source */
 	kf_msg_put8(m, c->end_reason);
-	kf_msg_put32(m, app_id(k, port_of(k, s)));
+	kf_msg_put32(m, kf_nf_app_id(f));
 	kf_msg_put32(m, c->vrf);
 	kf_msg_put64(m, f->life.flow_id);
 	kf_msg_put64(m, f->life.flow_id);
@@ -252,7 +222,7 @@ void kf_ipfix_put_biflow(struct kf_ipfix_msg *m, const struct kf_flow *f,
 	kf_msg_put16(m, c->close_type);
 	kf_msg_put32(m, f->iv.rtt_client / 2000);
 	kf_msg_put32(m, f->iv.rtt_server / 2000);
-	kf_msg_put32(m, art_avg_ms(&f->iv.art[s]));
+	kf_msg_put32(m, kf_nf_art_avg_ms(&f->iv.art[s]));
 	kf_msg_put32(m, tx->retrans);
 	kf_msg_put32(m, rx->retrans);
 	kf_msg_put32(m, tx->ooo);
@@ -260,59 +230,55 @@ void kf_ipfix_put_biflow(struct kf_ipfix_msg *m, const struct kf_flow *f,
 	m->records++;
 }
 
-/* flowDirection (61) of the packets one end sent, at the capture
- * interface. They leave a node interface when their sender is on this
- * node (c-nd for the client) and leave a pod's veth towards that pod (s:
- * the client's packets to the server's pod); otherwise (s-nd, c, and when
- * kflow cannot tell) the client's arrive, as a server sees them. */
-static __u8 flow_direction(const struct kf_flow *f, bool server)
-{
-	const char *op = f->obs_point ? f->obs_point : "";
-	bool client_egress = !strcmp(op, "c-nd") || !strcmp(op, "s");
-
-	return server ? !client_egress : client_egress;
-}
-
+/* The values are nfvalues.c's, as the RPT_TRANSACTION_NF rows carry them. */
 void kf_ipfix_put_uniflow(struct kf_ipfix_msg *m, const struct kf_flow *f,
-			  const struct kf_ipfix_flowctx *c, bool server)
+			  const struct kf_nf_flowctx *c, bool server)
 {
-	const struct flow_key *k = &f->key;
-	int cl = f->life.client & 1, s = !cl, from = server ? s : cl;
-	const struct flow_dir *d = &f->iv.dir[from];
+	struct kf_nf_uni u;
+	int alen = f->key.family == 6 ? 16 : 4;
 
-	put_key(m, k, from, !from);
-	kf_msg_put8(m, d->tcp_flags & 0xff);
-	kf_msg_put64(m, d->bytes);
-	kf_msg_put64(m, d->packets);
-	kf_msg_put32(m, k->ifindex);
-	kf_msg_put32(m, 0); /* egress interface: not known at a single capture point */
-	kf_msg_put8(m, flow_direction(f, server));
-	kf_msg_put8(m, server ? 2 : 1);
-	kf_msg_put8(m, c->end_reason);
-	kf_msg_put32(m, app_id(k, port_of(k, s)));
-	kf_msg_put32(m, c->vrf);
-	kf_msg_put64(m, f->life.flow_id);
-	kf_msg_put64(m, f->life.flow_id);
-	kf_msg_put32(m, d->syn + (server ? d->synack : 0));
-	kf_msg_put32(m, d->fin);
-	kf_msg_put32(m, d->rst);
-	put_times(m, c);
-	kf_msg_put32(m, server ? 0 : f->iv.rtt);
-	kf_msg_put32(m, server ? 0 : f->iv.rtt_client);
-	kf_msg_put32(m, server ? f->iv.rtt_server : 0);
-	kf_msg_put32(m, d->retrans);
-	kf_msg_put32(m, d->zero_win);
-	kf_msg_put64(m, server ? f->iv.srt[s].sum : 0);
-	kf_msg_put32(m, server ? f->iv.srt[s].count : 0);
-	kf_msg_put64(m, server ? f->iv.art[s].sum : 0);
-	kf_msg_put32(m, server ? f->iv.art[s].count : 0);
-	kf_msg_put16(m, c->close_type);
-	kf_msg_put32(m, server ? 0 : f->iv.rtt_client / 2000);
-	kf_msg_put32(m, server ? f->iv.rtt_server / 2000 : 0);
-	kf_msg_put32(m, server ? art_avg_ms(&f->iv.art[s]) : 0);
-	kf_msg_put32(m, server ? 0 : d->retrans);
-	kf_msg_put32(m, server ? d->retrans : 0);
-	kf_msg_put32(m, server ? 0 : d->ooo);
-	kf_msg_put32(m, server ? d->ooo : 0);
+	kf_nf_uniflow(&u, f, c, server);
+	kf_msg_put_bytes(m, u.src, alen);
+	kf_msg_put_bytes(m, u.dst, alen);
+	kf_msg_put16(m, u.sport);
+	kf_msg_put16(m, u.dport);
+	kf_msg_put8(m, u.proto);
+	kf_msg_put8(m, u.ipver);
+	kf_msg_put8(m, u.tcp_flags);
+	kf_msg_put64(m, u.octets);
+	kf_msg_put64(m, u.packets);
+	kf_msg_put32(m, u.ingress_if);
+	kf_msg_put32(m, u.egress_if);
+	kf_msg_put8(m, u.flow_dir);
+	kf_msg_put8(m, u.biflow_dir);
+	kf_msg_put8(m, u.end_reason);
+	kf_msg_put32(m, u.app);
+	kf_msg_put32(m, u.vrf);
+	kf_msg_put64(m, u.flow_id);
+	kf_msg_put64(m, u.flow_id);
+	kf_msg_put32(m, u.syn);
+	kf_msg_put32(m, u.fin);
+	kf_msg_put32(m, u.rst);
+	kf_msg_put64(m, u.start_ms);
+	kf_msg_put64(m, u.end_ms);
+	kf_msg_put32(m, u.start_uptime);
+	kf_msg_put32(m, u.end_uptime);
+	kf_msg_put32(m, u.rtt);
+	kf_msg_put32(m, u.rtt_client);
+	kf_msg_put32(m, u.rtt_server);
+	kf_msg_put32(m, u.retrans);
+	kf_msg_put32(m, u.zero_win);
+	kf_msg_put64(m, u.srt_sum);
+	kf_msg_put32(m, u.srt_count);
+	kf_msg_put64(m, u.art_sum);
+	kf_msg_put32(m, u.art_count);
+	kf_msg_put16(m, u.close_type);
+	kf_msg_put32(m, u.client_lat_ms);
+	kf_msg_put32(m, u.server_lat_ms);
+	kf_msg_put32(m, u.appl_lat_ms);
+	kf_msg_put32(m, server ? 0 : u.retrans); /* RETRANSMITTED_IN_PKTS */
+	kf_msg_put32(m, server ? u.retrans : 0); /* RETRANSMITTED_OUT_PKTS */
+	kf_msg_put32(m, server ? 0 : u.ooo);
+	kf_msg_put32(m, server ? u.ooo : 0);
 	m->records++;
 }

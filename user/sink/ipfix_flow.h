@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include "flowtable.h"
 #include "ipfix_msg.h"
+#include "nfvalues.h"
 
 #define KF_TID_BIFLOW_V4 256
 #define KF_TID_BIFLOW_V6 257
@@ -17,25 +18,16 @@
 #define KF_TID_UNIFLOW_V4 268
 #define KF_TID_UNIFLOW_V6 269
 
-/* What a record says beyond the flow itself. */
-struct kf_ipfix_flowctx {
-	__u64 start_ms, end_ms; /* the record's times, as the JSON record's */
-	__u64 init_ms; /* systemInitTimeMilliseconds, for the sysUpTime pair */
-	__u32 vrf; /* ingressVRFID */
-	__u16 close_type;
-	__u8 end_reason; /* flowEndReason */
-};
-
 __u16 kf_ipfix_flow_tid(bool uniflow, bool v6);
 size_t kf_ipfix_flow_len(bool uniflow, bool v6);
 /* The IPv4 and IPv6 template records of the mode, in an open template set. */
 void kf_ipfix_flow_templates(struct kf_ipfix_msg *m, bool uniflow);
 /* A biflow record of f; the source is the client. */
 void kf_ipfix_put_biflow(struct kf_ipfix_msg *m, const struct kf_flow *f,
-			 const struct kf_ipfix_flowctx *c);
+			 const struct kf_nf_flowctx *c);
 /* The uniflow record of the packets one end sent (server: the server's,
  * else the client's); the source is that end. */
 void kf_ipfix_put_uniflow(struct kf_ipfix_msg *m, const struct kf_flow *f,
-			  const struct kf_ipfix_flowctx *c, bool server);
+			  const struct kf_nf_flowctx *c, bool server);
 
 #endif /* KF_IPFIX_FLOW_H */

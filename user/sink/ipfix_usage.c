@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ipfix_usage.h"
+#include "nfvalues.h"
 
 #define USAGE_MIN_CAP 64
 /* A table this big that an interval used less than an eighth of is given
@@ -92,6 +93,46 @@ struct kf_usage *kf_usage_get(struct kf_usage_tab *t, __u32 ifindex, __u8 dir, _
 	u->ipver = ipver;
 	*slot = ++t->n;
 	return u;
+}
+
+static unsigned int add_dir(struct kf_usage_tab *usage, struct kf_usage_tab *global,
+			    const struct flow_key *k, __u32 app, int dir, const struct flow_dir *d,
+			    bool is_new, __u64 duration_s)
+{
+	struct kf_usage *u[2] = {
+		kf_usage_get(usage, k->ifindex, dir, app, k->family),
+		kf_usage_get(global, k->ifindex, dir, 0, k->family),
+	};
+	unsigned int dropped = 0;
+
+	for (int i = 0; i < 2; i++) {
+		if (!u[i]) {
+			dropped++;
+			continue;
+		}
+		u[i]->octets += d->bytes;
+		u[i]->packets += d->packets;
+		if (!dir) { /* connections are the client's */
+			u[i]->new_conns += is_new;
+			u[i]->duration_s += duration_s;
+		}
+	}
+	return dropped;
+}
+
+unsigned int kf_usage_add(struct kf_usage_tab *usage, struct kf_usage_tab *global,
+			  const struct kf_rec *r)
+{
+	const struct kf_flow *f = r->f;
+	const struct flow_life *l = &f->life;
+	int c = l->client & 1, s = !c;
+	__u32 app = kf_nf_app_id(f);
+
+	if (!f->key.family)
+		return 0; /* the overflow record has no flow */
+	return add_dir(usage, global, &f->key, app, 0, &f->iv.dir[c], r->is_new,
+		       (l->last_ns - l->first_ns) / 1000000000ULL) +
+	       add_dir(usage, global, &f->key, app, 1, &f->iv.dir[s], false, 0);
 }
 
 void kf_usage_reset(struct kf_usage_tab *t)

@@ -6,6 +6,7 @@
 #define KF_IPFIX_USAGE_H
 
 #include <linux/types.h>
+#include "record.h"
 
 /* One usage aggregate of an interval: interface x direction x application
  * x IP version (application 0 with global set: the global usage record). */
@@ -33,6 +34,12 @@ struct kf_usage_tab {
  * grow (no memory): the caller counts what it could not add. */
 struct kf_usage *kf_usage_get(struct kf_usage_tab *t, __u32 ifindex, __u8 dir, __u32 app,
 			      __u8 ipver);
+/* Adds r's two directions to their aggregates in usage (by application)
+ * and global (all applications): the sums of the interval's transaction
+ * records, the IPFIX usage records' and the RPT_*USAGE_NF rows' values.
+ * Returns how many aggregates it could not add (no memory). */
+unsigned int kf_usage_add(struct kf_usage_tab *usage, struct kf_usage_tab *global,
+			  const struct kf_rec *r);
 /* Empties the table for the next interval. */
 void kf_usage_reset(struct kf_usage_tab *t);
 void kf_usage_free(struct kf_usage_tab *t);

@@ -7,6 +7,10 @@
  *
  * The overflow record (flows that found no room in a full flow map) has
  * "overflow":1, no addresses, and splits by hook: tx = ingress, rx = egress.
+ *
+ * The fields are computed once, here, and handed to a writer (struct
+ * kf_fields): the JSON line below, or a database row (sqlrows.c), which
+ * therefore hold the same values under the same names.
  */
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -16,53 +20,39 @@
 #include "iface.h"
 #include "record.h"
 
-static void addr_text(const struct flow_key *k, int side, char *buf, size_t len)
-{
-	const __u8 *a = side ? k->addr_b : k->addr_a;
-
-	if (!inet_ntop(k->family == 4 ? AF_INET : AF_INET6, a, buf, len))
-		buf[0] = '\0';
-}
-
-static void mac_text(const __u8 *m, char *buf, size_t len)
-{
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
 static __u64 wall_us(const struct kf_window *win, __u64 mono_ns)
 {
 	return (__u64)((__s64)mono_ns + win->mono_to_wall_ns) / 1000;
 }
 
-static void counters(struct jsonw *w, const struct flow_dir *tx, const struct flow_dir *rx)
+static void counters(const struct kf_fields *F, void *w, const struct flow_dir *tx,
+		     const struct flow_dir *rx)
 {
-	jw_u64(w, "byte_tx", tx->bytes);
-	jw_u64(w, "byte_rx", rx->bytes);
-	jw_u64(w, "packet_tx", tx->packets);
-	jw_u64(w, "packet_rx", rx->packets);
-	jw_u64(w, "l3_byte_tx", tx->l3_bytes);
-	jw_u64(w, "l3_byte_rx", rx->l3_bytes);
-	jw_u64(w, "l4_byte_tx", tx->l4_bytes);
-	jw_u64(w, "l4_byte_rx", rx->l4_bytes);
+	F->u64(w, "byte_tx", tx->bytes);
+	F->u64(w, "byte_rx", rx->bytes);
+	F->u64(w, "packet_tx", tx->packets);
+	F->u64(w, "packet_rx", rx->packets);
+	F->u64(w, "l3_byte_tx", tx->l3_bytes);
+	F->u64(w, "l3_byte_rx", rx->l3_bytes);
+	F->u64(w, "l4_byte_tx", tx->l4_bytes);
+	F->u64(w, "l4_byte_rx", rx->l4_bytes);
 }
 
-static void overflow_record(struct jsonw *w, const struct kf_flow *f,
+static void overflow_record(const struct kf_fields *F, void *w, const struct kf_flow *f,
 			    const struct kf_window *win)
 {
 	const struct flow_dir *in = &f->iv.dir[0], *out = &f->iv.dir[1];
 
-	jw_begin(w);
-	jw_u64(w, "time", win->end_us / 1000000);
-	jw_u64(w, "start_time", win->start_us);
-	jw_u64(w, "end_time", win->end_us);
-	jw_u64(w, "overflow", 1);
-	jw_u64(w, "close_type", KF_CLOSE_FORCED_REPORT);
-	counters(w, in, out);
-	jw_u64(w, "total_packet_tx", f->life.total_packets[0]);
-	jw_u64(w, "total_packet_rx", f->life.total_packets[1]);
-	jw_u64(w, "total_byte_tx", f->life.total_bytes[0]);
-	jw_u64(w, "total_byte_rx", f->life.total_bytes[1]);
-	jw_end(w);
+	F->u64(w, "time", win->end_us / 1000000);
+	F->u64(w, "start_time", win->start_us);
+	F->u64(w, "end_time", win->end_us);
+	F->u64(w, "overflow", 1);
+	F->u64(w, "close_type", KF_CLOSE_FORCED_REPORT);
+	counters(F, w, in, out);
+	F->u64(w, "total_packet_tx", f->life.total_packets[0]);
+	F->u64(w, "total_packet_rx", f->life.total_packets[1]);
+	F->u64(w, "total_byte_tx", f->life.total_bytes[0]);
+	F->u64(w, "total_byte_rx", f->life.total_bytes[1]);
 }
 
 void kf_record_times(const struct kf_flow *f, const struct kf_window *win, unsigned int close_type,
@@ -80,68 +70,69 @@ void kf_record_times(const struct kf_flow *f, const struct kf_window *win, unsig
 		*start_us = *end_us;
 }
 
-void kf_record_identity(struct jsonw *w, const struct kf_identity *id, const struct kf_side_id *s,
-			const char *n)
+static void identity_fields(const struct kf_fields *F, void *w, const struct kf_identity *id,
+			    const struct kf_side_id *s, const char *n)
 {
 	const struct kf_pod *pod = kf_identity_pod(id, s);
 	char name[32];
 
 #define F(field) (snprintf(name, sizeof(name), "%s_%s", field, n), name)
-	jw_u64(w, F("process_id"), s->pid);
-	jw_str(w, F("process_kname"), s->comm);
-	jw_str(w, F("container_id"), s->container_id);
-	jw_str(w, F("container_runtime"), s->runtime ? s->runtime : "");
-	jw_str(w, F("pod_uid"), s->pod_uid);
-	jw_str(w, F("pod"), pod ? pod->name : "");
-	jw_str(w, F("pod_ns"), pod ? pod->ns : "");
-	jw_str(w, F("pod_node"), s->local ? id->node : "");
-	jw_str(w, F("pod_cluster"), s->local ? id->cluster : "");
+	F->u64(w, F("process_id"), s->pid);
+	F->str(w, F("process_kname"), s->comm);
+	F->str(w, F("container_id"), s->container_id);
+	F->str(w, F("container_runtime"), s->runtime ? s->runtime : "");
+	F->str(w, F("pod_uid"), s->pod_uid);
+	F->str(w, F("pod"), pod ? pod->name : "");
+	F->str(w, F("pod_ns"), pod ? pod->ns : "");
+	F->str(w, F("pod_node"), s->local ? id->node : "");
+	F->str(w, F("pod_cluster"), s->local ? id->cluster : "");
 #undef F
 }
 
-static void delay_fields(struct jsonw *w, const char *name, const struct kf_delay *dl)
+static void delay_fields(const struct kf_fields *F, void *w, const char *name,
+			 const struct kf_delay *dl)
 {
 	char key[32];
 
 	snprintf(key, sizeof(key), "%s_sum", name);
-	jw_u64(w, key, dl->sum);
+	F->u64(w, key, dl->sum);
 	snprintf(key, sizeof(key), "%s_count", name);
-	jw_u64(w, key, dl->count);
+	F->u64(w, key, dl->count);
 	snprintf(key, sizeof(key), "%s_max", name);
-	jw_u64(w, key, dl->max);
+	F->u64(w, key, dl->max);
 	/* The average is a query-time metric in DeepFlow; given for convenience. */
-	jw_f64(w, name, dl->count ? (double)dl->sum / dl->count : 0);
+	F->f64(w, name, dl->count ? (double)dl->sum / dl->count : 0);
 }
 
 /* TCP health (reference 5.4 - 5.10), `_tx` by the client, `_rx` by the
  * server; delays are the server's buckets (srt: server ACKs client data;
  * art: server answers; UDP art and ICMP echo srt the same way). */
-static void health_fields(struct jsonw *w, const struct kf_flow *f, int c, int s)
+static void health_fields(const struct kf_fields *F, void *w, const struct kf_flow *f, int c, int s)
 {
 	const struct flow_dir *tx = &f->iv.dir[c], *rx = &f->iv.dir[s];
 	__u32 syn = tx->syn + rx->syn, synack = tx->synack + rx->synack;
 	const struct l4_state *l4 = f->has_l4 ? &f->l4 : NULL;
 
-	jw_u64(w, "retrans_tx", tx->retrans);
-	jw_u64(w, "retrans_rx", rx->retrans);
-	jw_u64(w, "retrans", tx->retrans + rx->retrans);
-	jw_u64(w, "retrans_syn", syn ? syn - 1 : 0);
-	jw_u64(w, "retrans_synack", synack ? synack - 1 : 0);
-	jw_u64(w, "ooo_tx", tx->ooo);
-	jw_u64(w, "ooo_rx", rx->ooo);
-	jw_u64(w, "zero_win_tx", tx->zero_win);
-	jw_u64(w, "zero_win_rx", rx->zero_win);
-	jw_u64(w, "zero_win", tx->zero_win + rx->zero_win);
-	jw_u64(w, "rtt", f->iv.rtt);
-	jw_u64(w, "rtt_client", f->iv.rtt_client);
-	jw_u64(w, "rtt_server", f->iv.rtt_server);
-	delay_fields(w, "srt", &f->iv.srt[s]);
-	delay_fields(w, "art", &f->iv.art[s]);
-	delay_fields(w, "cit", &f->iv.cit);
-	jw_u64(w, "syn_seq", l4 ? l4->syn_seq : 0);
-	jw_u64(w, "syn_ack_seq", l4 ? l4->syn_ack_seq : 0);
-	jw_u64(w, "last_keepalive_seq", l4 ? l4->ka_seq : 0);
-	jw_u64(w, "last_keepalive_ack", l4 ? l4->ka_ack : 0);
+	F->u64(w, "retrans_tx", tx->retrans);
+	F->u64(w, "retrans_rx", rx->retrans);
+	F->u64(w, "retrans", tx->retrans + rx->retrans);
+	F->u64(w, "retrans_syn", syn ? syn - 1 : 0);
+	F->u64(w, "retrans_synack", synack ? synack - 1 : 0);
+	F->u64(w, "ooo_tx", tx->ooo);
+	F->u64(w, "ooo_rx", rx->ooo);
+	F->u64(w, "zero_win_tx", tx->zero_win);
+	F->u64(w, "zero_win_rx", rx->zero_win);
+	F->u64(w, "zero_win", tx->zero_win + rx->zero_win);
+	F->u64(w, "rtt", f->iv.rtt);
+	F->u64(w, "rtt_client", f->iv.rtt_client);
+	F->u64(w, "rtt_server", f->iv.rtt_server);
+	delay_fields(F, w, "srt", &f->iv.srt[s]);
+	delay_fields(F, w, "art", &f->iv.art[s]);
+	delay_fields(F, w, "cit", &f->iv.cit);
+	F->u64(w, "syn_seq", l4 ? l4->syn_seq : 0);
+	F->u64(w, "syn_ack_seq", l4 ? l4->syn_ack_seq : 0);
+	F->u64(w, "last_keepalive_seq", l4 ? l4->ka_seq : 0);
+	F->u64(w, "last_keepalive_ack", l4 ? l4->ka_ack : 0);
 }
 
 void kf_rec_init(struct kf_rec *r, const struct kf_flow *f, const struct kf_window *win,
@@ -163,7 +154,7 @@ void kf_rec_init(struct kf_rec *r, const struct kf_flow *f, const struct kf_wind
 	}
 }
 
-void kf_record_format(struct jsonw *w, const struct kf_rec *r)
+void kf_record_fields(const struct kf_rec *r, const struct kf_fields *F, void *w)
 {
 	const struct kf_flow *f = r->f;
 	const struct kf_window *win = r->win;
@@ -173,58 +164,105 @@ void kf_record_format(struct jsonw *w, const struct kf_rec *r)
 	const struct flow_dir *tx = &f->iv.dir[c], *rx = &f->iv.dir[s];
 	unsigned int close_type = r->close_type;
 	__u64 start_us = r->start_us, end_us = r->end_us;
-	char ip0[INET6_ADDRSTRLEN], ip1[INET6_ADDRSTRLEN], mac0[18], mac1[18];
 	char ifname[IF_NAMESIZE];
 
 	if (!k->family) {
-		overflow_record(w, f, win);
+		overflow_record(F, w, f, win);
 		return;
 	}
-	addr_text(k, c, ip0, sizeof(ip0));
-	addr_text(k, s, ip1, sizeof(ip1));
-	mac_text(l->mac[c], mac0, sizeof(mac0));
-	mac_text(l->mac[s], mac1, sizeof(mac1));
-
-	jw_begin(w);
-	jw_u64(w, "time", end_us / 1000000);
-	jw_u64(w, "start_time", start_us);
-	jw_u64(w, "end_time", end_us);
-	jw_u64(w, "flow_id", l->flow_id);
-	jw_u64(w, "signal_source", 0);
-	jw_str(w, "ip_0", ip0);
-	jw_str(w, "ip_1", ip1);
-	jw_u64(w, "is_ipv4", k->family == 4);
-	jw_str(w, "mac_0", mac0);
-	jw_str(w, "mac_1", mac1);
-	jw_u64(w, "eth_type", k->family == 4 ? 0x0800 : 0x86dd);
-	jw_u64(w, "vlan", k->vlan);
-	jw_u64(w, "protocol", k->proto);
-	jw_u64(w, "client_port", c ? k->port_b : k->port_a);
-	jw_u64(w, "server_port", c ? k->port_a : k->port_b);
-	jw_u64(w, "capture_nic", k->ifindex);
-	jw_str(w, "capture_nic_name", kf_ifname(k->ifindex, ifname));
-	counters(w, tx, rx);
-	jw_u64(w, "total_packet_tx", l->total_packets[c]);
-	jw_u64(w, "total_packet_rx", l->total_packets[s]);
-	jw_u64(w, "total_byte_tx", l->total_bytes[c]);
-	jw_u64(w, "total_byte_rx", l->total_bytes[s]);
+	F->u64(w, "time", end_us / 1000000);
+	F->u64(w, "start_time", start_us);
+	F->u64(w, "end_time", end_us);
+	F->u64(w, "flow_id", l->flow_id);
+	F->u64(w, "signal_source", 0);
+	F->addr(w, "ip_0", k->family, c ? k->addr_b : k->addr_a);
+	F->addr(w, "ip_1", k->family, s ? k->addr_b : k->addr_a);
+	F->u64(w, "is_ipv4", k->family == 4);
+	F->mac(w, "mac_0", l->mac[c]);
+	F->mac(w, "mac_1", l->mac[s]);
+	F->u64(w, "eth_type", k->family == 4 ? 0x0800 : 0x86dd);
+	F->u64(w, "vlan", k->vlan);
+	F->u64(w, "protocol", k->proto);
+	F->u64(w, "client_port", c ? k->port_b : k->port_a);
+	F->u64(w, "server_port", c ? k->port_a : k->port_b);
+	F->u64(w, "capture_nic", k->ifindex);
+	F->str(w, "capture_nic_name", kf_ifname(k->ifindex, ifname));
+	counters(F, w, tx, rx);
+	F->u64(w, "total_packet_tx", l->total_packets[c]);
+	F->u64(w, "total_packet_rx", l->total_packets[s]);
+	F->u64(w, "total_byte_tx", l->total_bytes[c]);
+	F->u64(w, "total_byte_rx", l->total_bytes[s]);
 	/* DeepFlow masks to FIN..URG; ECE/CWR/NS never appear in the seed. */
-	jw_u64(w, "tcp_flags_bit_0", tx->tcp_flags & 0x3f);
-	jw_u64(w, "tcp_flags_bit_1", rx->tcp_flags & 0x3f);
-	jw_u64(w, "syn_count", tx->syn + rx->syn);
-	jw_u64(w, "synack_count", tx->synack + rx->synack);
-	jw_u64(w, "fin_count", tx->fin + rx->fin);
-	jw_u64(w, "init_ipid", k->family == 4 ? l->first_ipid : 0);
-	jw_u64(w, "is_new_flow", r->is_new);
-	jw_u64(w, "close_type", close_type);
-	jw_u64(w, "status", kf_status(close_type, k->proto));
-	jw_u64(w, "duration", (l->last_ns - l->first_ns) / 1000);
-	jw_u64(w, "direction_score", l->direction_score);
-	health_fields(w, f, c, s);
+	F->u64(w, "tcp_flags_bit_0", tx->tcp_flags & 0x3f);
+	F->u64(w, "tcp_flags_bit_1", rx->tcp_flags & 0x3f);
+	F->u64(w, "syn_count", tx->syn + rx->syn);
+	F->u64(w, "synack_count", tx->synack + rx->synack);
+	F->u64(w, "fin_count", tx->fin + rx->fin);
+	F->u64(w, "init_ipid", k->family == 4 ? l->first_ipid : 0);
+	F->u64(w, "is_new_flow", r->is_new);
+	F->u64(w, "close_type", close_type);
+	F->u64(w, "status", kf_status(close_type, k->proto));
+	F->u64(w, "duration", (l->last_ns - l->first_ns) / 1000);
+	F->u64(w, "direction_score", l->direction_score);
+	health_fields(F, w, f, c, s);
 	if (win->id) {
-		kf_record_identity(w, win->id, &f->id[c], "0");
-		kf_record_identity(w, win->id, &f->id[s], "1");
-		jw_str(w, "observation_point", f->obs_point ? f->obs_point : "");
+		identity_fields(F, w, win->id, &f->id[c], "0");
+		identity_fields(F, w, win->id, &f->id[s], "1");
+		F->str(w, "observation_point", f->obs_point ? f->obs_point : "");
 	}
+}
+
+/* The JSON line: addresses and MACs as text. */
+static void json_addr(void *w, const char *name, int family, const __u8 *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(family == 4 ? AF_INET : AF_INET6, a, buf, sizeof(buf)))
+		buf[0] = '\0';
+	jw_str(w, name, buf);
+}
+
+static void json_mac(void *w, const char *name, const __u8 *m)
+{
+	char buf[18];
+
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+		 m[5]);
+	jw_str(w, name, buf);
+}
+
+static void json_u64(void *w, const char *name, __u64 v)
+{
+	jw_u64(w, name, v);
+}
+
+static void json_f64(void *w, const char *name, double v)
+{
+	jw_f64(w, name, v);
+}
+
+static void json_str(void *w, const char *name, const char *s)
+{
+	jw_str(w, name, s);
+}
+
+static const struct kf_fields json_fields = {
+	.u64 = json_u64,
+	.f64 = json_f64,
+	.str = json_str,
+	.addr = json_addr,
+	.mac = json_mac,
+};
+
+void kf_record_identity(struct jsonw *w, const struct kf_identity *id, const struct kf_side_id *s,
+			const char *n)
+{
+	identity_fields(&json_fields, w, id, s, n);
+}
+
+void kf_record_format(struct jsonw *w, const struct kf_rec *r)
+{
+	jw_begin(w);
+	kf_record_fields(r, &json_fields, w);
 	jw_end(w);
 }

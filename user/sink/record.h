@@ -40,6 +40,20 @@ void kf_record_times(const struct kf_flow *f, const struct kf_window *win, unsig
 void kf_rec_init(struct kf_rec *r, const struct kf_flow *f, const struct kf_window *win,
 		 unsigned int close_type, unsigned int timeout_s);
 
+/* How a record's fields are written: the JSON line, a database row. Names
+ * are the l4_flow_log field names; ctx is the writer's. */
+struct kf_fields {
+	void (*u64)(void *ctx, const char *name, __u64 v);
+	void (*f64)(void *ctx, const char *name, double v);
+	void (*str)(void *ctx, const char *name, const char *s);
+	/* ip_0/ip_1: family 4 or 6, the address in network order */
+	void (*addr)(void *ctx, const char *name, int family, const __u8 *a);
+	void (*mac)(void *ctx, const char *name, const __u8 *mac); /* mac_0/mac_1, 6 bytes */
+};
+
+/* Hands every field of r to F, in the JSON line's order. */
+void kf_record_fields(const struct kf_rec *r, const struct kf_fields *F, void *ctx);
+
 /* Formats r's JSON line into w: the interval's counters, lifetime totals,
  * close_type, identity when the window has it. */
 void kf_record_format(struct jsonw *w, const struct kf_rec *r);

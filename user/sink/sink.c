@@ -9,6 +9,8 @@
 static const struct kf_sink_ops *const kinds[] = {
 	&kf_sink_jsonl,
 	&kf_sink_ipfix,
+	&kf_sink_sqlite,
+	&kf_sink_clickhouse,
 };
 
 int kf_sinks_add(struct kf_sinks *ss, const struct kf_sink_ops *ops, const char *spec,
@@ -49,7 +51,7 @@ int kf_sinks_open(struct kf_sinks *ss, const struct kf_opts *o, __u64 init_ms)
 				ops = kinds[k];
 		if (!ops) {
 			pr_warn("error: --output %s: unknown kind (jsonl:PATH, ipfix:udp://HOST:PORT, "
-				"ipfix:tcp://HOST:PORT)\n",
+				"ipfix:tcp://HOST:PORT, sqlite:PATH, clickhouse:http://HOST:PORT/DB)\n",
 				spec);
 			err = -EINVAL;
 			goto fail;

@@ -56,6 +56,8 @@ struct kf_sinks {
 
 extern const struct kf_sink_ops kf_sink_jsonl;
 extern const struct kf_sink_ops kf_sink_ipfix;
+extern const struct kf_sink_ops kf_sink_sqlite;
+extern const struct kf_sink_ops kf_sink_clickhouse;
 
 /* Opens every --output by its scheme. 0 or a negative errno; on failure
  * nothing stays open. */

@@ -1,0 +1,96 @@
+-- l4_flow_log: one row per flow and interval, DeepFlow's flow_log.l4_flow_log
+-- column names (../shared/seeds/000_*). Written in ClickHouse's dialect with
+-- types that ClickHouse 18.16 (Debian 12) and current releases accept; the
+-- SQLite table is derived from this file at build time (tools/sql/gen-schema.awk):
+-- integers and DateTime -> INTEGER, Float64 -> REAL, String -> TEXT,
+-- FixedString -> BLOB. One column per line: "name Type," then a comment.
+CREATE TABLE IF NOT EXISTS l4_flow_log (
+	time DateTime, -- end_time rounded down to the second
+	interval_end DateTime, -- kflow: the interval the row belongs to (duplicate key)
+	agent String, -- kflow: the writing node's host name (duplicate key)
+	start_time UInt64, -- us (DeepFlow: DateTime64(6))
+	end_time UInt64, -- us (DeepFlow: DateTime64(6))
+	flow_id UInt64,
+	signal_source UInt16,
+	overflow UInt8, -- kflow: 1 for the record of flows that found no room
+	is_ipv4 UInt8,
+	ip4_0 UInt32, -- DeepFlow: IPv4; a.b.c.d = a<<24|b<<16|c<<8|d
+	ip4_1 UInt32,
+	ip6_0 FixedString(16), -- DeepFlow: IPv6; 16 network-order bytes
+	ip6_1 FixedString(16),
+	mac_0 UInt64,
+	mac_1 UInt64,
+	eth_type UInt16,
+	vlan UInt16,
+	protocol UInt8,
+	client_port UInt16,
+	server_port UInt16,
+	capture_nic UInt32,
+	capture_nic_name String,
+	byte_tx UInt64,
+	byte_rx UInt64,
+	packet_tx UInt64,
+	packet_rx UInt64,
+	l3_byte_tx UInt64,
+	l3_byte_rx UInt64,
+	l4_byte_tx UInt64,
+	l4_byte_rx UInt64,
+	total_packet_tx UInt64,
+	total_packet_rx UInt64,
+	total_byte_tx UInt64,
+	total_byte_rx UInt64,
+	tcp_flags_bit_0 UInt16,
+	tcp_flags_bit_1 UInt16,
+	syn_count UInt32,
+	synack_count UInt32,
+	fin_count UInt32,
+	init_ipid UInt16,
+	is_new_flow UInt8,
+	close_type UInt16,
+	status UInt8,
+	duration UInt64, -- us
+	direction_score UInt8,
+	retrans_tx UInt32,
+	retrans_rx UInt32,
+	retrans_syn UInt32,
+	retrans_synack UInt32,
+	ooo_tx UInt32,
+	ooo_rx UInt32,
+	zero_win_tx UInt32,
+	zero_win_rx UInt32,
+	rtt Float64, -- us
+	rtt_client Float64,
+	rtt_server Float64,
+	srt_sum Float64,
+	srt_count UInt64,
+	srt_max UInt32,
+	art_sum Float64,
+	art_count UInt64,
+	art_max UInt32,
+	cit_sum Float64,
+	cit_count UInt64,
+	cit_max UInt32,
+	syn_seq UInt32,
+	syn_ack_seq UInt32,
+	last_keepalive_seq UInt32,
+	last_keepalive_ack UInt32,
+	process_id_0 UInt32,
+	process_id_1 UInt32,
+	process_kname_0 String,
+	process_kname_1 String,
+	container_id_0 String,
+	container_id_1 String,
+	container_runtime_0 String,
+	container_runtime_1 String,
+	pod_uid_0 String,
+	pod_uid_1 String,
+	pod_0 String,
+	pod_1 String,
+	pod_ns_0 String,
+	pod_ns_1 String,
+	pod_node_0 String,
+	pod_node_1 String,
+	pod_cluster_0 String,
+	pod_cluster_1 String,
+	observation_point String -- DeepFlow: LowCardinality(String)
+) ENGINE = MergeTree PARTITION BY toStartOfHour(time) ORDER BY (time, ip4_1, ip6_1, server_port);
