@@ -72,7 +72,6 @@ expect_fail "--clickhouse-backlog '100'" run --clickhouse-backlog 100 $P
 expect_fail "--clickhouse-password: not taken" run --clickhouse-password secret $P
 expect_fail "--clickhouse-password-file" run --output clickhouse:http://127.0.0.1:1/db \
 	--clickhouse-password-file "$TMP/no-such-file" $P
-expect_fail "unknown command 'frob': expected run, dump, cleanup or replay" frob
 expect_fail "cannot open" dump $P
 expect_fail "--stream 'relative.sock': expected an absolute socket path" run --stream relative.sock $P
 expect_fail "--stream-group is an option of --stream" run --stream-group adm $P
