@@ -1183,9 +1183,9 @@ int main(void)
 		       sizeof(struct flow_key), stride, b.maps.ncpus,
 		       sizeof(struct flow_key) + stride * b.maps.ncpus);
 
-	printf("\n6. Drain: one kf_drain() of the interval map holding the %d flows into an "
-	       "empty\n   struct kf_table (swap with its RCU wait, batch lookup-and-delete, "
-	       "merge); no target set\n",
+	printf("\n6. Drain: the interval map holding the %d flows into an empty struct "
+	       "kf_table\n   (swap with its RCU wait, batch lookup and merge, then batch "
+	       "lookup-and-delete\n   once recorded, as the agent does); no target set\n",
 	       NFLOWS);
 	printf("  %-4s %8s %10s %12s   %s\n", "run", "entries", "time (ms)", "ns/entry", "result");
 	for (h = 0; h < NHOOKS; h++)
