@@ -11,7 +11,14 @@
  *    kf_flows_a/b with nothing else around it;
  *  - floor_line_*: one 64-byte line per flow in a flat array indexed by a hash of
  *    the addresses and ports, no key stored or compared: no flow table can
- *    touch less memory per packet.
+ *    touch less memory per packet;
+ *  - floor_life_*: the layout issue 11 proposes in place of the per-CPU
+ *    interval maps and kf_l4: one shared (not per-CPU) preallocated hash
+ *    entry per flow for its lifetime, each direction's counters and
+ *    sequence state on lines of their own, bytes and packets added
+ *    atomically (several CPUs may send one direction). Its memory does not
+ *    grow with the CPU count; the bench shows what one shared lookup and
+ *    two atomic adds cost beside the per-CPU hash, alone and on two CPUs.
  */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
@@ -40,6 +47,35 @@ struct bf_line {
 	__u64 last_ns;
 	__u64 pad[5];
 };
+
+/* One direction of a lifetime entry: counters, then its TCP side. */
+struct bf_life_dir {
+	__u64 bytes;
+	__u64 packets;
+	__u64 last_ns;
+	__u64 counters[5]; /* l3/l4 bytes, first_ns, flags, health counts */
+	struct tcp_side side;
+	__u8 pad[64 - sizeof(struct tcp_side)];
+} __attribute__((aligned(64)));
+
+/* A lifetime entry: two directions of 128 bytes and the shared state
+ * (lock, state machine, handshake, delays) on one more line. */
+struct bf_life {
+	struct bf_life_dir dir[2];
+	__u64 shared[8];
+};
+
+_Static_assert(sizeof(struct bf_life) == 320, "five cache lines");
+
+/* Key: struct flow_key -> Value: struct bf_life (shared by all CPUs).
+ * Written and read by the floor programs only. Sizing: set by the bench to
+ * kf_flows_a's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KF_DEFAULT_MAX_FLOWS + 1);
+	__type(key, struct flow_key);
+	__type(value, struct bf_life);
+} kf_bench_life SEC(".maps");
 
 #define BF_LINES (1u << 17) /* a power of two above the bench's 100 000 flows */
 
@@ -95,6 +131,30 @@ static __always_inline void bf_hash(void *data, void *end, __u32 ifindex)
 	st->dir[0].last_ns = bpf_ktime_get_coarse_ns();
 }
 
+static __always_inline void bf_life(void *data, void *end, __u32 ifindex)
+{
+	static const struct bf_life zero;
+	struct flow_key k = {};
+	struct bf_life_dir *d;
+	struct bf_life *e;
+	__u32 len;
+
+	if (bf_key(data, end, ifindex, &k, &len))
+		return;
+
+	e = bpf_map_lookup_elem(&kf_bench_life, &k);
+	if (!e) {
+		bpf_map_update_elem(&kf_bench_life, &k, &zero, BPF_NOEXIST);
+		e = bpf_map_lookup_elem(&kf_bench_life, &k);
+		if (!e)
+			return;
+	}
+	d = &e->dir[0];
+	__sync_fetch_and_add(&d->bytes, len);
+	__sync_fetch_and_add(&d->packets, 1);
+	d->last_ns = bpf_ktime_get_coarse_ns();
+}
+
 static __always_inline void bf_line(void *data, void *end, __u32 ifindex)
 {
 	struct flow_key k = {};
@@ -129,6 +189,20 @@ SEC("tc")
 int floor_hash_tc(struct __sk_buff *skb)
 {
 	bf_hash((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("xdp")
+int floor_life_xdp(struct xdp_md *ctx)
+{
+	bf_life((void *)(long)ctx->data, (void *)(long)ctx->data_end, ctx->ingress_ifindex);
+	return XDP_PASS;
+}
+
+SEC("tc")
+int floor_life_tc(struct __sk_buff *skb)
+{
+	bf_life((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex);
 	return TC_ACT_UNSPEC;
 }
 
