@@ -22,12 +22,6 @@ int empty_xdp(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
-SEC("cgroup_skb/egress")
-int empty_skb_out(struct __sk_buff *skb)
-{
-	return 1;
-}
-
 SEC("cgroup/connect4")
 int empty_connect4(struct bpf_sock_addr *ctx)
 {
@@ -40,14 +34,8 @@ int empty_connect6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
-SEC("cgroup/sendmsg4")
-int empty_sendmsg4(struct bpf_sock_addr *ctx)
-{
-	return 1;
-}
-
-SEC("cgroup/sendmsg6")
-int empty_sendmsg6(struct bpf_sock_addr *ctx)
+SEC("cgroup/sock_release")
+int empty_sock_release(struct bpf_sock *sk)
 {
 	return 1;
 }

@@ -9,10 +9,12 @@
  * socket cookie) and kf_bind_owner (by cgroup and port, for accepted
  * sockets, which no process creates). A socket's own 5-tuple, with its
  * cookie and cgroup, goes to kf_sock_tuple once per socket: for TCP from
- * sock_ops when it connects or is accepted; for UDP from cgroup_skb, which
- * sees every packet of a local socket in every network namespace, on its
- * first packet (a flag in socket storage). The agent joins a flow's
- * addresses to these tables once per flow and interval. A socket's cgroup
+ * sock_ops when it connects or is accepted; for UDP from post_bind when it
+ * binds, and from sock_release when it closes (by then it has its port
+ * however it got one). No program runs per packet: a UDP socket still open
+ * at a drain, not bound explicitly, is found by the agent's socket scan
+ * (user/identity/sockscan.c). The agent joins a flow's addresses to these
+ * tables once per flow and interval. A socket's cgroup
  * names its container and pod, but a short-lived container's cgroup is gone
  * by the end of the interval, so cgroup_mkdir records each cgroup v2 path
  * in kf_cg_names as it is made.
@@ -20,10 +22,13 @@
  */
 #include <linux/bpf.h>
 #include <linux/in.h>
+#include <linux/in6.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "kflow.h"
+#include "net_consts.bpf.h"
 
 /* The kernel fields cgroup_mkdir reads, placed by CO-RE from the running
  * kernel's BTF: three fields do not warrant a whole vmlinux.h. */
@@ -45,12 +50,25 @@ struct sock_cgroup_data {
 	struct cgroup *cgroup;
 } __attribute__((preserve_access_index));
 
+/* A UDP socket's addresses as it closes (sock_release). */
+struct sock_common {
+	__u32 skc_daddr;
+	__u32 skc_rcv_saddr;
+	__u16 skc_dport; /* network byte order */
+	__u16 skc_num; /* local port, host byte order */
+	__u16 skc_family;
+	struct in6_addr skc_v6_daddr;
+	struct in6_addr skc_v6_rcv_saddr;
+} __attribute__((preserve_access_index));
+
 struct sock {
+	struct sock_common __sk_common;
 	struct sock_cgroup_data sk_cgrp_data;
 } __attribute__((preserve_access_index));
 
-/* Socket cookie -> struct sock_owner. Written in process context (create,
- * bind, connect, sendmsg), read by the agent. LRU, so sockets of processes
+/* Socket cookie -> struct sock_owner. Written in process context (bind,
+ * connect, and a UDP socket's close when nothing named it before), read by
+ * the agent. LRU, so sockets of processes
  * long gone leave by themselves; never deleted on close, so a process that
  * lived a few milliseconds is still there at the next drain. */
 struct {
@@ -71,8 +89,9 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } kf_bind_owner SEC(".maps");
 
-/* struct sock_tuple -> struct sock_ref. Written by cgroup_skb once per
- * socket, read by the agent. Sizing: live sockets of the node. */
+/* struct sock_tuple -> struct sock_ref. Written once per socket (sock_ops,
+ * post_bind, sock_release), read by the agent. Sizing: sockets of the node
+ * between two drains. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, KF_SOCK_ENTRIES);
@@ -80,18 +99,6 @@ struct {
 	__type(value, struct sock_ref);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } kf_sock_tuple SEC(".maps");
-
-/* Per-socket flags (KF_SEEN_*) of UDP sockets: done once per socket. Lives
- * and dies with the socket; written and read by cgroup_skb and sendmsg. */
-struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, __u8);
-} kf_sk_seen SEC(".maps");
-
-#define KF_SEEN_TUPLE 1 /* its tuple is in kf_sock_tuple */
-#define KF_SEEN_SENDER 2 /* sendmsg stored its owner */
 
 /* cgroup v2 id -> struct cg_path, its path when it was made. Written by
  * cgroup_mkdir, read by the agent for socket cgroups no longer in the tree;
@@ -131,90 +138,28 @@ static __always_inline void fill_owner(struct sock_owner *o)
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
 }
 
-static __always_inline void note_owner(__u64 cookie)
+static __always_inline void note_owner(__u64 cookie, __u64 flags)
 {
 	struct sock_owner o;
+	long err;
 
 	fill_owner(&o);
-	if (bpf_map_update_elem(&kf_sock_owner, &cookie, &o, BPF_ANY))
+	err = bpf_map_update_elem(&kf_sock_owner, &cookie, &o, flags);
+	if (err && err != -KF_EEXIST)
 		id_error(KF_IDE_OWNER);
-}
-
-/* Stores a UDP socket's tuple as the socket sees itself, once (the
- * KF_SEEN_TUPLE flag). Unconnected sockets have no remote, a socket bound to
- * the wildcard address no local address. */
-static __always_inline void note_tuple(struct bpf_sock *sk, __u8 *seen, __u64 cookie,
-				       __u64 cgroup_id)
-{
-	struct sock_tuple t = {};
-	struct sock_ref ref = { .cookie = cookie, .cgroup_id = cgroup_id };
-
-	if (sk->family == 2 /* AF_INET */) {
-		__builtin_memcpy(t.local, &sk->src_ip4, 4);
-		__builtin_memcpy(t.remote, &sk->dst_ip4, 4);
-		t.family = 4;
-	} else if (sk->family == 10 /* AF_INET6 */) {
-		__builtin_memcpy(t.local, sk->src_ip6, 16);
-		__builtin_memcpy(t.remote, sk->dst_ip6, 16);
-		t.family = 6;
-	} else {
-		return;
-	}
-	t.local_port = sk->src_port;
-	t.remote_port = bpf_ntohs(sk->dst_port);
-	t.proto = IPPROTO_UDP;
-	if (bpf_map_update_elem(&kf_sock_tuple, &t, &ref, BPF_ANY)) {
-		id_error(KF_IDE_TUPLE);
-		return;
-	}
-	if (seen)
-		*seen |= KF_SEEN_TUPLE;
 }
 
 SEC("cgroup/connect4")
 int kf_connect4(struct bpf_sock_addr *ctx)
 {
-	note_owner(bpf_get_socket_cookie(ctx));
+	note_owner(bpf_get_socket_cookie(ctx), BPF_ANY);
 	return 1;
 }
 
 SEC("cgroup/connect6")
 int kf_connect6(struct bpf_sock_addr *ctx)
 {
-	note_owner(bpf_get_socket_cookie(ctx));
-	return 1;
-}
-
-/* Unconnected sends run this hook each time: the sender and the socket's
- * tuple (its port is bound by now) are stored once per socket. */
-static __always_inline void note_sender(struct bpf_sock_addr *ctx)
-{
-	struct bpf_sock *sk = ctx->sk;
-	__u8 *seen;
-
-	if (!sk)
-		return;
-	seen = bpf_sk_storage_get(&kf_sk_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (seen && (*seen & KF_SEEN_SENDER))
-		return;
-	note_owner(bpf_get_socket_cookie(ctx));
-	if (seen)
-		*seen |= KF_SEEN_SENDER;
-	if (sk->protocol == IPPROTO_UDP && !(seen && (*seen & KF_SEEN_TUPLE)))
-		note_tuple(sk, seen, bpf_get_socket_cookie(ctx), bpf_get_current_cgroup_id());
-}
-
-SEC("cgroup/sendmsg4")
-int kf_sendmsg4(struct bpf_sock_addr *ctx)
-{
-	note_sender(ctx);
-	return 1;
-}
-
-SEC("cgroup/sendmsg6")
-int kf_sendmsg6(struct bpf_sock_addr *ctx)
-{
-	note_sender(ctx);
+	note_owner(bpf_get_socket_cookie(ctx), BPF_ANY);
 	return 1;
 }
 
@@ -223,7 +168,7 @@ static __always_inline void note_bind(struct bpf_sock_addr *ctx)
 	struct bind_key k = {};
 	struct sock_owner o;
 
-	note_owner(bpf_get_socket_cookie(ctx));
+	note_owner(bpf_get_socket_cookie(ctx), BPF_ANY);
 	k.port = bpf_ntohs(ctx->user_port);
 	if (!k.port) /* ephemeral: the port is not known yet */
 		return;
@@ -285,42 +230,48 @@ int kf_bind6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
-/* The packet's own header says TCP (the skb starts at the IP header). An
- * IPv6 extension header hides it: such a packet takes the long way. */
-static __always_inline int tcp_packet(struct __sk_buff *skb)
+/* A UDP socket's tuple as it sees itself when it closes: by then it has
+ * its port, whether it bound, connected or only sent (the kernel picks a
+ * port at the first send), and a socket that lived between two drains is
+ * still named at the next one. Its owner is kept if bind or connect named
+ * one, else it is the process closing it. sock_release may not read the
+ * address fields of struct bpf_sock, so they come from the kernel's struct
+ * sock (CO-RE). */
+SEC("cgroup/sock_release")
+int kf_sock_release(struct bpf_sock *bs)
 {
-	__u8 *data = (__u8 *)(long)skb->data, *end = (__u8 *)(long)skb->data_end;
+	struct sock *sk = (struct sock *)bs;
+	struct sock_tuple t = {};
+	struct sock_ref ref;
+	__u16 family;
 
-	if (data + 10 > end)
-		return 0;
-	if (skb->protocol == bpf_htons(0x0800 /* ETH_P_IP */))
-		return data[9] == IPPROTO_TCP;
-	return data[6] == IPPROTO_TCP;
-}
+	if (bs->protocol != IPPROTO_UDP)
+		return 1;
+	t.local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (!t.local_port) /* never bound, never sent */
+		return 1;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family == 2 /* AF_INET */) {
+		__u32 l = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__u32 r = BPF_CORE_READ(sk, __sk_common.skc_daddr);
 
-/* A connected UDP socket's tuple, on the first datagram it sends (connect
- * runs before the kernel picks its port). Unconnected sockets are named by
- * bind and sendmsg, TCP sockets by sock_ops: their packets leave at once,
- * TCP's by the header alone. Only egress is watched: a socket that only
- * receives was bound, or connected and sent. */
-SEC("cgroup_skb/egress")
-int kf_skb_egress(struct __sk_buff *skb)
-{
-	struct bpf_sock *sk;
-	__u8 *seen;
-
-	if (tcp_packet(skb))
+		__builtin_memcpy(t.local, &l, 4);
+		__builtin_memcpy(t.remote, &r, 4);
+		t.family = 4;
+	} else if (family == 10 /* AF_INET6 */) {
+		bpf_core_read(t.local, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(t.remote, 16, &sk->__sk_common.skc_v6_daddr);
+		t.family = 6;
+	} else {
 		return 1;
-	sk = skb->sk;
-	if (!sk)
-		return 1;
-	sk = bpf_sk_fullsock(sk);
-	if (!sk || sk->protocol != IPPROTO_UDP || !sk->dst_port)
-		return 1;
-	seen = bpf_sk_storage_get(&kf_sk_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
-	if (!seen || (*seen & KF_SEEN_TUPLE))
-		return 1;
-	note_tuple(sk, seen, bpf_get_socket_cookie(skb), bpf_skb_cgroup_id(skb));
+	}
+	t.remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	t.proto = IPPROTO_UDP;
+	ref.cookie = bpf_get_socket_cookie(bs);
+	ref.cgroup_id = bpf_get_current_cgroup_id();
+	note_owner(ref.cookie, BPF_NOEXIST);
+	if (bpf_map_update_elem(&kf_sock_tuple, &t, &ref, BPF_ANY))
+		id_error(KF_IDE_TUPLE);
 	return 1;
 }
 

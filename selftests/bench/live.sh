@@ -78,9 +78,9 @@ CG[empty]=$CG_E
 CG[bare]=$CG_B
 PIN_E=/sys/fs/bpf/kflow-bench-empty-$SUFFIX # the empty cgroup programs
 # ... one per hook of identity.bpf.c, as attach type=program.
-EMPTY_CG="egress=empty_skb_out post_bind4=empty_post_bind4 post_bind6=empty_post_bind6
-	connect4=empty_connect4 connect6=empty_connect6 sendmsg4=empty_sendmsg4
-	sendmsg6=empty_sendmsg6 bind4=empty_bind4 bind6=empty_bind6 sock_ops=empty_sockops"
+EMPTY_CG="post_bind4=empty_post_bind4 post_bind6=empty_post_bind6 connect4=empty_connect4
+	connect6=empty_connect6 sock_release=empty_sock_release bind4=empty_bind4
+	bind6=empty_bind6 sock_ops=empty_sockops"
 TMP=$(mktemp -d /tmp/kflow-bench.XXXXXX)
 PIDS=()
 AGENT_PID=

@@ -102,6 +102,14 @@ in_pod pod2 $PY "$NETDIR/traffic.py" bulk ${POD_IP[pod1]} 80 400000 3 &
 BULK=$!
 KF_PIDS+=($BULK)
 (in_pod pod2 $PY "$NETDIR/traffic.py" udp ${POD_IP[pod1]} 80 5) || kf_fail "udp pod2 > pod1"
+# UDP sockets open across drains (interval 2 s), connected or not: no hook
+# runs per packet, so the agent's socket scan names them while they live.
+in_pod pod2 $PY "$NETDIR/traffic.py" udp-hold ${POD_IP[pod1]} 80 10 5 connected &
+HOLD_C=$!
+KF_PIDS+=($HOLD_C)
+in_pod pod2 $PY "$NETDIR/traffic.py" udp-hold ${POD_IP[pod1]} 80 10 5 unconnected &
+HOLD_U=$!
+KF_PIDS+=($HOLD_U)
 (in_pod pod2 ping -q -c 3 -i 0.2 ${POD_IP[pod1]} >/dev/null) || kf_fail "ping pod2 > pod1"
 for _ in 1 2 3; do
 	(in_pod pod3 $PY "$NETDIR/traffic.py" short ${POD_IP[pod1]} 80 1) || kf_fail "one-shot pod3 > pod1"
@@ -122,6 +130,8 @@ KF_PIDS+=($SRV5)
 kf_wait_for "$TMP/srv5.log" ready
 (in_pod pod2 $PY "$NETDIR/traffic.py" short ${POD_IP[pod5]} 8080 4) || kf_fail "pod2 > pod5"
 wait $BULK || kf_fail "bulk pod2 > pod1"
+wait $HOLD_C || kf_fail "connected UDP pod2 > pod1"
+wait $HOLD_U || kf_fail "unconnected UDP pod2 > pod1"
 sleep 3
 # Removed while its last flows are still in the interval map (the capture
 # ends with the interface).

@@ -6,6 +6,9 @@
   traffic.py bulk HOST PORT BYTES SECONDS   one TCP connection, paced upload
   traffic.py short HOST PORT COUNT [--parallel]  COUNT short TCP exchanges
   traffic.py udp HOST PORT COUNT   COUNT UDP request/response pairs
+  traffic.py udp-hold HOST PORT COUNT SECONDS connected|unconnected
+                                   COUNT pairs spread over SECONDS, the socket
+                                   open throughout (and connected or not)
   traffic.py udp-ports HOST FIRST COUNT   one datagram to each of COUNT ports from FIRST
   traffic.py serve-bulk PORT BYTES  TCP server sending BYTES to each client after its request
   traffic.py download HOST PORT    one request to serve-bulk, read until the server closes
@@ -214,6 +217,22 @@ def udp(host, port, count):
         time.sleep(0.01)
 
 
+def udp_hold(host, port, count, seconds, how):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    if how == "connected":
+        s.connect((host, port))
+    for _ in range(count):
+        if how == "connected":
+            s.send(b"h" * 100)
+        else:
+            s.sendto(b"h" * 100, (host, port))
+        s.recvfrom(65535)
+        time.sleep(seconds / count)
+    s.close()
+
+
 def vlan(iface, dst_mac, src, dst, ntags, count):
     """Tagged frames the stack would never build: raw, through a packet socket."""
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
@@ -255,6 +274,8 @@ def main(argv):
         short(argv[2], int(argv[3]), int(argv[4]), "--parallel" in argv)
     elif cmd == "udp":
         udp(argv[2], int(argv[3]), int(argv[4]))
+    elif cmd == "udp-hold":
+        udp_hold(argv[2], int(argv[3]), int(argv[4]), float(argv[5]), argv[6])
     elif cmd == "udp-ports":
         udp_ports(argv[2], int(argv[3]), int(argv[4]))
     elif cmd == "serve-bulk":

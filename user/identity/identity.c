@@ -9,6 +9,8 @@
  * container and pod; its cookie gives the process (kf_sock_owner), else the
  * process that bound the port in that cgroup (kf_bind_owner, for accepted
  * sockets), else a sock_diag + /proc scan (sockets older than the agent).
+ * A UDP end missing from kf_sock_tuple is looked up in that scan by the same
+ * forms: a UDP socket is named by BPF only when it binds or closes.
  * An end that is no socket here but a local pod's address gets the pod.
  * Nothing is guessed: what is not found stays empty and is counted.
  */
@@ -92,8 +94,19 @@ static void v4_mapped(__u8 out[16], const __u8 *v4)
 }
 
 /* The socket of one end, trying the ways a socket may see itself. */
-static int find_socket(struct kf_identity *id, const struct flow_key *k, int side,
-		       struct sock_ref *ref)
+static void scan_once(struct kf_identity *id)
+{
+	if (!id->scanned) {
+		id->scan = kf_sockscan_run();
+		id->scanned = true;
+	}
+}
+
+/* The forms of a flow end as kf_sock_tuple holds sockets, most exact first;
+ * from_scan: look in the socket scan instead (UDP sockets still open that
+ * no hook named, since none runs per packet). */
+static int find_socket_in(struct kf_identity *id, const struct flow_key *k, int side,
+			  struct sock_ref *ref, bool from_scan)
 {
 	int fd = bpf_map__fd(id->bpf.skel->maps.kf_sock_tuple);
 	const __u8 *local = side ? k->addr_b : k->addr_a, *remote = side ? k->addr_a : k->addr_b;
@@ -122,10 +135,22 @@ static int find_socket(struct kf_identity *id, const struct flow_key *k, int sid
 			if (bound == 0)
 				memcpy(t.remote, remote, 16);
 		}
-		if (!bpf_map_lookup_elem(fd, &t, ref))
+		if (from_scan ? !kf_sockscan_by_tuple(id->scan, &t, k->family, local, ref) :
+				!bpf_map_lookup_elem(fd, &t, ref))
 			return 0;
 	}
 	return -1;
+}
+
+static int find_socket(struct kf_identity *id, const struct flow_key *k, int side,
+		       struct sock_ref *ref)
+{
+	if (!find_socket_in(id, k, side, ref, false))
+		return 0;
+	if (k->proto != IPPROTO_UDP)
+		return -1;
+	scan_once(id);
+	return find_socket_in(id, k, side, ref, true);
 }
 
 static int find_owner(struct kf_identity *id, const struct sock_ref *ref, __u16 port, __u8 proto,
@@ -137,10 +162,7 @@ static int find_owner(struct kf_identity *id, const struct sock_ref *ref, __u16 
 		return 0;
 	if (!bpf_map_lookup_elem(bpf_map__fd(id->bpf.skel->maps.kf_bind_owner), &bk, o))
 		return 0;
-	if (!id->scanned) { /* sockets older than the agent */
-		id->scan = kf_sockscan_run();
-		id->scanned = true;
-	}
+	scan_once(id); /* sockets older than the agent, UDP sockets still open */
 	if (!kf_sockscan_by_cookie(id->scan, ref->cookie, o))
 		return 0;
 	return kf_sockscan_by_bind(id->scan, &bk, o);

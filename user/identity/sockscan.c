@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * sockscan.c - the `ss -tunpe` join done once per interval at most, and only
- * when a flow's socket owner is missing from the BPF tables: for each
+ * when a flow's socket or its owner is missing from the BPF tables: for each
  * network namespace (found through /proc/<pid>/ns/net) a SOCK_DIAG_BY_FAMILY
- * dump over libmnl gives cookie, inode, state, local port and cgroup id of
- * every TCP and UDP socket; /proc/<pid>/fd gives inode -> pid.
+ * dump over libmnl gives cookie, inode, state, addresses, ports and cgroup
+ * id of every TCP and UDP socket, and RTM_GETADDR the namespace's own
+ * addresses; /proc/<pid>/fd gives inode -> pid. UDP sockets that are open
+ * at a drain are found here by their tuple: no BPF program runs per packet
+ * to name them (bpf/identity.bpf.c names them when they bind or close).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,7 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
 #include <linux/inet_diag.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
@@ -33,6 +38,18 @@ struct diag_sock {
 	__u16 port;
 	__u8 proto;
 	__u8 listening; /* TCP LISTEN, or UDP with no peer */
+	__u8 family; /* 4 or 6 */
+	__u16 rport; /* the peer's port, 0 when not connected */
+	__u32 ns; /* index of its network namespace in the scan */
+	__u8 local[16]; /* IPv4 in the first 4 bytes; all zero: any address */
+	__u8 remote[16];
+};
+
+/* An address of a network namespace (its interfaces'). */
+struct ns_addr {
+	__u32 ns;
+	__u8 family;
+	__u8 addr[16];
 };
 
 struct inode_pid {
@@ -45,6 +62,9 @@ struct kf_sockscan {
 	size_t nsocks, capsocks;
 	struct inode_pid *inodes;
 	size_t ninodes, capinodes;
+	struct ns_addr *addrs;
+	size_t naddrs, capaddrs;
+	__u32 cur_ns; /* the namespace being dumped */
 };
 
 static int grow(void **p, size_t *cap, size_t n, size_t size)
@@ -87,6 +107,7 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	mnl_attr_parse(nlh, sizeof(*m), attr_cb, &cg);
 	d = &c->s->socks[c->s->nsocks++];
+	memset(d, 0, sizeof(*d));
 	d->cookie = m->id.idiag_cookie[0] | (__u64)m->id.idiag_cookie[1] << 32;
 	d->inode = m->idiag_inode;
 	d->cgroup_id = cg;
@@ -94,7 +115,59 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
 	d->proto = c->proto;
 	d->listening = c->proto == IPPROTO_TCP ? m->idiag_state == TCP_LISTEN :
 						 m->id.idiag_dport == 0;
+	d->family = m->idiag_family == AF_INET ? 4 : 6;
+	d->rport = ntohs(m->id.idiag_dport);
+	d->ns = c->s->cur_ns;
+	memcpy(d->local, m->id.idiag_src, d->family == 4 ? 4 : 16);
+	memcpy(d->remote, m->id.idiag_dst, d->family == 4 ? 4 : 16);
 	return MNL_CB_OK;
+}
+
+static int addr_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_get_type(a) <= IFA_MAX)
+		tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct kf_sockscan *s = data;
+	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFA_MAX + 1] = {};
+	const struct nlattr *a;
+	struct ns_addr *na;
+
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (!a || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return MNL_CB_OK;
+	if (grow((void **)&s->addrs, &s->capaddrs, s->naddrs, sizeof(*na)))
+		return MNL_CB_ERROR;
+	na = &s->addrs[s->naddrs++];
+	memset(na, 0, sizeof(*na));
+	na->ns = s->cur_ns;
+	na->family = ifa->ifa_family == AF_INET ? 4 : 6;
+	memcpy(na->addr, mnl_attr_get_payload(a), na->family == 4 ? 4 : 16);
+	return MNL_CB_OK;
+}
+
+static void addr_dump(struct kf_sockscan *s)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	struct rtgenmsg *g;
+
+	if (!nl)
+		return;
+	if (!mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID)) {
+		g = mnl_nlmsg_put_extra_header(kf_nl_dump_request(buf, RTM_GETADDR), sizeof(*g));
+		g->rtgen_family = AF_UNSPEC;
+		kf_nl_dump(nl, buf, addr_cb, s);
+	}
+	mnl_socket_close(nl);
 }
 
 static void diag_dump(struct mnl_socket *nl, struct kf_sockscan *s, __u8 family, __u8 proto)
@@ -122,6 +195,14 @@ static void scan_netns(struct kf_sockscan *s)
 			for (int p = 0; p < 2; p++)
 				diag_dump(nl, s, fams[f], protos[p]);
 	mnl_socket_close(nl);
+	addr_dump(s);
+}
+
+static int by_port(const void *a, const void *b)
+{
+	const struct diag_sock *x = a, *y = b;
+
+	return (int)x->port - (int)y->port;
 }
 
 static bool seen_ns(const __u64 *seen, size_t n, __u64 ino)
@@ -161,6 +242,7 @@ struct kf_sockscan *kf_sockscan_run(void)
 		    !grow((void **)&netns, &capnetns, nnetns, sizeof(*netns))) {
 			int nsfd = open(path, O_RDONLY | O_CLOEXEC);
 
+			s->cur_ns = nnetns;
 			netns[nnetns++] = st.st_ino;
 			if (nsfd >= 0 && !setns(nsfd, CLONE_NEWNET))
 				scan_netns(s);
@@ -191,6 +273,8 @@ struct kf_sockscan *kf_sockscan_run(void)
 		closedir(fds);
 	}
 	closedir(proc);
+	if (s->nsocks)
+		qsort(s->socks, s->nsocks, sizeof(*s->socks), by_port);
 	if (setns(self_ns, CLONE_NEWNET))
 		pr_warn("cannot return to the agent's network namespace: %s\n", strerror(errno));
 	close(self_ns);
@@ -210,6 +294,7 @@ void kf_sockscan_free(struct kf_sockscan *s)
 		return;
 	free(s->socks);
 	free(s->inodes);
+	free(s->addrs);
 	free(s);
 }
 
@@ -254,6 +339,48 @@ int kf_sockscan_by_bind(const struct kf_sockscan *s, const struct bind_key *k,
 		if (d->listening && d->port == k->port && d->proto == k->proto &&
 		    d->cgroup_id == k->cgroup_id && !owner_of_inode(s, d->inode, d->cgroup_id, o))
 			return 0;
+	}
+	return -ENOENT;
+}
+
+static bool ns_has(const struct kf_sockscan *s, __u32 ns, __u8 family, const __u8 *addr)
+{
+	for (size_t i = 0; i < s->naddrs; i++)
+		if (s->addrs[i].ns == ns && s->addrs[i].family == family &&
+		    !memcmp(s->addrs[i].addr, addr, family == 4 ? 4 : 16))
+			return true;
+	return false;
+}
+
+int kf_sockscan_by_tuple(const struct kf_sockscan *s, const struct sock_tuple *t, __u8 end_family,
+			 const __u8 *end_addr, struct sock_ref *ref)
+{
+	struct diag_sock probe = { .port = t->local_port };
+	const struct diag_sock *d;
+	size_t lo = 0, hi, mid;
+
+	if (!s || !s->nsocks)
+		return -ENOENT;
+	/* The first socket of the port: the array is sorted by port. */
+	hi = s->nsocks;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (by_port(&s->socks[mid], &probe) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (d = &s->socks[lo]; d < s->socks + s->nsocks && d->port == t->local_port; d++) {
+		if (d->proto != t->proto || d->family != t->family || d->rport != t->remote_port ||
+		    memcmp(d->local, t->local, 16) || memcmp(d->remote, t->remote, 16))
+			continue;
+		/* Namespaces may share addresses and ports: the socket's own
+		 * namespace must hold the flow end's address. */
+		if (!ns_has(s, d->ns, end_family, end_addr))
+			continue;
+		ref->cookie = d->cookie;
+		ref->cgroup_id = d->cgroup_id;
+		return 0;
 	}
 	return -ENOENT;
 }
