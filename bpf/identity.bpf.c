@@ -11,10 +11,13 @@
  * cookie and cgroup, goes to kf_sock_tuple once per socket: for TCP from
  * sock_ops when it connects or is accepted; for UDP from post_bind when it
  * binds, and from sock_release when it closes (by then it has its port
- * however it got one). No program runs per packet: a UDP socket still open
- * at a drain, not bound explicitly, is found by the agent's socket scan
- * (user/identity/sockscan.c). The agent joins a flow's addresses to these
- * tables once per flow and interval. A socket's cgroup
+ * however it got one). By default no program runs per packet: a UDP socket
+ * still open at a drain, not bound explicitly, is found by the agent's
+ * socket scan (user/identity/sockscan.c). Flow events (--stream) need a
+ * socket's name at its first packet: with them the agent also loads
+ * cgroup_skb egress and sendmsg (KF_PER_PACKET_PROGS in idload.c), which
+ * name a UDP socket at its first datagram. The agent joins a flow's
+ * addresses to these tables once per flow and interval. A socket's cgroup
  * names its container and pod, but a short-lived container's cgroup is gone
  * by the end of the interval, so cgroup_mkdir records each cgroup v2 path
  * in kf_cg_names as it is made.
@@ -100,6 +103,19 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } kf_sock_tuple SEC(".maps");
 
+/* Per-socket flags (KF_SEEN_*) of UDP sockets, for the per-packet hooks
+ * below (with --stream only): their work is done once per socket. Lives and
+ * dies with the socket; written and read by cgroup_skb and sendmsg. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u8);
+} kf_sk_seen SEC(".maps");
+
+#define KF_SEEN_TUPLE 1 /* its tuple is in kf_sock_tuple */
+#define KF_SEEN_SENDER 2 /* sendmsg stored its owner */
+
 /* cgroup v2 id -> struct cg_path, its path when it was made. Written by
  * cgroup_mkdir, read by the agent for socket cgroups no longer in the tree;
  * never deleted on rmdir, so a container that lived a second is still named
@@ -149,6 +165,37 @@ static __always_inline void note_owner(__u64 cookie, __u64 flags)
 		id_error(KF_IDE_OWNER);
 }
 
+/* Stores a UDP socket's tuple as the socket sees itself, once (the
+ * KF_SEEN_TUPLE flag). Unconnected sockets have no remote, a socket bound to
+ * the wildcard address no local address. */
+static __always_inline void note_tuple(struct bpf_sock *sk, __u8 *seen, __u64 cookie,
+				       __u64 cgroup_id)
+{
+	struct sock_tuple t = {};
+	struct sock_ref ref = { .cookie = cookie, .cgroup_id = cgroup_id };
+
+	if (sk->family == 2 /* AF_INET */) {
+		__builtin_memcpy(t.local, &sk->src_ip4, 4);
+		__builtin_memcpy(t.remote, &sk->dst_ip4, 4);
+		t.family = 4;
+	} else if (sk->family == 10 /* AF_INET6 */) {
+		__builtin_memcpy(t.local, sk->src_ip6, 16);
+		__builtin_memcpy(t.remote, sk->dst_ip6, 16);
+		t.family = 6;
+	} else {
+		return;
+	}
+	t.local_port = sk->src_port;
+	t.remote_port = bpf_ntohs(sk->dst_port);
+	t.proto = IPPROTO_UDP;
+	if (bpf_map_update_elem(&kf_sock_tuple, &t, &ref, BPF_ANY)) {
+		id_error(KF_IDE_TUPLE);
+		return;
+	}
+	if (seen)
+		*seen |= KF_SEEN_TUPLE;
+}
+
 SEC("cgroup/connect4")
 int kf_connect4(struct bpf_sock_addr *ctx)
 {
@@ -160,6 +207,41 @@ SEC("cgroup/connect6")
 int kf_connect6(struct bpf_sock_addr *ctx)
 {
 	note_owner(bpf_get_socket_cookie(ctx), BPF_ANY);
+	return 1;
+}
+
+/* With --stream only (loaded by the agent then): a flow event wants the
+ * socket's name at its first packet, not at the next drain. Unconnected
+ * sends run this hook each time: the sender and the socket's tuple (its
+ * port is bound by now) are stored once per socket. */
+static __always_inline void note_sender(struct bpf_sock_addr *ctx)
+{
+	struct bpf_sock *sk = ctx->sk;
+	__u8 *seen;
+
+	if (!sk)
+		return;
+	seen = bpf_sk_storage_get(&kf_sk_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (seen && (*seen & KF_SEEN_SENDER))
+		return;
+	note_owner(bpf_get_socket_cookie(ctx), BPF_ANY);
+	if (seen)
+		*seen |= KF_SEEN_SENDER;
+	if (sk->protocol == IPPROTO_UDP && !(seen && (*seen & KF_SEEN_TUPLE)))
+		note_tuple(sk, seen, bpf_get_socket_cookie(ctx), bpf_get_current_cgroup_id());
+}
+
+SEC("cgroup/sendmsg4")
+int kf_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	note_sender(ctx);
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int kf_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	note_sender(ctx);
 	return 1;
 }
 
@@ -227,6 +309,45 @@ SEC("cgroup/bind6")
 int kf_bind6(struct bpf_sock_addr *ctx)
 {
 	note_bind(ctx);
+	return 1;
+}
+
+/* The packet's own header says TCP (the skb starts at the IP header). An
+ * IPv6 extension header hides it: such a packet takes the long way. */
+static __always_inline int tcp_packet(struct __sk_buff *skb)
+{
+	__u8 *data = (__u8 *)(long)skb->data, *end = (__u8 *)(long)skb->data_end;
+
+	if (data + 10 > end)
+		return 0;
+	if (skb->protocol == bpf_htons(0x0800 /* ETH_P_IP */))
+		return data[9] == IPPROTO_TCP;
+	return data[6] == IPPROTO_TCP;
+}
+
+/* With --stream only, like sendmsg: a connected UDP socket's tuple, on the
+ * first datagram it sends (connect runs before the kernel picks its port). Unconnected sockets are named by
+ * bind and sendmsg, TCP sockets by sock_ops: their packets leave at once,
+ * TCP's by the header alone. Only egress is watched: a socket that only
+ * receives was bound, or connected and sent. */
+SEC("cgroup_skb/egress")
+int kf_skb_egress(struct __sk_buff *skb)
+{
+	struct bpf_sock *sk;
+	__u8 *seen;
+
+	if (tcp_packet(skb))
+		return 1;
+	sk = skb->sk;
+	if (!sk)
+		return 1;
+	sk = bpf_sk_fullsock(sk);
+	if (!sk || sk->protocol != IPPROTO_UDP || !sk->dst_port)
+		return 1;
+	seen = bpf_sk_storage_get(&kf_sk_seen, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!seen || (*seen & KF_SEEN_TUPLE))
+		return 1;
+	note_tuple(sk, seen, bpf_get_socket_cookie(skb), bpf_skb_cgroup_id(skb));
 	return 1;
 }
 

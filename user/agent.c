@@ -265,7 +265,8 @@ static int setup(struct kf_agent *a)
 				"(--no-identity silences this)\n");
 		} else {
 			err = kf_identity_start(&a->c.id, a->c.o->pin_path, cg,
-						a->c.o->pod_log_root, a->c.o->pod_cluster);
+						a->c.o->pod_log_root, a->c.o->pod_cluster,
+						a->stream != NULL);
 			if (err)
 				return err;
 		}

@@ -1,12 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-# test-identity-udp.sh - UDP sockets are named without a program per packet:
-# when they bind (post_bind) or close (sock_release), and while they are
-# open, by the agent's socket scan. Connected and unconnected clients, one
-# that closes within an interval and one open across several drains, each
-# name their process and cgroup; the closing ones are named by the hook, the
-# open ones by the scan. An agent that finds a pinned identity link of a
-# program it no longer has (a persisted older version) detaches it.
+# test-identity-udp.sh - UDP sockets named without a program per packet.
+# Connected and unconnected clients, two open across several drains and two
+# that close at once, each name their process at both ends of every record:
+#  - by default no identity program runs per packet or per send: a socket
+#    is named when it binds (post_bind) or closes (sock_release), and while
+#    open by the agent's socket scan at the drain;
+#  - with --stream, whose flow_start events want the name at the first
+#    datagram, the agent also runs cgroup_skb egress and sendmsg; every
+#    client's flow_start names it. The next agent without --stream detaches
+#    those two (their pinned links), as it detaches a pinned link of a
+#    program it does not have at all (a persisted older version).
 source "$(dirname "$0")/lib.sh"
 
 kf_setup
@@ -18,53 +22,54 @@ in_cg() {
 	exec sh -c 'ns=$1; shift; echo $$ > "$0/cgroup.procs" && exec nsenter --net=/run/netns/$ns "$@"' \
 		"$CG_ROOT/$cg" "$ns" "$@"
 }
-
-# A persisted agent's identity links, one renamed as a program this
-# version does not have: the next agent must detach it, not leave it on.
-kf_start_agent old --interval 1 --persist
-kf_stop_agent INT
-[ -e "$PIN/kf_link_kf_sock_release" ] || kf_fail "--persist: identity links not pinned"
-mv "$PIN/kf_link_kf_sock_release" "$PIN/kf_link_kf_gone" || kf_fail "cannot rename a pinned link"
-
-kf_start_agent rec --interval 1
-grep -q "detached kf_gone" "$TMP/rec.log" || kf_fail "stale link kf_gone not detached: $(tail -3 "$TMP/rec.log")"
-[ -e "$PIN/kf_link_kf_gone" ] && kf_fail "stale link kf_gone still pinned"
-n=$(bpftool -j cgroup show "$CG_ROOT" | python3 -c '
+# attached TYPE: how many programs of that attach type the test cgroup has.
+attached() {
+	bpftool -j cgroup show "$CG_ROOT" | python3 -c '
 import json, sys
-print(sum(1 for p in json.load(sys.stdin) if p["attach_type"] == "cgroup_inet_sock_release"))')
-[ "$n" = 1 ] || kf_fail "$n sock_release programs on the test cgroup, want 1 (the stale one detached)"
+print(sum(1 for p in json.load(sys.stdin) if p["attach_type"] == sys.argv[1]))' "$1"
+}
 
 in_cg srv $NS_S $PY "$NETDIR/traffic.py" serve $PORT >"$TMP/server.log" 2>&1 &
 SRV=$!
 KF_PIDS+=($SRV)
 kf_wait_for "$TMP/server.log" ready
-# Open across at least three drains (interval 1 s), then closed.
-in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp-hold $IP4_S $PORT 8 4 connected &
-HOLD_C=$!
-in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp-hold $IP6_S $PORT 8 4 unconnected &
-HOLD_U=$!
-KF_PIDS+=($HOLD_C $HOLD_U)
-# Opened and closed within an interval.
-in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp-hold $IP4_S $PORT 2 0.1 connected &
-SHORT_C=$!
-wait $SHORT_C || kf_fail "short connected UDP client"
-in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp $IP4_S $PORT 2 &
-SHORT_U=$!
-wait $SHORT_U || kf_fail "short unconnected UDP client"
-wait $HOLD_C || kf_fail "connected UDP client"
-wait $HOLD_U || kf_fail "unconnected UDP client"
-sleep 2
-kf_stop_agent INT
 
-python3 - "$TMP/rec.jsonl" $SRV $HOLD_C $HOLD_U $SHORT_C $SHORT_U "$CG_ROOT" <<'PY' || kf_fail "identity of UDP sockets"
-import json, sys
+EARLIER= # client pids of the rounds so far
+# round NAME: the four clients while agent NAME runs; checks its records
+# (and its flow_start events in $TMP/NAME.events when there are).
+round() {
+	local name=$1 hold_c hold_u short_c short_u
+	# Open across at least three drains (interval 1 s), then closed.
+	in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp-hold $IP4_S $PORT 8 4 connected &
+	hold_c=$!
+	in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp-hold $IP6_S $PORT 8 4 unconnected &
+	hold_u=$!
+	KF_PIDS+=($hold_c $hold_u)
+	# Opened and closed within an interval.
+	in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp-hold $IP4_S $PORT 2 0.1 connected &
+	short_c=$!
+	wait $short_c || kf_fail "$name: short connected UDP client"
+	in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp $IP4_S $PORT 2 &
+	short_u=$!
+	wait $short_u || kf_fail "$name: short unconnected UDP client"
+	wait $hold_c || kf_fail "$name: connected UDP client"
+	wait $hold_u || kf_fail "$name: unconnected UDP client"
+	sleep 2
+	kf_stop_agent INT
+	EARLIER="$EARLIER $hold_c $hold_u $short_c $short_u"
+	python3 - "$TMP/$name.jsonl" $SRV $hold_c $hold_u $short_c $short_u "$TMP/$name.events" \
+		$EARLIER <<'PY' ||
+import json, os, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 srv, hold_c, hold_u, short_c, short_u = (int(x) for x in sys.argv[2:7])
+events = [json.loads(l) for l in open(sys.argv[7])] if os.path.exists(sys.argv[7]) else None
+# Flows of an earlier round may end in this agent's records (it adopted them).
+clients = {int(x) for x in sys.argv[8:]}
 udp = [r for r in recs if r.get("protocol") == 17]
 assert udp, "no UDP record"
 for r in udp:
     assert r["process_id_1"] == srv, ("server end", r["client_port"], r["process_id_1"], srv)
-    assert r["process_id_0"] in (hold_c, hold_u, short_c, short_u), \
+    assert r["process_id_0"] in clients, \
         ("client end unnamed or wrong", r["ip_0"], r["client_port"], r["process_id_0"])
     assert r["process_kname_0"] and r["process_kname_1"], r
 for pid, what, opened in ((hold_c, "connected", True), (hold_u, "unconnected", True),
@@ -72,9 +77,52 @@ for pid, what, opened in ((hold_c, "connected", True), (hold_u, "unconnected", T
                           (short_u, "unconnected, closed at once", False)):
     got = [r for r in udp if r["process_id_0"] == pid]
     assert got, "no record names the %s client (pid %d)" % (what, pid)
-    # Records while the socket was open (forced reports) come from the scan.
+    # Records while the socket was open (forced reports).
     if opened:
         assert sum(1 for r in got if r["close_type"] == 5) >= 2, (what, [r["close_type"] for r in got])
-print("ok: %d UDP records, every end named" % len(udp))
+    if events is None:
+        continue
+    ports = {r["client_port"] for r in got}
+    ev = [e for e in events if e.get("event") == "flow_start" and e.get("client_port") in ports]
+    assert ev, ("no flow_start event", what, ports)
+    for e in ev:
+        assert e["process_id_0"] == pid and e["process_id_1"] == srv, \
+            ("flow_start", what, e["process_id_0"], pid, e["process_id_1"], srv)
+print("ok: %d UDP records%s, every end named"
+      % (len(udp), "" if events is None else " and %d flow_start events" % len(events)))
 PY
+		kf_fail "$name: identity of UDP sockets"
+}
+
+# A persisted agent's identity links, one renamed as a program this
+# version does not have.
+kf_start_agent old --interval 1 --persist
+kf_stop_agent INT
+[ -e "$PIN/kf_link_kf_sock_release" ] || kf_fail "--persist: identity links not pinned"
+mv "$PIN/kf_link_kf_sock_release" "$PIN/kf_link_kf_gone" || kf_fail "cannot rename a pinned link"
+
+# Round 1, flow events on: the per-packet programs too, persisted after it.
+SOCK=$TMP/run/kflow.sock
+kf_start_agent streamed --interval 1 --stream "$SOCK" --persist
+grep -q "detached kf_gone" "$TMP/streamed.log" ||
+	kf_fail "stale link kf_gone not detached: $(tail -3 "$TMP/streamed.log")"
+[ -e "$PIN/kf_link_kf_gone" ] && kf_fail "stale link kf_gone still pinned"
+[ "$(attached cgroup_inet_sock_release)" = 1 ] || kf_fail "not one sock_release program"
+[ "$(attached cgroup_inet_egress)" = 1 ] || kf_fail "--stream: no cgroup_skb egress program"
+[ "$(attached cgroup_udp4_sendmsg)" = 1 ] || kf_fail "--stream: no sendmsg4 program"
+"$KFLOW" stream --socket "$SOCK" --events flow_start --filter protocol=udp \
+	>"$TMP/streamed.events" 2>"$TMP/stream.log" &
+KF_PIDS+=($!)
+kf_wait_for "$TMP/streamed.log" "uid 0 connected"
+round streamed
+
+# Round 2, the default: nothing per packet, the persisted per-packet links
+# detached.
+kf_start_agent plain --interval 1
+grep -q "detached kf_skb_egress" "$TMP/plain.log" || kf_fail "kf_skb_egress left attached"
+for t in cgroup_inet_egress cgroup_udp4_sendmsg cgroup_udp6_sendmsg; do
+	[ "$(attached $t)" = 0 ] || kf_fail "$t: a program runs per packet by default"
+done
+[ "$(attached cgroup_inet_sock_release)" = 1 ] || kf_fail "not one sock_release program"
+round plain
 echo ok

@@ -100,10 +100,13 @@ static bool tick_flow(struct kf_flow *f, void *arg)
 	}
 	/* One consistent read of the flow's L4 state per interval. */
 	f->has_l4 = !bpf_map_lookup_elem_flags(t->l4_fd, &f->key, &f->l4, BPF_F_LOCK);
-	if (f->in_interval) {
+	if (f->in_interval)
 		kf_orient(f, a->o, &a->listeners);
+	/* Once per flow and interval until found; and once for a flow adopted
+	 * from a persisted agent that ends without another packet. */
+	if (f->in_interval || !f->id[0].tried || !f->id[1].tried) {
 		for (int side = 0; side < 2; side++) {
-			if (!f->id[side].pid) /* once per flow and interval until found */
+			if (f->in_interval && !f->id[side].pid)
 				f->id[side].tried = false;
 			kf_identity_resolve(&a->id, &f->key, side, &f->id[side]);
 		}

@@ -40,7 +40,7 @@ static void bpf_errors(struct kf_identity *id, __u64 sum[KF_IDE_MAX])
 }
 
 int kf_identity_start(struct kf_identity *id, const char *pin_path, const char *cg_root,
-		      const char *log_root, const char *cluster)
+		      const char *log_root, const char *cluster, bool per_packet)
 {
 	const char *node = getenv("NODE_NAME");
 	int err;
@@ -51,7 +51,7 @@ int kf_identity_start(struct kf_identity *id, const char *pin_path, const char *
 		snprintf(id->node, sizeof(id->node), "%s", node);
 	else if (gethostname(id->node, sizeof(id->node) - 1))
 		id->node[0] = '\0';
-	err = kf_idbpf_start(&id->bpf, pin_path, cg_root);
+	err = kf_idbpf_start(&id->bpf, pin_path, cg_root, per_packet);
 	if (err)
 		return err;
 	/* cgroup_mkdir now names every new cgroup; the walk names those made

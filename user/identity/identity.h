@@ -30,8 +30,10 @@ struct kf_identity {
 	__u64 bpf_errors[KF_IDE_MAX]; /* kf_id_errors sums at the last log */
 };
 
+/* per_packet: name UDP sockets at their first datagram too (flow events
+ * need it; see idload.h). */
 int kf_identity_start(struct kf_identity *id, const char *pin_path, const char *cg_root,
-		      const char *log_root, const char *cluster);
+		      const char *log_root, const char *cluster, bool per_packet);
 void kf_identity_stop(struct kf_identity *id, bool keep);
 
 /* Refreshes pod names/addresses and the cgroup path cache; once per interval. */

@@ -16,6 +16,19 @@
 #include "loader.h"
 #include "log.h"
 
+/* Programs that run per packet or per send: loaded only for flow events
+ * (--stream), which want a UDP socket named at its first datagram. Without
+ * them the agent names open UDP sockets by its socket scan at the drain. */
+static const char *const per_packet_progs[] = { "kf_skb_egress", "kf_sendmsg4", "kf_sendmsg6" };
+
+static bool is_per_packet(const char *name)
+{
+	for (size_t i = 0; i < sizeof(per_packet_progs) / sizeof(per_packet_progs[0]); i++)
+		if (!strcmp(name, per_packet_progs[i]))
+			return true;
+	return false;
+}
+
 static int link_pin_path(const struct kf_idbpf *id, const struct bpf_program *p, char *buf,
 			 size_t len)
 {
@@ -105,8 +118,9 @@ static int attach_one(struct kf_idbpf *id, struct bpf_program *p, int cg_fd)
 	return attach_cgroup(id, p, cg_fd, path);
 }
 
-/* A persisted agent of an older version may have pinned links of programs
- * this one no longer has: unpinned, they detach, instead of running on. */
+/* A persisted agent of an older version, or one run with --stream, may have
+ * pinned links of programs this one does not run: unpinned, they detach,
+ * instead of running on. */
 static void remove_stale_links(struct kf_idbpf *id)
 {
 	const char *prefix = "kf_link_";
@@ -118,8 +132,12 @@ static void remove_stale_links(struct kf_idbpf *id)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, prefix, strlen(prefix)) ||
-		    bpf_object__find_program_by_name(id->skel->obj, e->d_name + strlen(prefix)))
+		const struct bpf_program *p;
+
+		if (strncmp(e->d_name, prefix, strlen(prefix)))
+			continue;
+		p = bpf_object__find_program_by_name(id->skel->obj, e->d_name + strlen(prefix));
+		if (p && bpf_program__autoload(p))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s", id->pin_path, e->d_name) >=
 		    (int)sizeof(path))
@@ -127,13 +145,14 @@ static void remove_stale_links(struct kf_idbpf *id)
 		if (unlink(path))
 			pr_warn("cannot remove stale link %s: %s\n", path, strerror(errno));
 		else
-			pr_info("identity: detached %s, a program this version no longer has\n",
+			pr_info("identity: detached %s, a program this run does not have\n",
 				e->d_name + strlen(prefix));
 	}
 	closedir(d);
 }
 
-int kf_idbpf_start(struct kf_idbpf *id, const char *pin_path, const char *cg_root)
+int kf_idbpf_start(struct kf_idbpf *id, const char *pin_path, const char *cg_root,
+		   bool per_packet)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = pin_path);
 	struct bpf_program *p;
@@ -152,6 +171,9 @@ int kf_idbpf_start(struct kf_idbpf *id, const char *pin_path, const char *cg_roo
 		if (err)
 			return err;
 	}
+	bpf_object__for_each_program(p, id->skel->obj)
+		if (is_per_packet(bpf_program__name(p)))
+			bpf_program__set_autoload(p, per_packet);
 	err = kf_load_object(id->skel->obj, libbpf_num_possible_cpus(), "the identity programs");
 	if (err)
 		return err;
@@ -162,6 +184,8 @@ int kf_idbpf_start(struct kf_idbpf *id, const char *pin_path, const char *cg_roo
 		return err;
 	}
 	bpf_object__for_each_program(p, id->skel->obj) {
+		if (!bpf_program__autoload(p))
+			continue;
 		err = attach_one(id, p, cg_fd);
 		if (err)
 			break;

@@ -19,8 +19,10 @@ struct kf_idbpf {
  * attaches the socket programs to the cgroup v2 directory cg_root and
  * cgroup_mkdir to its tracepoint, through links pinned as
  * <pin_path>/kf_link_<program>; links a persisted agent pinned are taken
- * over. Returns 0 or a negative errno (logged). */
-int kf_idbpf_start(struct kf_idbpf *id, const char *pin_path, const char *cg_root);
+ * over. per_packet: also the programs that run per packet or send (for
+ * flow events). Returns 0 or a negative errno (logged). */
+int kf_idbpf_start(struct kf_idbpf *id, const char *pin_path, const char *cg_root,
+		   bool per_packet);
 
 /* keep: leave links attached and everything pinned (--persist). */
 void kf_idbpf_stop(struct kf_idbpf *id, bool keep);
