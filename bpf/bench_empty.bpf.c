@@ -34,6 +34,25 @@ int empty_connect6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
+/* Beside the identity programs kflow runs only with --stream. */
+SEC("cgroup_skb/egress")
+int empty_skb_out(struct __sk_buff *skb)
+{
+	return 1;
+}
+
+SEC("cgroup/sendmsg4")
+int empty_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
+SEC("cgroup/sendmsg6")
+int empty_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return 1;
+}
+
 SEC("cgroup/sock_release")
 int empty_sock_release(struct bpf_sock *sk)
 {

@@ -81,6 +81,9 @@ PIN_E=/sys/fs/bpf/kflow-bench-empty-$SUFFIX # the empty cgroup programs
 EMPTY_CG="post_bind4=empty_post_bind4 post_bind6=empty_post_bind6 connect4=empty_connect4
 	connect6=empty_connect6 sock_release=empty_sock_release bind4=empty_bind4
 	bind6=empty_bind6 sock_ops=empty_sockops"
+# With flow events (KF_BENCH_EVENTS=1, --stream) kflow adds its per-packet hooks.
+[ -n "$KF_BENCH_EVENTS" ] && [ "$KF_BENCH_EVENTS" != 0 ] &&
+	EMPTY_CG="$EMPTY_CG egress=empty_skb_out sendmsg4=empty_sendmsg4 sendmsg6=empty_sendmsg6"
 TMP=$(mktemp -d /tmp/kflow-bench.XXXXXX)
 PIDS=()
 AGENT_PID=
