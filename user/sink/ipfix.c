@@ -320,8 +320,10 @@ static void note_iface(struct kf_ipfix *x, __u32 ifindex)
 	for (int i = 0; i < x->nifs; i++)
 		if (x->ifindexes[i] == (int)ifindex)
 			return;
-	if (x->nifs == (int)(sizeof(x->ifindexes) / sizeof(x->ifindexes[0])))
+	if (x->nifs == (int)(sizeof(x->ifindexes) / sizeof(x->ifindexes[0]))) {
+		x->undescribed_ifs++;
 		return;
+	}
 	x->ifindexes[x->nifs] = ifindex;
 	memset(x->ifnames[x->nifs], 0, sizeof(x->ifnames[0]));
 	snprintf(x->ifnames[x->nifs], sizeof(x->ifnames[0]), "%s", kf_ifname(ifindex, name));
@@ -336,8 +338,10 @@ static void note_app(struct kf_ipfix *x, __u32 app, __u8 proto)
 	for (int i = 0; i < x->napps; i++)
 		if (x->apps[i] == app)
 			return;
-	if (x->napps == (int)(sizeof(x->apps) / sizeof(x->apps[0])))
+	if (x->napps == (int)(sizeof(x->apps) / sizeof(x->apps[0]))) {
+		x->undescribed_apps++;
 		return;
+	}
 	x->apps[x->napps] = app;
 	x->app_proto[x->napps++] = proto;
 	x->last_templates_s = 0; /* described at once */
@@ -546,6 +550,16 @@ void kf_ipfix_flush(struct kf_ipfix *x, __u64 now_s)
 			"to grow the usage tables\n",
 			x->dest, x->usage_dropped);
 		x->usage_dropped = 0;
+	}
+	if (x->undescribed_ifs || x->undescribed_apps) {
+		pr_warn("ipfix %s: %llu records of interfaces and %llu of applications beyond the "
+			"%zu interfaces / %zu applications the options tables describe: exported "
+			"without their names\n",
+			x->dest, x->undescribed_ifs, x->undescribed_apps,
+			sizeof(x->ifindexes) / sizeof(x->ifindexes[0]),
+			sizeof(x->apps) / sizeof(x->apps[0]));
+		x->undescribed_ifs = 0;
+		x->undescribed_apps = 0;
 	}
 	if (x->send_errors) {
 		pr_warn("ipfix %s: %llu messages could not be sent (collector down or "

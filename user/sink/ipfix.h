@@ -63,6 +63,9 @@ struct kf_ipfix {
 	__u32 apps[256]; /* application ids already described (options 265) */
 	__u8 app_proto[256];
 	int napps;
+	/* Records whose interface / application found its table full: exported,
+	 * but with no options record to name it; counted and logged. */
+	unsigned long long undescribed_ifs, undescribed_apps;
 	__u8 exporter_addr[16]; /* the local address of the export socket */
 	bool exporter_v6;
 };
