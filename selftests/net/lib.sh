@@ -77,6 +77,15 @@ kf_setup() {
 }
 
 # Waits up to 10 s for a line matching $2 in file $1.
+# kf_in_cg CGROUP NS CMD...: CMD as a process of $CG_ROOT/CGROUP in network
+# namespace NS (run it in the background or a subshell: it execs).
+kf_in_cg() {
+	local cg=$1 ns=$2
+	shift 2
+	exec sh -c 'ns=$1; shift; echo $$ > "$0/cgroup.procs" && exec nsenter --net=/run/netns/$ns "$@"' \
+		"$CG_ROOT/$cg" "$ns" "$@"
+}
+
 kf_wait_for() {
 	for _ in $(seq 100); do
 		grep -q "$2" "$1" 2>/dev/null && return 0

@@ -9,26 +9,19 @@ source "$(dirname "$0")/lib.sh"
 
 kf_setup
 mkdir "$CG_ROOT/srv" "$CG_ROOT/cli" || kf_fail "cannot create test cgroups"
-# in_cg CGROUP NS CMD...: CMD as a process of CGROUP in namespace NS.
-in_cg() {
-	local cg=$1 ns=$2
-	shift 2
-	exec sh -c 'ns=$1; shift; echo $$ > "$0/cgroup.procs" && exec nsenter --net=/run/netns/$ns "$@"' \
-		"$CG_ROOT/$cg" "$ns" "$@"
-}
 kf_start_agent rec --interval 1 --timeout closed_fin=1 --timeout opening=1 \
 	--timeout established_rst=1 --timeout closing=1 --timeout exception=1
-in_cg srv $NS_S $PY "$NETDIR/traffic.py" serve $PORT >"$TMP/server.log" 2>&1 &
+kf_in_cg srv $NS_S $PY "$NETDIR/traffic.py" serve $PORT >"$TMP/server.log" 2>&1 &
 SRV=$!
 KF_PIDS+=($SRV)
 kf_wait_for "$TMP/server.log" ready
-in_cg cli $NS_C $PY "$NETDIR/traffic.py" bulk $IP6_S $PORT 200000 1 &
+kf_in_cg cli $NS_C $PY "$NETDIR/traffic.py" bulk $IP6_S $PORT 200000 1 &
 BULK6=$!
 wait $BULK6 || kf_fail "IPv6 transfer"
-in_cg cli $NS_C $PY "$NETDIR/traffic.py" refused $IP6_S $((PORT + 1)) &
+kf_in_cg cli $NS_C $PY "$NETDIR/traffic.py" refused $IP6_S $((PORT + 1)) &
 REF6=$!
 wait $REF6 || kf_fail "IPv6 refused connection"
-in_cg cli $NS_C $PY "$NETDIR/traffic.py" short $IP4_S $PORT 1 &
+kf_in_cg cli $NS_C $PY "$NETDIR/traffic.py" short $IP4_S $PORT 1 &
 SHORT4=$!
 wait $SHORT4 || kf_fail "IPv4 connection"
 sleep 4

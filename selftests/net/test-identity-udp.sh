@@ -15,13 +15,6 @@ source "$(dirname "$0")/lib.sh"
 
 kf_setup
 mkdir "$CG_ROOT/srv" "$CG_ROOT/cli" || kf_fail "cannot create test cgroups"
-# in_cg CGROUP NS CMD...: CMD as a process of CGROUP in namespace NS.
-in_cg() {
-	local cg=$1 ns=$2
-	shift 2
-	exec sh -c 'ns=$1; shift; echo $$ > "$0/cgroup.procs" && exec nsenter --net=/run/netns/$ns "$@"' \
-		"$CG_ROOT/$cg" "$ns" "$@"
-}
 # attached TYPE: how many programs of that attach type the test cgroup has.
 attached() {
 	bpftool -j cgroup show "$CG_ROOT" | python3 -c '
@@ -29,7 +22,7 @@ import json, sys
 print(sum(1 for p in json.load(sys.stdin) if p["attach_type"] == sys.argv[1]))' "$1"
 }
 
-in_cg srv $NS_S $PY "$NETDIR/traffic.py" serve $PORT >"$TMP/server.log" 2>&1 &
+kf_in_cg srv $NS_S $PY "$NETDIR/traffic.py" serve $PORT >"$TMP/server.log" 2>&1 &
 SRV=$!
 KF_PIDS+=($SRV)
 kf_wait_for "$TMP/server.log" ready
@@ -40,16 +33,16 @@ EARLIER= # client pids of the rounds so far
 round() {
 	local name=$1 hold_c hold_u short_c short_u
 	# Open across at least three drains (interval 1 s), then closed.
-	in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp-hold $IP4_S $PORT 8 4 connected &
+	kf_in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp-hold $IP4_S $PORT 8 4 connected &
 	hold_c=$!
-	in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp-hold $IP6_S $PORT 8 4 unconnected &
+	kf_in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp-hold $IP6_S $PORT 8 4 unconnected &
 	hold_u=$!
 	KF_PIDS+=($hold_c $hold_u)
 	# Opened and closed within an interval.
-	in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp-hold $IP4_S $PORT 2 0.1 connected &
+	kf_in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp-hold $IP4_S $PORT 2 0.1 connected &
 	short_c=$!
 	wait $short_c || kf_fail "$name: short connected UDP client"
-	in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp $IP4_S $PORT 2 &
+	kf_in_cg cli $NS_C $PY "$NETDIR/traffic.py" udp $IP4_S $PORT 2 &
 	short_u=$!
 	wait $short_u || kf_fail "$name: short unconnected UDP client"
 	wait $hold_c || kf_fail "$name: connected UDP client"

@@ -3,6 +3,9 @@
  * makes (TC filters, sock_diag, pod addresses and links). */
 #include <errno.h>
 #include <time.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 #include "nldump.h"
 
 struct nlmsghdr *kf_nl_dump_request(char *buf, __u16 type)
@@ -29,4 +32,59 @@ int kf_nl_dump(struct mnl_socket *nl, char *buf, mnl_cb_t cb, void *data)
 			break;
 	}
 	return ret < 0 ? -errno : ret;
+}
+
+struct addr_ctx {
+	kf_nl_addr_cb cb;
+	void *data;
+};
+
+static int addr_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_get_type(a) <= IFA_MAX)
+		tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+static int addr_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_ctx *c = data;
+	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[IFA_MAX + 1] = {};
+	const struct nlattr *a;
+
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
+	/* IFA_LOCAL is the address itself on point-to-point links. */
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	if (!a || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) ||
+	    mnl_attr_get_payload_len(a) < (ifa->ifa_family == AF_INET ? 4u : 16u))
+		return MNL_CB_OK;
+	return c->cb(ifa->ifa_family == AF_INET ? 4 : 6, mnl_attr_get_payload(a), ifa->ifa_scope,
+		     c->data) ?
+		       MNL_CB_ERROR :
+		       MNL_CB_OK;
+}
+
+int kf_nl_dump_addrs(kf_nl_addr_cb cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct addr_ctx c = { .cb = cb, .data = data };
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
+	struct rtgenmsg *g;
+	int ret;
+
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID)) {
+		ret = -errno;
+		mnl_socket_close(nl);
+		return ret;
+	}
+	g = mnl_nlmsg_put_extra_header(kf_nl_dump_request(buf, RTM_GETADDR), sizeof(*g));
+	g->rtgen_family = AF_UNSPEC;
+	ret = kf_nl_dump(nl, buf, addr_msg_cb, &c);
+	mnl_socket_close(nl);
+	return ret;
 }

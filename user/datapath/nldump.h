@@ -13,4 +13,11 @@ struct nlmsghdr *kf_nl_dump_request(char *buf, __u16 type);
  * Returns >= 0 (the last mnl_cb_run result) or a negative errno. */
 int kf_nl_dump(struct mnl_socket *nl, char *buf, mnl_cb_t cb, void *data);
 
+/* Dumps every interface address of the current network namespace
+ * (RTM_GETADDR, all families) and calls cb with each one that has an IPv4
+ * or IPv6 address: family 4 or 6, the address (4 or 16 bytes) and its
+ * scope (RT_SCOPE_*). Returns as kf_nl_dump(). */
+typedef int (*kf_nl_addr_cb)(__u8 family, const __u8 *addr, __u8 scope, void *data);
+int kf_nl_dump_addrs(kf_nl_addr_cb cb, void *data);
+
 #endif /* KF_NLDUMP_H */

@@ -16,7 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
-#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -69,37 +68,23 @@ struct nl_ctx {
 	const char *uid;
 };
 
-static int addr_attr_cb(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_get_type(a) <= IFA_MAX)
-		tb[mnl_attr_get_type(a)] = a;
-	return MNL_CB_OK;
-}
-
-static int addr_cb(const struct nlmsghdr *nlh, void *data)
+static int add_pod_ip(__u8 family, const __u8 *addr, __u8 scope, void *data)
 {
 	struct nl_ctx *c = data;
-	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[IFA_MAX + 1] = {};
-	const struct nlattr *a;
 	struct kf_pod_ip *t, *ip;
 
-	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
-	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
-	if (!a || ifa->ifa_scope == RT_SCOPE_HOST)
-		return MNL_CB_OK;
+	if (scope == RT_SCOPE_HOST)
+		return 0;
 	t = grow(c->p->ips, c->p->nips, sizeof(*t));
 	if (!t)
-		return MNL_CB_ERROR;
+		return -ENOMEM;
 	c->p->ips = t;
 	ip = &c->p->ips[c->p->nips++];
 	memset(ip, 0, sizeof(*ip));
-	ip->family = ifa->ifa_family == AF_INET ? 4 : 6;
-	memcpy(ip->addr, mnl_attr_get_payload(a), ip->family == 4 ? 4 : 16);
+	ip->family = family;
+	memcpy(ip->addr, addr, family == 4 ? 4 : 16);
 	strcpy(ip->uid, c->uid);
-	return MNL_CB_OK;
+	return 0;
 }
 
 static int link_attr_cb(const struct nlattr *a, void *data)
@@ -163,11 +148,10 @@ static void scan_pod_netns(struct kf_pods *p, const char *uid)
 
 	if (!nl)
 		return;
-	if (!mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID)) {
-		nl_dump(nl, RTM_GETADDR, AF_UNSPEC, addr_cb, &c);
+	if (!mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID))
 		nl_dump(nl, RTM_GETLINK, AF_UNSPEC, link_cb, &c);
-	}
 	mnl_socket_close(nl);
+	kf_nl_dump_addrs(add_pod_ip, &c);
 }
 
 /* The v2 line of /proc/<pid>/cgroup: "0::<path>". */

@@ -19,9 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
-#include <linux/if_addr.h>
 #include <linux/inet_diag.h>
-#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <sys/stat.h>
@@ -123,51 +121,20 @@ static int diag_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int addr_attr_cb(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_get_type(a) <= IFA_MAX)
-		tb[mnl_attr_get_type(a)] = a;
-	return MNL_CB_OK;
-}
-
-static int addr_cb(const struct nlmsghdr *nlh, void *data)
+static int add_addr(__u8 family, const __u8 *addr, __u8 scope, void *data)
 {
 	struct kf_sockscan *s = data;
-	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[IFA_MAX + 1] = {};
-	const struct nlattr *a;
 	struct ns_addr *na;
 
-	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
-	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
-	if (!a || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
-		return MNL_CB_OK;
+	(void)scope;
 	if (grow((void **)&s->addrs, &s->capaddrs, s->naddrs, sizeof(*na)))
-		return MNL_CB_ERROR;
+		return -ENOMEM;
 	na = &s->addrs[s->naddrs++];
 	memset(na, 0, sizeof(*na));
 	na->ns = s->cur_ns;
-	na->family = ifa->ifa_family == AF_INET ? 4 : 6;
-	memcpy(na->addr, mnl_attr_get_payload(a), na->family == 4 ? 4 : 16);
-	return MNL_CB_OK;
-}
-
-static void addr_dump(struct kf_sockscan *s)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_ROUTE);
-	struct rtgenmsg *g;
-
-	if (!nl)
-		return;
-	if (!mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID)) {
-		g = mnl_nlmsg_put_extra_header(kf_nl_dump_request(buf, RTM_GETADDR), sizeof(*g));
-		g->rtgen_family = AF_UNSPEC;
-		kf_nl_dump(nl, buf, addr_cb, s);
-	}
-	mnl_socket_close(nl);
+	na->family = family;
+	memcpy(na->addr, addr, family == 4 ? 4 : 16);
+	return 0;
 }
 
 static void diag_dump(struct mnl_socket *nl, struct kf_sockscan *s, __u8 family, __u8 proto)
@@ -195,7 +162,7 @@ static void scan_netns(struct kf_sockscan *s)
 			for (int p = 0; p < 2; p++)
 				diag_dump(nl, s, fams[f], protos[p]);
 	mnl_socket_close(nl);
-	addr_dump(s);
+	kf_nl_dump_addrs(add_addr, s);
 }
 
 static int by_port(const void *a, const void *b)
