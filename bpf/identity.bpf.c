@@ -15,7 +15,7 @@
  * still open at a drain, not bound explicitly, is found by the agent's
  * socket scan (user/identity/sockscan.c). Flow events (--stream) need a
  * socket's name at its first packet: with them the agent also loads
- * cgroup_skb egress and sendmsg (KF_PER_PACKET_PROGS in idload.c), which
+ * cgroup_skb egress and sendmsg (per_packet_progs in idload.c), which
  * name a UDP socket at its first datagram. The agent joins a flow's
  * addresses to these tables once per flow and interval. A socket's cgroup
  * names its container and pod, but a short-lived container's cgroup is gone
@@ -389,7 +389,8 @@ int kf_sock_release(struct bpf_sock *bs)
 	t.remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	t.proto = IPPROTO_UDP;
 	ref.cookie = bpf_get_socket_cookie(bs);
-	ref.cgroup_id = bpf_get_current_cgroup_id();
+	/* The socket's own cgroup: the closing process may be another's. */
+	ref.cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
 	note_owner(ref.cookie, BPF_NOEXIST);
 	if (bpf_map_update_elem(&kf_sock_tuple, &t, &ref, BPF_ANY))
 		id_error(KF_IDE_TUPLE);
