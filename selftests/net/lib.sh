@@ -157,6 +157,9 @@ kf_has_xdp() {
 kf_teardown() {
 	local p
 	for p in "${KF_PIDS[@]}"; do
+		# Only a child of this shell: a pid the test already waited for
+		# may since belong to some other process of the machine.
+		[ "$(ps -o ppid= -p $p 2>/dev/null | tr -d ' ')" = "$$" ] || continue
 		kill -KILL $p 2>/dev/null
 		wait $p 2>/dev/null
 	done
