@@ -93,7 +93,7 @@ static void v4_mapped(__u8 out[16], const __u8 *v4)
 	memcpy(out + 12, v4, 4);
 }
 
-/* The socket of one end, trying the ways a socket may see itself. */
+/* The socket scan of this interval, taken at its first need. */
 static void scan_once(struct kf_identity *id)
 {
 	if (!id->scanned) {
@@ -142,6 +142,7 @@ static int find_socket_in(struct kf_identity *id, const struct flow_key *k, int 
 	return -1;
 }
 
+/* The socket of one end, trying the ways a socket may see itself. */
 static int find_socket(struct kf_identity *id, const struct flow_key *k, int side,
 		       struct sock_ref *ref)
 {
