@@ -75,6 +75,7 @@ for _ in 1 2 3; do
 	(in_pod 2 $PY "$NETDIR/traffic.py" short ${POD_IP[1]} 80 2) || kf_fail "short client-1 > web-0"
 done
 (in_pod 2 $PY "$NETDIR/traffic.py" udp ${POD_IP[1]} 80 5) || kf_fail "udp client-1 > web-0"
+TRAFFIC_END=$(date +%s)
 AGENT=$(pm_pid agent)
 CPU=$(awk -v s="$START_CPU" '{ print $14 + $15 - s }' /proc/$AGENT/stat)
 ELAPSED=$(($(date +%s) - START))
@@ -99,6 +100,19 @@ if [ -z "$K8S_NO_METRICS" ]; then
 	[ "$(k8s_get http://$NODE_IP:$port$path)" = 200 ] || kf_fail "readiness probe $path not 200"
 	read -r path port < <($KMAN get probe:liveness)
 	[ "$(k8s_get http://$NODE_IP:$port$path)" = 200 ] || kf_fail "liveness probe $path not 200"
+	# The intervals follow the wall clock: the first drain may have ended
+	# while the traffic ran. Wait for one that ended after it (at most one
+	# interval), so that the last scrape holds every packet.
+	for _ in $(seq 75); do
+		last=$(in_s python3 -c 'import sys, urllib.request
+for l in urllib.request.urlopen(sys.argv[1], timeout=3).read().decode().splitlines():
+    if l.startswith("kflow_last_interval_timestamp_seconds "):
+        print(int(float(l.split()[1])))' http://$NODE_IP:$K8S_PORT/metrics 2>/dev/null)
+		[ -n "$last" ] && [ "$last" -gt "$TRAFFIC_END" ] && break
+		sleep 1
+	done
+	[ -n "$last" ] && [ "$last" -gt "$TRAFFIC_END" ] ||
+		kf_fail "no interval ended after the traffic (last: ${last:-none}, traffic end $TRAFFIC_END)"
 	sleep 3 # a scrape after the drain
 	in_s python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
 		http://$NODE_IP:$K8S_PORT/metrics >"$TMP/metrics.txt" || kf_fail "GET /metrics"
