@@ -310,7 +310,7 @@ struct kf_commit {
 	__u32 phase; /* enum kf_commit_phase */
 	__u32 retired; /* the interval map being retired: 0 kf_flows_a, 1 kf_flows_b */
 	__u64 start_us; /* the interval, wall clock */
-	__u64 end_us;
+	__u64 end_us; /* 0 until stamped after the swap (live) */
 	__u64 mono_ns; /* its end, monotonic: flow timeouts are judged here */
 	__s64 mono_to_wall_ns;
 	__u64 next_flow_seq; /* flow ids are handed out from here */

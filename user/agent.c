@@ -29,6 +29,7 @@
 #include "metrics.h"
 #include "stream.h"
 #include "tick.h"
+#include "wallclock.h"
 
 struct kf_agent {
 	struct kf_core c;
@@ -38,47 +39,14 @@ struct kf_agent {
 	struct kf_sink *stream; /* --stream, or NULL */
 };
 
-static __u64 clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* Wall minus monotonic clock. The datapath turns receive stamps (wall
- * clock) into packet times with it, so its error moves every handshake
- * RTT that straddles an update: take it from the closest of three
- * wall/monotonic/wall readings, not from two that a preemption between them
- * can put hundreds of microseconds apart. */
-static __s64 wall_minus_mono(__u64 *mono_out)
-{
-	__u64 best = ~0ULL, mono = 0;
-	__s64 off = 0;
-
-	for (int i = 0; i < 3; i++) {
-		__u64 w1 = clock_ns(CLOCK_REALTIME), m = clock_ns(CLOCK_MONOTONIC);
-		__u64 w2 = clock_ns(CLOCK_REALTIME);
-
-		if (w2 - w1 < best) {
-			best = w2 - w1;
-			mono = m;
-			off = (__s64)(w1 + (w2 - w1) / 2 - m);
-		}
-	}
-	if (mono_out)
-		*mono_out = mono;
-	return off;
-}
-
 static int interval_tick(struct kf_agent *a)
 {
 	__u64 mono, done;
-	__s64 off = wall_minus_mono(&mono);
+	__s64 off = kf_wall_minus_mono(&mono);
 	int err;
 
 	err = kf_tick(&a->c, mono, off);
-	done = clock_ns(CLOCK_MONOTONIC);
+	done = kf_clock_ns(CLOCK_MONOTONIC);
 	kf_metrics_interval(a->c.metrics, &a->c, (done - mono) / 1e9);
 	return err;
 }
@@ -212,7 +180,7 @@ static int setup(struct kf_agent *a)
 	if (n < 0)
 		return n;
 	a->nifs = n;
-	err = kf_sinks_open(&a->c.sinks, a->c.o, clock_ns(CLOCK_REALTIME) / 1000000);
+	err = kf_sinks_open(&a->c.sinks, a->c.o, kf_clock_ns(CLOCK_REALTIME) / 1000000);
 	if (err)
 		return err;
 	if (a->c.o->metrics) {
@@ -249,9 +217,9 @@ static int setup(struct kf_agent *a)
 		pr_info("adopted %d flows from the persisted agent\n", n);
 	}
 	kf_counters_read(bpf_map__fd(a->c.b.skel->maps.kf_counters), a->c.b.ncpus, a->c.seen);
-	a->c.window_start_us = clock_ns(CLOCK_REALTIME) / 1000;
+	a->c.window_start_us = kf_clock_ns(CLOCK_REALTIME) / 1000;
 	{
-		__s64 off = wall_minus_mono(NULL);
+		__s64 off = kf_wall_minus_mono(NULL);
 
 		bpf_map_update_elem(bpf_map__fd(a->c.b.skel->maps.kf_clock), &zero, &off, BPF_ANY);
 	}

@@ -17,7 +17,8 @@ Options:
                        and the shortfall must equal the overflow records
   --intervals          per flow_id: is_new_flow=1 only on the first record,
                        close_type 5 on every record but the last, total_*
-                       equal to the running sums
+                       equal to the running sums, no two records with one
+                       start_time (consumers key on flow_id and start_time)
   --expect-close P=CT  the last record of every protocol-P flow has close_type CT
   --min-records N      at least one flow has N or more records
   --nic NAME           only records counted on this interface (capture_nic_name)
@@ -159,6 +160,8 @@ def check_intervals(recs, args, errors):
                 errors.append(f"flow {fid} record {i} of {len(rs)}: close_type {r['close_type']} before the end")
             if r["start_time"] > r["end_time"]:
                 errors.append(f"flow {fid} record {i}: start_time after end_time")
+            if i and r["start_time"] == rs[i - 1]["start_time"]:
+                errors.append(f"flow {fid} records {i - 1} and {i}: both start at {r['start_time']}")
             sums = [sums[0] + r["packet_tx"], sums[1] + r["packet_rx"],
                     sums[2] + r["byte_tx"], sums[3] + r["byte_rx"]]
             got = [r["total_packet_tx"], r["total_packet_rx"], r["total_byte_tx"], r["total_byte_rx"]]

@@ -2,9 +2,11 @@
 /*
  * commit.c - why a killed agent loses nothing. The end of an interval runs
  * in steps, and kf_commit (pinned) says which step was reached:
- *   1. PENDING stored: the interval's window, its end on both clocks, the
- *      map to retire and the next flow id are fixed before anything else.
- *   2. The map is swapped out and read without deleting anything; records
+ *   1. PENDING stored: the interval's start, the map to retire and the
+ *      next flow id are fixed before anything else.
+ *   2. The map is swapped out; the window's end, on both clocks, is
+ *      stamped after the swap (every packet in the map is older) and stored
+ *      with PENDING. The map is read without deleting anything; records
  *      are written (flow ids handed out in a fixed order, so a repeat gives
  *      the same ids); outputs are flushed.
  *   3. RECORDED stored; kf_life is stored, each entry marked with the
@@ -21,6 +23,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include "commit.h"
 #include "log.h"
@@ -81,4 +84,18 @@ void kf_crash_point(const char *step)
 		pr_warn("KFLOW_CRASH_AT=%s: killing myself at step %s\n", at, step);
 		raise(SIGKILL);
 	}
+}
+
+void kf_swap_delay(void)
+{
+	const char *ms = getenv("KFLOW_SWAP_DELAY_MS");
+	struct timespec ts;
+	unsigned long n;
+
+	if (!ms)
+		return;
+	n = strtoul(ms, NULL, 10);
+	ts.tv_sec = n / 1000;
+	ts.tv_nsec = (long)(n % 1000) * 1000000;
+	nanosleep(&ts, NULL);
 }

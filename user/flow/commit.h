@@ -16,4 +16,8 @@ const char *kf_commit_phase_name(__u32 phase);
  * committed), as an OOM kill would at that instant. */
 void kf_crash_point(const char *step);
 
+/* Test hook: KFLOW_SWAP_DELAY_MS=N sleeps N ms before each interval swap,
+ * as a slow RCU grace period or a preempted agent would. */
+void kf_swap_delay(void);
+
 #endif /* KF_COMMIT_H */

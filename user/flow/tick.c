@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "record.h"
 #include "tick.h"
+#include "wallclock.h"
 
 struct tick {
 	struct kf_core *a;
@@ -233,9 +234,19 @@ int kf_finish_interval(struct kf_core *a, struct kf_commit *c)
 	__u64 zero = 0;
 	__u32 zero32 = 0;
 
+	kf_swap_delay();
 	err = kf_drain_retire(&a->maps, c->retired);
 	if (err)
 		return err;
+	if (!c->end_us) {
+		/* The window ends once the map is retired: a packet that came
+		 * between the timer and the swap is in this interval, and a
+		 * new flow's first record must not start after its window
+		 * (at the next window's start_time, which consumers key on). */
+		c->mono_to_wall_ns = kf_wall_minus_mono(&c->mono_ns);
+		c->end_us = (__u64)((__s64)c->mono_ns + c->mono_to_wall_ns) / 1000;
+		kf_commit_store(commit_fd, c);
+	}
 	n = kf_drain_read(&a->maps, c->retired, &a->table);
 	if (n < 0)
 		return n;
@@ -306,7 +317,9 @@ int kf_tick(struct kf_core *a, __u64 mono_ns, __s64 mono_to_wall_ns)
 	c->phase = KF_COMMIT_PENDING;
 	c->retired = live;
 	c->start_us = a->window_start_us;
-	c->end_us = wall_ns / 1000;
+	/* Live, the end is stamped after the swap (kf_finish_interval); a
+	 * replayed capture's map is never swapped. */
+	c->end_us = a->offline ? wall_ns / 1000 : 0;
 	c->mono_ns = mono_ns;
 	c->mono_to_wall_ns = mono_to_wall_ns;
 	c->next_flow_seq = a->info.next_flow_seq;

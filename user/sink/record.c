@@ -68,6 +68,12 @@ void kf_record_times(const struct kf_flow *f, const struct kf_window *win, unsig
 	 * first window) reports no time after its end. */
 	if (*start_us > *end_us)
 		*start_us = *end_us;
+	/* A first packet stamped after the window's end (a sender's departure
+	 * time ahead of the clock) starts inside the window: the next window's
+	 * start_time is this flow's next record's, and (flow_id, start_time)
+	 * names one record. */
+	if (!(l->flags & KF_LIFE_NEW_SENT) && *start_us >= win->end_us && win->end_us > win->start_us)
+		*start_us = win->end_us - 1;
 }
 
 static void identity_fields(const struct kf_fields *F, void *w, const struct kf_identity *id,
