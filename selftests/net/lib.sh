@@ -103,6 +103,19 @@ kf_start_server() {
 # Immediate mode (a wakeup per packet) unless KF_CAP_BUFFERED is set: the
 # wakeups delay the packet on its way from the capture tap to the TC hook,
 # which the handshake RTT comparison cannot absorb on a 100 us veth path.
+# kf_steer_rx CPU: what arrives at $VETH_S is received on CPU only (RPS),
+# so that the capture and kflow see it in one order. Without it, a sender
+# that transmits from two CPUs (its process and the softirq of the ACKs)
+# has its segments received on both at once; the capture's tap runs before
+# TC ingress on each, so two segments can reach the capture in one order
+# and kflow in the other, and whether one is out-of-order is not decided by
+# the capture (CI once saw the capture count 11 out-of-order segments where
+# kflow counted 10).
+kf_steer_rx() {
+	ip netns exec $NS_S sh -c "printf %x $((1 << $1)) > /sys/class/net/$VETH_S/queues/rx-0/rps_cpus" ||
+		kf_fail "cannot steer what $VETH_S receives to CPU $1 (RPS)"
+}
+
 kf_start_capture() {
 	local mode=--immediate-mode
 	[ -n "$KF_CAP_BUFFERED" ] && mode=

@@ -9,6 +9,9 @@
 # several retransmissions); data arriving is one segment a packet. Transfers
 # run with both ends free and pinned to different CPUs. The capture replayed
 # gives the same counts as the live agent.
+# What arrives at the veth is received on one CPU (kf_steer_rx: the capture
+# and kflow see one order); data and ACKs still meet in kflow from two CPUs,
+# ingress on that one and egress on the sender's.
 source "$(dirname "$0")/lib.sh"
 
 command -v nft >/dev/null || kf_fail "nft is missing (run make deps)"
@@ -16,6 +19,7 @@ command -v nft >/dev/null || kf_fail "nft is missing (run make deps)"
 PORT_C=8300 # a server in the client namespace: data leaves the counted veth
 
 kf_setup
+kf_steer_rx 1
 for side in C S; do
 	ns=NS_$side
 	peer=$([ $side = C ] && echo $IP4_S || echo $IP4_C)
