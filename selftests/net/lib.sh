@@ -100,9 +100,6 @@ kf_start_server() {
 	kf_wait_for "$TMP/server.log" ready
 }
 
-# Immediate mode (a wakeup per packet) unless KF_CAP_BUFFERED is set: the
-# wakeups delay the packet on its way from the capture tap to the TC hook,
-# which the handshake RTT comparison cannot absorb on a 100 us veth path.
 # kf_steer_rx CPU: what arrives at $VETH_S is received on CPU only (RPS),
 # so that the capture and kflow see it in one order. Without it, a sender
 # that transmits from two CPUs (its process and the softirq of the ACKs)
@@ -116,6 +113,9 @@ kf_steer_rx() {
 		kf_fail "cannot steer what $VETH_S receives to CPU $1 (RPS)"
 }
 
+# Immediate mode (a wakeup per packet) unless KF_CAP_BUFFERED is set: the
+# wakeups delay the packet on its way from the capture tap to the TC hook,
+# which the handshake RTT comparison cannot absorb on a 100 us veth path.
 kf_start_capture() {
 	local mode=--immediate-mode
 	[ -n "$KF_CAP_BUFFERED" ] && mode=
