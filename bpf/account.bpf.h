@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * account.bpf.h - adds one parsed packet to its flow in the active interval
- * map. The value is per CPU, so every write here lands in memory no other
- * CPU touches: no atomics, no locks, and two CPUs on one flow do not contend.
+ * map. The value is shared by every CPU (its memory does not grow with the
+ * CPU count): counters move by atomic adds, first and last times and maxima
+ * by plain stores (a lost race moves them by the other CPU's nanoseconds or
+ * sample, never a count), and each direction writes lines of its own.
  */
 #ifndef KF_ACCOUNT_BPF_H
 #define KF_ACCOUNT_BPF_H
@@ -41,10 +43,16 @@ static __always_inline void add_delay(struct kf_delay *dl, __u32 us)
 {
 	if (!us)
 		return;
-	dl->sum += us;
-	dl->count++;
-	if (us > dl->max)
-		dl->max = us;
+	__sync_fetch_and_add(&dl->sum, us);
+	__sync_fetch_and_add(&dl->count, 1);
+	if (us > READ_ONCE(dl->max))
+		WRITE_ONCE(dl->max, us);
+}
+
+static __always_inline void raise_u32(__u32 *p, __u32 v)
+{
+	if (v > READ_ONCE(*p))
+		WRITE_ONCE(*p, v);
 }
 
 static __always_inline void add_events(struct flow_stats *st, __u32 dir,
@@ -52,18 +60,18 @@ static __always_inline void add_events(struct flow_stats *st, __u32 dir,
 {
 	struct flow_dir *d = &st->dir[dir & 1];
 
-	d->retrans += ev->retrans;
-	d->ooo += ev->ooo;
-	d->zero_win += ev->zero_win;
+	if (ev->retrans)
+		__sync_fetch_and_add(&d->retrans, ev->retrans);
+	if (ev->ooo)
+		__sync_fetch_and_add(&d->ooo, ev->ooo);
+	if (ev->zero_win)
+		__sync_fetch_and_add(&d->zero_win, ev->zero_win);
 	add_delay(&st->srt[dir & 1], ev->srt);
 	add_delay(&st->art[dir & 1], ev->art);
 	add_delay(&st->cit, ev->cit);
-	if (ev->rtt > st->rtt)
-		st->rtt = ev->rtt;
-	if (ev->rtt_client > st->rtt_client)
-		st->rtt_client = ev->rtt_client;
-	if (ev->rtt_server > st->rtt_server)
-		st->rtt_server = ev->rtt_server;
+	raise_u32(&st->rtt, ev->rtt);
+	raise_u32(&st->rtt_client, ev->rtt_client);
+	raise_u32(&st->rtt_server, ev->rtt_server);
 }
 
 static __always_inline void add_packet(struct flow_stats *st, __u32 dir, const struct pkt_meta *m,
@@ -74,35 +82,39 @@ static __always_inline void add_packet(struct flow_stats *st, __u32 dir, const s
 	__u16 f6 = m->tcp_flags & KF_TCP_FLAGS6;
 
 	wire_lengths(m, &bytes, &l3, &l4);
-	if (!d->packets) {
-		if (!st->dir[!(dir & 1)].packets) {
+	/* The one packet that takes the count from zero stamps the start. */
+	if (!__sync_fetch_and_add(&d->packets, m->segs)) {
+		if (!READ_ONCE(st->dir[!(dir & 1)].packets)) {
 			st->first_ipid = m->ipid;
 			st->first_dir = dir;
 			st->eth_vlans = m->vlans;
 		}
-		d->first_ns = now;
 		__builtin_memcpy(d->mac, m->mac, 6);
+		if (!READ_ONCE(d->first_ns) || now < READ_ONCE(d->first_ns))
+			WRITE_ONCE(d->first_ns, now);
+	} else if (now < READ_ONCE(d->first_ns)) {
+		/* The coarse clock lags the fine one by up to a tick, and
+		 * another CPU's earlier packet may be counted after this. */
+		WRITE_ONCE(d->first_ns, now);
 	}
-	/* The coarse clock lags the fine one by up to a tick: keep the order. */
-	if (now < d->first_ns)
-		d->first_ns = now;
-	d->bytes += bytes;
-	d->l3_bytes += l3;
-	d->l4_bytes += l4;
-	d->packets += m->segs;
-	if (now > d->last_ns)
-		d->last_ns = now;
+	__sync_fetch_and_add(&d->bytes, bytes);
+	__sync_fetch_and_add(&d->l3_bytes, l3);
+	if (l4)
+		__sync_fetch_and_add(&d->l4_bytes, l4);
+	if (now > READ_ONCE(d->last_ns))
+		WRITE_ONCE(d->last_ns, now);
 	if (m->key.proto != IPPROTO_TCP || m->later_frag)
 		return;
-	d->tcp_flags |= m->tcp_flags;
+	if (m->tcp_flags & ~READ_ONCE(d->tcp_flags))
+		__sync_fetch_and_or(&d->tcp_flags, m->tcp_flags);
 	if (f6 == KF_TCP_SYN)
-		d->syn++;
+		__sync_fetch_and_add(&d->syn, 1);
 	else if (f6 == (KF_TCP_SYN | KF_TCP_ACK) && l4 == 0)
-		d->synack++;
+		__sync_fetch_and_add(&d->synack, 1);
 	if ((f6 & (KF_TCP_FIN | KF_TCP_ACK)) == (KF_TCP_FIN | KF_TCP_ACK))
-		d->fin++;
+		__sync_fetch_and_add(&d->fin, 1);
 	if (f6 & KF_TCP_RST)
-		d->rst++;
+		__sync_fetch_and_add(&d->rst, 1);
 }
 
 /* The flow's L4 state entry, made on its first packet. NULL when the map
@@ -141,7 +153,7 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 	static const struct flow_key overflow_key; /* all zero: family 0 */
 	struct l4_events ev = {};
 	struct l4_state *ls = NULL;
-	struct l4_hint hint = {};
+	struct l4_hint hint = {}, seen = {};
 	struct flow_stats *st;
 	__u32 zero = 0, payload = 0, gen_slot = 0, *gen = NULL;
 	bool fine = false, made = false, tcp, udp, l4;
@@ -168,10 +180,13 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 		return 0;
 	}
 	st = bpf_map_lookup_elem(flows, &m->key);
+	/* One load: the whole view one CPU stored (see struct l4_hint). */
+	if (st)
+		seen.word = READ_ONCE(st->dir[m->dir & 1].hint.word);
 	/* The common case of a packet that changes nothing: one lookup. */
-	if (st && tcp && tcp_fast_hint(&st->hint, m, pc, payload, &ev)) {
+	if (st && tcp && tcp_fast_hint(&seen, m, pc, payload, &ev)) {
 		l4 = false;
-	} else if (st && udp && udp_fast_hint(&st->hint, m, payload)) {
+	} else if (st && udp && udp_fast_hint(&seen, m, payload)) {
 		l4 = false;
 	} else if (l4) {
 		if (udp) { /* for udp_fast() and udp_perf() both */
@@ -183,9 +198,9 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 			fine = true; /* a new flow: its first packet's time matters */
 		} else if (tcp) {
 			fine = !tcp_fast(ls, m, pc, payload, &ev);
-			/* The slot had no usable hint: keep this view. */
+			/* The entry had no usable hint: keep this view. */
 			if (!fine && KF_KEEP_RACY_VIEWS)
-				view_state(ls, &hint);
+				view_state(ls, m->dir, &hint);
 		} else if (udp) {
 			fine = !udp_fast(ls, m, payload, gen, gen_slot, &hint);
 		} else {
@@ -203,13 +218,13 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 	if (ls && fine) {
 		if (tcp && tcp_lockfree(ls, m, pc, payload, now, &ev)) {
 			if (KF_KEEP_RACY_VIEWS)
-				view_state(ls, &hint);
+				view_state(ls, m->dir, &hint);
 		} else if (tcp) {
 			bpf_spin_lock(&ls->lock);
 			old_state = ls->state;
 			tcp_locked(ls, m, pc, m->tcp_flags & KF_TCP_FLAGS6, payload, now, &ev);
 			new_state = ls->state;
-			view_state(ls, &hint);
+			view_state(ls, m->dir, &hint);
 			bpf_spin_unlock(&ls->lock);
 			/* Sent after the lock: no helper calls under it. */
 			if (new_state != old_state && ev_closing(new_state))
@@ -224,7 +239,7 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 
 	/* Flow events: only packets that read the flow's state look at its
 	 * window; retransmissions (a hint may have judged them without the
-	 * state) go through this CPU's slot first. */
+	 * state) go through the direction's bucket in the entry first. */
 	if (cfg_events && tcp && ls)
 		ev_tcp_window(ls, m, pc, now);
 
@@ -244,8 +259,10 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 		if (ev.retrans | ev.ooo | ev.zero_win | ev.srt | ev.art | ev.cit | ev.rtt |
 		    ev.rtt_client | ev.rtt_server)
 			add_events(st, m->dir, &ev);
-		if (hint.valid)
-			st->hint = hint;
+		/* Stored only when it changed: a line written by every packet
+		 * of a flow is a line the other CPUs lose. */
+		if (hint.valid && hint.word != seen.word)
+			WRITE_ONCE(st->dir[m->dir & 1].hint.word, hint.word);
 		return 0;
 	}
 	st = bpf_map_lookup_elem(flows, &overflow_key);

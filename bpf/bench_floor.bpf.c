@@ -4,16 +4,16 @@
  * in `make bench` so that its figures can be read against this machine's
  * floor and not only against the empty program.
  *
- * Two floors, for the bench's IPv4 TCP frames only (fixed offsets, no
+ * Three floors, for the bench's IPv4 TCP frames only (fixed offsets, no
  * parser, no TCP analysis):
  *  - floor_hash_*: kflow's 44-byte key in a preallocated per-CPU hash of kflow's
- *    value type, bytes, packets and last time added: the same map layout as
- *    kf_flows_a/b with nothing else around it;
+ *    value type, bytes, packets and last time added: the interval maps'
+ *    layout until ABI 4 (per CPU, no atomics) with nothing else around it;
  *  - floor_line_*: one 64-byte line per flow in a flat array indexed by a hash of
  *    the addresses and ports, no key stored or compared: no flow table can
  *    touch less memory per packet;
- *  - floor_life_*: the layout issue 11 proposes in place of the per-CPU
- *    interval maps and kf_l4: one shared (not per-CPU) preallocated hash
+ *  - floor_life_*: the layout issue 11 proposes in place of the interval
+ *    maps and kf_l4: one shared (not per-CPU) preallocated hash
  *    entry per flow for its lifetime, each direction's counters and
  *    sequence state on lines of their own, bytes and packets added
  *    atomically (several CPUs may send one direction). Its memory does not

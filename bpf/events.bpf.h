@@ -105,9 +105,9 @@ static __always_inline void ev_tcp_window(struct l4_state *ls, const struct pkt_
 
 /* A retransmission: the side's shared stamp moves (at most once per clock
  * tick: the coarse clock has 4 ms), and the CPU that moves it after a quiet
- * second sends the event. *seen is this CPU's slot of the direction (NULL
- * when the flow overflowed): one look at the shared stamp per 134 ms bucket
- * and CPU, so a storm of retransmissions costs one compare each. Stamps
+ * second sends the event. *seen is the direction's bucket in the interval
+ * entry (NULL when the flow overflowed): one look at the stamp per 134 ms
+ * bucket, so a storm of retransmissions costs one compare each. Stamps
  * then move at least once a bucket while a storm lasts: no event in it. */
 static __always_inline void ev_tcp_retrans(struct l4_state *ls, const struct pkt_meta *m,
 					   __u64 now, __u32 *seen)
@@ -116,9 +116,9 @@ static __always_inline void ev_tcp_retrans(struct l4_state *ls, const struct pkt
 	__u64 last;
 
 	if (seen) {
-		if (*seen == bucket)
+		if (READ_ONCE(*seen) == bucket)
 			return;
-		*seen = bucket;
+		WRITE_ONCE(*seen, bucket);
 	}
 	if (!ls)
 		ls = bpf_map_lookup_elem(&kf_l4, &m->key);

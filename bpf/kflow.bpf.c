@@ -5,8 +5,8 @@
  *
  * Logic: parse Ethernet/VLAN/IP/L4 into a canonical flow key (side a is the
  * lower address/port, so both directions share one entry), then add the
- * packet's wire lengths, segments and TCP flags to this CPU's slot of the
- * flow in the interval map selected by kf_flow_sel. Packets that cannot be
+ * packet's wire lengths, segments and TCP flags to the flow's entry in the
+ * interval map selected by kf_flow_sel. Packets that cannot be
  * parsed pass untouched and bump one kf_counters reason. Every program lets
  * the packet through: TC returns TC_ACT_UNSPEC so filters after ours still
  * run, XDP returns XDP_PASS.

@@ -7,7 +7,7 @@
  *
  * The state of a flow is one kf_l4 entry shared by both directions. TCP
  * fields change under its spin lock; the results are events (counts and
- * delay samples) that the caller adds to its own CPU's interval slot, so
+ * delay samples) that the caller adds to the flow's interval entry, so
  * nothing else is written per packet. Packets that change no shared state
  * take no lock: a SYN repeated by the client while the server is silent,
  * and a data segment already seen in full (a retransmission). These skip
@@ -44,8 +44,8 @@ struct {
 } kf_l4 SEC(".maps");
 
 /* Generation of each UDP flow's udp_pending, so that a datagram in the
- * direction this CPU last saw can skip kf_l4 (the hint in its interval slot
- * holds the generation it read).
+ * direction last seen can skip kf_l4 (the direction's hint in the interval
+ * entry holds the generation it read).
  * Key: kf_udp_slot() of the flow key -> Value: a counter, atomically
  * incremented by every change (so no two changes store the same value; it
  * would take 2^32 changes of one slot within one interval to repeat one).
@@ -72,7 +72,7 @@ struct {
 #define KF_KEEP_RACY_VIEWS 0
 #endif
 
-/* What one packet did: added to the CPU's interval slot by the caller.
+/* What one packet did: added to the interval entry by the caller.
  * Counts are of wire segments: a GSO/GRO buffer stands for several. */
 struct l4_events {
 	__u16 retrans;
@@ -277,7 +277,7 @@ static __always_inline void seq_track(struct tcp_side *sd, const struct pkt_meta
 }
 
 /* Lock-free: a packet that changes no shared state, judged from a view of
- * it (the state itself, read racily, or this CPU's hint of it). A stale view
+ * it (the state itself, read racily, or the direction's hint of it). A stale view
  * is safe: max_end only grows, so data below an old max_end is still seen
  * data; a client SYN repeated in a later state is still a retransmission
  * and moves no state the tables define for it. */
@@ -313,38 +313,33 @@ static __always_inline bool tcp_fast(const struct l4_state *st, const struct pkt
 			     m, pc, payload, ev);
 }
 
-/* Judged from this CPU's hint in its interval slot. */
+/* Judged from the direction's hint in its interval entry. */
 static __always_inline bool tcp_fast_hint(const struct l4_hint *h, const struct pkt_meta *m,
 					  int pc, __u32 payload, struct l4_events *ev)
 {
-	__u32 d = m->dir & 1;
-
-	return h->valid && tcp_fast_view(h->state, h->client, h->side[d],
-					 h->side[d] & KF_HINT_NOHOLE, h->max_end[d], m, pc,
-					 payload, ev);
+	return h->valid && tcp_fast_view(h->state, h->client, h->side, h->side & KF_HINT_NOHOLE,
+					 h->max_end, m, pc, payload, ev);
 }
 
-/* The hint: this CPU's view of the flow's state, taken under the lock or
- * read racily, without it. A racy view is kept as the hint too, so that after
- * an interval swap (a new, hint-less slot) the flows whose packets change
- * nothing do not pay the kf_l4 lookup for the rest of the interval. It is
- * as safe as a stale locked view as long as it never pairs newer fields
- * with older ones in the unsafe direction: KF_SIDE_SEQ with an unset
- * max_end, or a newer max_end with an older "no hole". seq_track() stores
- * the hole, then max_end, then the flag; this reads them in the other
- * order (volatile accesses keep their order, and x86 does not reorder loads
- * with loads or stores with stores: see KF_KEEP_RACY_VIEWS). */
-static __always_inline void view_state(const struct l4_state *st, struct l4_hint *h)
+/* The hint: a view of the state of direction d's sender, taken under the
+ * lock or read racily, without it. A racy view is kept as the hint too, so
+ * that after an interval swap (a new, hint-less entry) the flows whose
+ * packets change nothing do not pay the kf_l4 lookup for the rest of the
+ * interval. It is as safe as a stale locked view as long as it never pairs
+ * newer fields with older ones in the unsafe direction: KF_SIDE_SEQ with an
+ * unset max_end, or a newer max_end with an older "no hole". seq_track()
+ * stores the hole, then max_end, then the flag; this reads them in the
+ * other order (volatile accesses keep their order, and x86 does not reorder
+ * loads with loads or stores with stores: see KF_KEEP_RACY_VIEWS). Every CPU
+ * stores its view as one word, so a hint is always one whole view. */
+static __always_inline void view_state(const struct l4_state *st, __u32 d, struct l4_hint *h)
 {
-	for (int d = 0; d < 2; d++) {
-		const struct tcp_side *sd = KF_L4_SIDE(st, d);
-		__u32 flags = READ_ONCE(sd->flags);
+	const struct tcp_side *sd = KF_L4_SIDE(st, d & 1);
+	__u32 flags = READ_ONCE(sd->flags);
 
-		h->max_end[d] = READ_ONCE(sd->max_end);
-		h->side[d] = (flags & (KF_SIDE_SYN | KF_SIDE_SEQ)) |
-			     (READ_ONCE(sd->hole_lo) == READ_ONCE(sd->hole_hi) ?
-				      KF_HINT_NOHOLE : 0);
-	}
+	h->max_end = READ_ONCE(sd->max_end);
+	h->side = (flags & (KF_SIDE_SYN | KF_SIDE_SEQ)) |
+		  (READ_ONCE(sd->hole_lo) == READ_ONCE(sd->hole_hi) ? KF_HINT_NOHOLE : 0);
 	h->state = READ_ONCE(st->state);
 	h->client = READ_ONCE(st->client);
 	h->valid = 1;
@@ -543,7 +538,7 @@ static __always_inline void tcp_locked(struct l4_state *st, const struct pkt_met
 	tcp_delays(st, m, pc, payload, now, ev);
 }
 
-/* Lock-free, for a datagram whose slot had no usable hint: whether it
+/* Lock-free, for a datagram whose direction had no usable hint: whether it
  * changes the flow's state, and the view to keep as the hint. The
  * generation is read before udp_pending, and udp_perf() stores them in the
  * other order, so a view never pairs the current generation with an older
@@ -567,7 +562,7 @@ static __always_inline bool udp_fast(const struct l4_state *st, const struct pkt
 	return true;
 }
 
-/* Judged from this CPU's hint: a datagram that changes nothing, because it
+/* Judged from the direction's hint: a datagram that changes nothing, because it
  * has no payload or goes the way the flow's last one went. */
 static __always_inline bool udp_fast_hint(const struct l4_hint *h, const struct pkt_meta *m,
 					  __u32 payload)
@@ -598,7 +593,7 @@ static __always_inline void udp_perf(struct l4_state *st, const struct pkt_meta 
 	if (st->udp_pending == 1 + d)
 		return;
 	WRITE_ONCE(st->udp_pending, 1 + d);
-	/* After udp_pending (see udp_fast()): every CPU's hint of it is void. */
+	/* After udp_pending (see udp_fast()): every hint of it is void. */
 	if (gen)
 		__sync_fetch_and_add(gen, 1);
 }

@@ -11,16 +11,18 @@
 #include "kflow.h"
 
 /* Interval flow counters.
- * Key: struct flow_key -> Value: struct flow_stats (per CPU).
- * Written by every packet (its own CPU's slot only: no atomics, no sharing).
- * Read and emptied by the agent once per interval, after it has swapped the
- * other map into kf_flow_sel (see drain.c for why that loses nothing).
- * Sizing: --max-flows + 1 (the reserved overflow key), preallocated: memory
- * is 2 maps x max_entries x (key + value x nr_cpus) whatever the traffic,
- * but an insert is a free-list pop. Without prealloc an insert allocates
- * per-CPU memory (about 14 us here) and can fail with -ENOMEM under load. */
+ * Key: struct flow_key -> Value: struct flow_stats, one for all CPUs.
+ * Written by every packet: counters by atomic adds, each direction's on
+ * lines of its own (see struct flow_dir). Read and emptied by the agent once
+ * per interval, after it has swapped the other map into kf_flow_sel (see
+ * drain.c for why that loses nothing).
+ * Sizing: --max-flows + 1 (the reserved overflow key), preallocated, so an
+ * insert is a free-list pop and never fails for memory under load: memory
+ * is 2 maps x max_entries x (key + value + the hash's element header)
+ * whatever the traffic, and does not grow with the CPU count. (Until ABI 3
+ * the value was per CPU: no atomics, but 2.5 GB on a 64-CPU node.) */
 #define KF_FLOW_MAP_DEF                                        \
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);                \
+	__uint(type, BPF_MAP_TYPE_HASH);                       \
 	__uint(max_entries, KF_DEFAULT_MAX_FLOWS + 1);         \
 	__type(key, struct flow_key);                          \
 	__type(value, struct flow_stats)

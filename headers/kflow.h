@@ -15,7 +15,7 @@
 /* A test build may claim another number (make ABI_OVERRIDE=N, into its own
  * OUTPUT and BUILD) to exercise an upgrade across an ABI change. */
 #ifndef KF_ABI_VERSION
-#define KF_ABI_VERSION 3
+#define KF_ABI_VERSION 4
 #endif
 
 #define KF_DEFAULT_MAX_FLOWS 65536
@@ -50,28 +50,67 @@ struct flow_key {
 	__u8 family; /* 4, 6, or 0 for the overflow key */
 };
 
-/* One direction of a flow within one interval, one CPU's share. */
+/* One direction's last look at the flow's shared L4 state (kf_l4), kept in
+ * the interval entry: lets a packet that changes nothing skip that second
+ * map lookup (see bpf/l4perf.bpf.h). Any CPU may write it, so it is stored
+ * and loaded as one 64-bit word: a reader gets one CPU's whole view, maybe
+ * an older one, never halves of two. TCP flows use max_end, state, client
+ * and side (of the direction's sender); UDP flows the udp_ fields. Only a
+ * hint with valid set is used. */
+struct l4_hint {
+	union {
+		__u64 word;
+		struct {
+			union {
+				__u32 max_end; /* TCP */
+				__u32 udp_gen; /* UDP: kf_udp_gen[udp_slot] when udp_pending was read */
+			};
+			union {
+				struct {
+					__u8 state; /* TCP: enum kf_tcp_state */
+					__u8 client;
+				};
+				__u16 udp_slot; /* UDP: the flow's index in kf_udp_gen */
+			};
+			union {
+				__u8 side; /* TCP: KF_SIDE_SYN, KF_SIDE_SEQ, KF_HINT_NOHOLE */
+				__u8 udp_pending; /* UDP: the flow's udp_pending as read */
+			};
+			__u8 valid;
+		};
+	};
+};
+
+/* One direction of a flow within one interval. The value is shared by
+ * every CPU: counters are added atomically. What every packet writes comes
+ * first; what only first and flagged packets write fills the 64 bytes after
+ * it, so that the two directions' per-packet writes never share a cache
+ * line (whatever the entry's alignment), and the CPUs that carry the two
+ * directions do not write the same lines. */
 struct flow_dir {
 	__u64 bytes; /* seed "byte": L2 header + IP total length, per segment */
 	__u64 l3_bytes; /* after the IP header and parsed extension headers */
 	__u64 l4_bytes; /* after the TCP/UDP header; 0 for ICMP and others */
 	__u64 packets; /* wire segments: a GSO/GRO aggregate counts gso_segs */
-	__u64 first_ns; /* CLOCK_MONOTONIC, or capture time in replay */
-	__u64 last_ns;
+	__u64 last_ns; /* CLOCK_MONOTONIC, or capture time in replay */
+	struct l4_hint hint; /* of this direction's packets: a cache, never counted */
+	__u32 tcp_flags; /* OR of the 9 TCP flag bits (32 bits: set atomically) */
+	__u32 retrans; /* segments this side sent again (SYN phase included) */
+	/* Written by a direction's first packet and flagged packets only. */
+	__u64 first_ns;
 	__u32 syn; /* flags exactly SYN (after masking to 6 bits) */
 	__u32 synack; /* flags exactly SYN|ACK, no payload */
 	__u32 fin; /* FIN with ACK (a bare FIN is abnormal, not counted) */
 	__u32 rst; /* RST bit set */
-	__u16 tcp_flags; /* OR of the 9 TCP flag bits */
-	__u8 mac[6]; /* source MAC of the first packet on this CPU */
-	__u32 retrans; /* segments this side sent again (SYN phase included) */
 	__u32 ooo; /* segments that filled a hole below the highest data seen */
 	__u32 zero_win; /* analysed packets with window 0, after the handshake */
-	/* With flow events: 1 + (time >> 27) when this CPU last looked at the
+	/* With flow events: 1 + (time >> 27) when a CPU last looked at the
 	 * side's retransmission stamp (134 ms buckets), so a retransmission
 	 * storm looks at the shared state once a bucket, not once a packet.
-	 * Was padding (ABI 3 layout unchanged); the agent ignores it. */
+	 * The agent ignores it. */
 	__u32 retrans_seen;
+	__u8 mac[6]; /* source MAC of the direction's first packet */
+	__u8 pad[22]; /* the other direction's per-packet fields start 64 bytes on */
 };
 
 /* Sum, count and maximum of one delay metric, in microseconds. */
@@ -79,28 +118,6 @@ struct kf_delay {
 	__u64 sum;
 	__u32 count;
 	__u32 max;
-};
-
-/* This CPU's last look at the flow's shared L4 state (kf_l4): lets a
- * packet that changes nothing skip that second map lookup (see
- * bpf/l4perf.bpf.h). TCP flows use max_end, state, client and side; UDP
- * flows the udp_ fields. Only a hint with valid set is used. The layout of
- * the TCP fields and the 4-byte alignment are those of ABI 2; udp_pending
- * was padding. */
-struct l4_hint {
-	union {
-		__u32 max_end[2]; /* TCP: by enum kf_dir */
-		struct {
-			__u32 udp_gen; /* UDP: kf_udp_gen[udp_slot] when udp_pending was read */
-			__u32 udp_slot; /* UDP: the flow's index in kf_udp_gen */
-		};
-	};
-	__u8 state; /* TCP: enum kf_tcp_state */
-	__u8 client;
-	__u8 side[2]; /* KF_SIDE_SYN, KF_SIDE_SEQ, and KF_HINT_NOHOLE */
-	__u8 valid;
-	__u8 udp_pending; /* UDP: the flow's udp_pending as read */
-	__u8 pad[2];
 };
 
 /* Entries of kf_udp_gen (a power of two), and a UDP flow's entry there:
@@ -120,24 +137,26 @@ static inline __attribute__((always_inline)) __u32 kf_udp_slot(const struct flow
 
 #define KF_HINT_NOHOLE 0x80
 
-/* Per-CPU value of the interval flow maps (kf_flows_a/kf_flows_b). */
+/* Value of the interval flow maps (kf_flows_a/kf_flows_b), shared by every
+ * CPU: its size does not grow with the CPU count. */
 struct flow_stats {
 	struct flow_dir dir[2]; /* indexed by enum kf_dir */
 	/* Delays by the side whose packet ended the sample (enum kf_dir): srt
 	 * by the side that acknowledged, art by the side that answered (UDP
 	 * art too), ICMP echo srt by the side that replied. The agent reports
-	 * the server's. */
+	 * the server's. Sums and counts are added atomically, maxima are
+	 * racy (a lost race keeps the other CPU's sample). */
 	struct kf_delay srt[2];
 	struct kf_delay art[2];
 	struct kf_delay cit; /* the client's think time (reference 5.8) */
 	__u32 rtt; /* max of the interval, us: SYN to handshake ACK */
 	__u32 rtt_client; /* SYN-ACK to handshake ACK */
 	__u32 rtt_server; /* SYN to SYN-ACK */
-	__u32 first_ipid; /* IPv4 id of the first packet on this CPU */
+	__u32 first_ipid; /* IPv4 id of the flow's first packet in the interval */
 	__u8 first_dir; /* direction of that packet */
 	__u8 eth_vlans; /* VLAN tags seen on the first packet (0..2) */
 	__u16 pad;
-	struct l4_hint hint;
+	__u32 pad2;
 };
 
 /* TCP states of the reference's state machine (section 3). */

@@ -499,32 +499,12 @@ int kf_map_count(int fd)
 	return errno == ENOENT ? n : -errno;
 }
 
-static size_t stats_stride(void)
-{
-	return (sizeof(struct flow_stats) + 7) & ~(size_t)7;
-}
-
-/* The summing is the agent's own (kf_stats_sum_cpus): what the tests check
- * is what the agent reads. */
+/* One value for all CPUs (ABI 4): what the tests check is what the agent
+ * reads. */
 int kf_flow_read(int fd, const struct flow_key *key, struct flow_stats *sum)
 {
-	int ncpus = kf_ncpus();
-	size_t stride = stats_stride();
-	char *vals;
-	int err = 0;
-
 	memset(sum, 0, sizeof(*sum));
-	if (ncpus <= 0)
-		return -EINVAL;
-	vals = calloc(ncpus, stride);
-	if (!vals)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, key, vals))
-		err = -errno;
-	else
-		kf_stats_sum_cpus(vals, ncpus, stride, sum);
-	free(vals);
-	return err;
+	return bpf_map_lookup_elem(fd, key, sum) ? -errno : 0;
 }
 
 void kf_key_init(struct flow_key *k, __u8 family, __u8 proto, __u8 host_a, __u16 port_a,

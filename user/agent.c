@@ -207,7 +207,6 @@ static int setup(struct kf_agent *a)
 	a->c.maps.sel_fd = bpf_map__fd(a->c.b.skel->maps.kf_flow_sel);
 	a->c.maps.a_fd = bpf_map__fd(a->c.b.skel->maps.kf_flows_a);
 	a->c.maps.b_fd = bpf_map__fd(a->c.b.skel->maps.kf_flows_b);
-	a->c.maps.ncpus = a->c.b.ncpus;
 	if (bpf_map_lookup_elem(bpf_map__fd(a->c.b.skel->maps.kf_info), &zero, &a->c.info))
 		return -errno;
 	if (a->c.b.adopted) {

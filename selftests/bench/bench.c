@@ -127,6 +127,7 @@ struct bench {
 	struct bench_empty *empty;
 	struct bench_floor *floor;
 	struct kf_maps maps;
+	int ncpus; /* possible CPUs */
 	struct hook hooks[NHOOKS];
 	struct packet pkts[NPKTS];
 	__u8 *flow_pkts; /* NFLOWS SYN frames of SYN_LEN bytes */
@@ -945,12 +946,12 @@ static int load(struct bench *b)
 	b->maps.sel_fd = bpf_map__fd(b->skel->maps.kf_flow_sel);
 	b->maps.a_fd = bpf_map__fd(b->skel->maps.kf_flows_a);
 	b->maps.b_fd = bpf_map__fd(b->skel->maps.kf_flows_b);
-	b->maps.ncpus = libbpf_num_possible_cpus();
-	if (b->maps.ncpus < 0) {
-		pr_warn("cannot count possible CPUs: %s\n", strerror(-b->maps.ncpus));
-		return b->maps.ncpus;
+	b->ncpus = libbpf_num_possible_cpus();
+	if (b->ncpus < 0) {
+		pr_warn("cannot count possible CPUs: %s\n", strerror(-b->ncpus));
+		return b->ncpus;
 	}
-	err = add_overflow_key(b->maps.a_fd, b->maps.ncpus);
+	err = add_overflow_key(b->maps.a_fd);
 	if (err)
 		return err;
 	if (bpf_map_update_elem(b->maps.sel_fd, &zero, &b->maps.a_fd, BPF_ANY)) {
@@ -1011,7 +1012,7 @@ static int newflow_pass(struct bench *b, int hook, bool events, double *ns)
 		goto out;
 	}
 	fd = bpf_map__fd(sk->maps.kf_flows_a);
-	err = add_overflow_key(fd, b->maps.ncpus);
+	err = add_overflow_key(fd);
 	if (!err && bpf_map_update_elem(bpf_map__fd(sk->maps.kf_flow_sel), &zero, &fd, BPF_ANY))
 		err = -errno;
 	if (err)
@@ -1102,9 +1103,12 @@ int main(void)
 	uname(&un);
 	printf("kflow bench: kernel %s, %d possible CPUs, BPF_PROG_TEST_RUN ns/packet "
 	       "(kernel-measured), kflow and empty alternating in this run%s\n",
-	       un.release, b.maps.ncpus,
+	       un.release, b.ncpus,
 	       b.skel->rodata->cfg_events ? "; flow events (--stream) ON (KF_BENCH_EVENTS)" : "");
 
+	/* KF_BENCH_ONLY=4: the two-CPU scenario alone, to iterate on sharing. */
+	if (getenv("KF_BENCH_ONLY") && !strcmp(getenv("KF_BENCH_ONLY"), "4"))
+		goto two_cpus_only;
 	printf("\n1. Repeated packet: one packet run %d times in the kernel, median of %d\n"
 	       "   (ns/packet). After the first, each is a retransmission of it (TCP) or a\n"
 	       "   datagram in the direction last seen (UDP): the datapath's fast path\n",
@@ -1120,7 +1124,7 @@ int main(void)
 		}
 	}
 
-	printf("  * above empty: bench_floor.bpf.c's bare per-CPU hash of the same key and value\n"
+	printf("  * above empty: bench_floor.bpf.c's bare per-CPU hash of the same key and value (no atomics)\n"
 	       "    (lookup, add bytes, packets, time; nothing else), IPv4 TCP frames only\n");
 	fflush(stdout);
 
@@ -1185,6 +1189,7 @@ int main(void)
 		       (unsigned long long)many[h].drain.overflow);
 	fflush(stdout);
 
+two_cpus_only:
 	printf("\n4. Two CPUs on one flow: %s, repeat %d per thread, median of %d rounds\n"
 	       "   (ns/packet; ratio = slower of the two CPUs / CPU 0 alone)\n",
 	       b.pkts[PKT_SYN].name, PAIR_REPEAT, PAIR_ROUNDS);
@@ -1202,18 +1207,21 @@ int main(void)
 		printf("  * the floor life program of scenario 3 on the same packet: one shared entry,\n"
 		       "    whose bytes and packets both CPUs add atomically to the same line\n");
 	}
+	if (getenv("KF_BENCH_ONLY")) {
+		err = 0;
+		goto cleanup;
+	}
 
 	printf("\n5. Kernel memory per flow: memlock of the interval map after the %d-flow run\n"
 	       "   / its entries (the overflow key included); no target set\n",
 	       NFLOWS);
 	printf("  %-4s %-10s %8s %12s %9s   %-26s   %s\n", "run", "map", "entries", "memlock (B)",
-	       "B/entry", "key + value x CPUs (B)", "result");
+	       "B/entry", "key + value (B)", "result");
 	for (h = 0; h < NHOOKS; h++)
-		printf("  %-4s %-10s %8d %12llu %9.0f   %zu + %zu x %d = %-12zu   info\n",
+		printf("  %-4s %-10s %8d %12llu %9.0f   %zu + %zu, any CPU count    info\n",
 		       b.hooks[h].name, many[h].map_name, many[h].drain.entries,
 		       many[h].memlock, (double)many[h].memlock / many[h].drain.entries,
-		       sizeof(struct flow_key), stride, b.maps.ncpus,
-		       sizeof(struct flow_key) + stride * b.maps.ncpus);
+		       sizeof(struct flow_key), stride);
 	/* The floor life map holds NFLOWS flows, plus the scenario 1 and 4 one. */
 	printf("  %-4s %-13s %5d %12llu %9.0f   %zu + 320, any CPU count   info\n", "life",
 	       "kf_bench_life", NFLOWS + 16, many[NHOOKS - 1].life_memlock,

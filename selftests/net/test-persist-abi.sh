@@ -9,6 +9,7 @@
 # flow_id and gets is_new_flow once, and nothing of the old state stays.
 # Then the same with the old pins already moved aside (<pin>-old), as an
 # upgrade that died right after the move leaves them: the next start drains.
+# Last, from ABI 3 as released (per-CPU interval maps), built from git.
 source "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$NETDIR/../.." && pwd)
@@ -80,3 +81,18 @@ upgrade direct ""
 upgrade resumed interrupted
 upgrade xdp "" --xdp-force
 echo "ok: upgrades from ABI v$OLD_ABI (also one resumed after a crash) lost and double-counted nothing"
+
+# A real layout change: the last commit of ABI 3, whose interval maps held a
+# value per CPU (ABI 4 shares one), built from this clone's history.
+V3=93baaf11e0b8597e4e6314cee5a772018a90c7e3
+git -C "$ROOT" cat-file -e "$V3^{commit}" 2>/dev/null ||
+	kf_fail "commit $V3 (the last of ABI 3) is not in $ROOT's history: test from a git clone"
+mkdir "$TMP/abi3" && git -C "$ROOT" archive "$V3" | tar -x -C "$TMP/abi3" ||
+	kf_fail "cannot unpack ABI 3's sources"
+make -s -C "$TMP/abi3" build/kflow >"$TMP/make-abi3.log" 2>&1 ||
+	kf_fail "cannot build ABI 3's agent: $(tail -3 "$TMP/make-abi3.log")"
+OLD=$TMP/abi3/build/kflow
+OLD_ABI=3
+"$OLD" --version | grep -q "(ABI 3)" || kf_fail "the ABI 3 build does not claim ABI 3"
+upgrade percpu ""
+echo "ok: the upgrade from ABI 3's per-CPU interval maps lost and double-counted nothing"

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * l4_hint.c - the per-CPU hint that lets a packet which changes no shared
- * L4 state skip the kf_l4 lookup.
- *  - TCP: the interval maps are swapped every interval, so a flow's slot in
+ * l4_hint.c - the hint (one per direction in the interval entry) that lets
+ * a packet which changes no shared L4 state skip the kf_l4 lookup.
+ *  - TCP: the interval maps are swapped every interval, so a flow's entry in
  *    the new map starts without a hint; the first packet that is judged
  *    lock-free from kf_l4 itself must leave one there. Without that, every
  *    flow whose packets take no lock paid the second lookup for the rest of
  *    each interval after the first (about 15 ns per packet in TC).
- *  - UDP: a datagram in the direction its CPU last saw skips kf_l4, unless
+ *  - UDP: a datagram in the direction the flow last went skips kf_l4, unless
  *    the flow's generation in kf_udp_gen moved: a hint must never hide a
  *    direction change made on another CPU, or the answers after it lose
  *    their art samples. Run for real on CPUs 0 and 1.
@@ -56,20 +56,13 @@ static void flow_key_of(struct flow_key *k, bool udp)
 		    udp ? DNS_PORT : SERVER_PORT, 0, LO_IFINDEX);
 }
 
-/* Every CPU's slot of a flow; NULL (after a failed assert) or free() it. */
-static struct flow_stats *read_slots(int map_fd, bool udp)
+/* The flow's interval entry (one for all CPUs since ABI 4). */
+static bool read_entry(int map_fd, bool udp, struct flow_stats *out)
 {
-	struct flow_stats *v = calloc(kf_ncpus(), sizeof(*v));
 	struct flow_key key;
 
-	if (!ASSERT_OK_PTR(v, "per-CPU buffer"))
-		return NULL;
 	flow_key_of(&key, udp);
-	if (!ASSERT_OK(bpf_map_lookup_elem(map_fd, &key, v), udp ? "UDP flow" : "TCP flow")) {
-		free(v);
-		return NULL;
-	}
-	return v;
+	return ASSERT_OK(bpf_map_lookup_elem(map_fd, &key, out), udp ? "UDP flow" : "TCP flow");
 }
 
 /* The client's SYN, host 1 -> host 2: repeated, it is a retransmission that
@@ -90,27 +83,23 @@ static bool send_syn(int prog_fd, bool xdp, const char *what)
 	return ASSERT_OK(kf_prog_run(prog_fd, xdp, pkt, len, &s, &res), what);
 }
 
-/* Every CPU slot of the flow that counted packets must hold a valid hint
- * of state OPENING1; returns how many slots counted packets. */
-static int check_slots(int map_fd, const char *what)
+/* The client's direction of the flow, which counted packets, must hold a
+ * valid hint of state OPENING1. */
+static void check_hint(int map_fd, const char *what)
 {
-	struct flow_stats *v = read_slots(map_fd, false);
-	int used = 0;
+	struct flow_stats v;
 	char name[96];
 
-	if (!v)
-		return -1;
-	for (int c = 0; c < kf_ncpus(); c++) {
-		if (!v[c].dir[0].packets)
-			continue;
-		used++;
-		snprintf(name, sizeof(name), "%s: CPU %d hint valid", what, c);
-		ASSERT_EQ(v[c].hint.valid, 1, name);
-		snprintf(name, sizeof(name), "%s: CPU %d hint state", what, c);
-		ASSERT_EQ(v[c].hint.state, KF_TS_OPENING1, name);
-	}
-	free(v);
-	return used;
+	if (!read_entry(map_fd, false, &v))
+		return;
+	snprintf(name, sizeof(name), "%s: client packets", what);
+	ASSERT_GT(v.dir[0].packets, 0, name);
+	snprintf(name, sizeof(name), "%s: hint valid", what);
+	ASSERT_EQ(v.dir[0].hint.valid, 1, name);
+	snprintf(name, sizeof(name), "%s: hint state", what);
+	ASSERT_EQ(v.dir[0].hint.state, KF_TS_OPENING1, name);
+	snprintf(name, sizeof(name), "%s: no hint for the silent server", what);
+	ASSERT_EQ(v.dir[1].hint.valid, 0, name);
 }
 
 static void test_swap(const struct hint_fixture *fx, int prog_fd, bool xdp)
@@ -124,7 +113,7 @@ static void test_swap(const struct hint_fixture *fx, int prog_fd, bool xdp)
 	/* First SYN: kf_l4 entry made under the lock, hint taken there. */
 	if (!send_syn(prog_fd, xdp, "first SYN"))
 		return;
-	ASSERT_EQ(check_slots(fx->a_fd, "interval 1"), 1, "interval 1 slots with packets");
+	check_hint(fx->a_fd, "interval 1");
 
 	/* The interval ends: the agent selects the other map. */
 	if (!ASSERT_OK(select_map(fx->sel_fd, fx->b_fd), "select kf_flows_b"))
@@ -132,7 +121,7 @@ static void test_swap(const struct hint_fixture *fx, int prog_fd, bool xdp)
 	if (!send_syn(prog_fd, xdp, "SYN again in interval 2") ||
 	    !send_syn(prog_fd, xdp, "SYN a third time"))
 		return;
-	ASSERT_GE(check_slots(fx->b_fd, "interval 2"), 1, "interval 2 slots with packets");
+	check_hint(fx->b_fd, "interval 2");
 
 	flow_key_of(&key, false);
 	if (ASSERT_OK(kf_flow_read(fx->b_fd, &key, &sum), "interval 2 flow")) {
@@ -199,22 +188,10 @@ static void restore_cpus(const cpu_set_t *saved)
 	ASSERT_OK(sched_setaffinity(0, sizeof(*saved), saved), "restore CPU affinity");
 }
 
-/* CPU's slot of the UDP flow in map_fd. */
-static bool udp_slot(int map_fd, int cpu, struct flow_stats *out)
-{
-	struct flow_stats *v = read_slots(map_fd, true);
-	bool ok = v;
-
-	if (ok)
-		*out = v[cpu];
-	free(v);
-	return ok;
-}
-
 /* Request on CPU 0, answer on CPU 1, twice: each answer is an art sample.
- * CPU 0's second request comes with a hint saying "the flow's last
- * datagram went this way", made stale by CPU 1's answer; only the
- * generation tells. */
+ * CPU 0's second request comes with the client direction's hint saying "the
+ * flow's last datagram went this way", made stale by CPU 1's answer; only
+ * the generation tells. */
 static void test_udp_cross_cpu(const struct hint_fixture *fx)
 {
 	int prog_fd = bpf_program__fd(fx->skel->progs.kf_tc_ingress);
@@ -233,14 +210,14 @@ static void test_udp_cross_cpu(const struct hint_fixture *fx)
 	if (!on_cpu(0) || !send_udp(prog_fd, false, "request 1") ||
 	    !send_udp(prog_fd, false, "request 1 again"))
 		goto out;
-	if (!udp_slot(fx->a_fd, 0, &slot))
+	if (!read_entry(fx->a_fd, true, &slot))
 		goto out;
-	ASSERT_EQ(slot.hint.valid, 1, "CPU 0 hint after a same-direction datagram");
-	ASSERT_EQ(slot.hint.udp_pending, 1, "CPU 0 hint: last datagram from the client");
-	gen_slot = slot.hint.udp_slot;
+	ASSERT_EQ(slot.dir[0].hint.valid, 1, "hint after a same-direction datagram");
+	ASSERT_EQ(slot.dir[0].hint.udp_pending, 1, "hint: last datagram from the client");
+	gen_slot = slot.dir[0].hint.udp_slot;
 	if (!ASSERT_OK(bpf_map_lookup_elem(fx->gen_fd, &gen_slot, &gen_before), "read generation"))
 		goto out;
-	ASSERT_EQ(slot.hint.udp_gen, gen_before, "CPU 0 hint holds the flow's generation");
+	ASSERT_EQ(slot.dir[0].hint.udp_gen, gen_before, "hint holds the flow's generation");
 
 	/* CPU 1: the answer changes direction and the generation. */
 	usleep(2000);
@@ -271,7 +248,7 @@ out:
 /* Replay (packet times from the capture, often equal at microsecond
  * resolution), one CPU: the answer changes the direction at the same
  * timestamp as the request before it. A generation made from the time
- * would repeat the one this CPU's hint holds, the next request would be
+ * would repeat the one the hint holds, the next request would be
  * taken for more of the same, and the answer after it would lose its art. */
 static void test_udp_same_time(void)
 {
@@ -314,7 +291,7 @@ out:
 }
 
 /* The agent ends a UDP flow (kflow deletes its kf_l4 entry) while the
- * flow's slot in the live interval map still holds a hint: the next
+ * flow's entry in the live interval map still holds a hint: the next
  * datagram must not skip the missing entry, or the flow loses its state
  * (no art for its next answer) until the other side speaks. */
 static void test_udp_agent_delete(const struct hint_fixture *fx)
@@ -332,7 +309,8 @@ static void test_udp_agent_delete(const struct hint_fixture *fx)
 	if (!on_cpu(0) || !send_udp(prog_fd, false, "request") ||
 	    !send_udp(prog_fd, false, "request again"))
 		goto out;
-	if (!udp_slot(fx->a_fd, 0, &slot) || !ASSERT_EQ(slot.hint.valid, 1, "hint before delete"))
+	if (!read_entry(fx->a_fd, true, &slot) ||
+	    !ASSERT_EQ(slot.dir[0].hint.valid, 1, "hint before delete"))
 		goto out;
 
 	flow_key_of(&key, true);

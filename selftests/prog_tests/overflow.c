@@ -57,7 +57,7 @@ static int fixture_reset(const struct fixture *fx)
 
 	if (err < 0)
 		return err;
-	err = add_overflow_key(fx->a_fd, kf_ncpus());
+	err = add_overflow_key(fx->a_fd);
 	if (err)
 		return err;
 	err = kf_map_clear(fx->frags_fd);
@@ -163,7 +163,7 @@ static bool sum_packets(struct kf_flow *f, void *arg)
 static void check_agent_view(const struct fixture *fx, __u32 hook, __u64 sent, __u64 overflowed)
 {
 	struct kf_maps maps = {
-		.sel_fd = fx->sel_fd, .a_fd = fx->a_fd, .b_fd = fx->b_fd, .ncpus = kf_ncpus(),
+		.sel_fd = fx->sel_fd, .a_fd = fx->a_fd, .b_fd = fx->b_fd,
 	};
 	struct flow_key okey = {};
 	struct kf_table t;

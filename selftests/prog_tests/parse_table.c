@@ -702,7 +702,7 @@ static int fixture_reset(const struct fixture *fx)
 	err = kf_map_clear(fx->flows_fd);
 	if (err < 0)
 		return err;
-	err = add_overflow_key(fx->flows_fd, kf_ncpus());
+	err = add_overflow_key(fx->flows_fd);
 	if (err)
 		return err;
 	err = kf_map_clear(fx->frags_fd);
@@ -854,7 +854,7 @@ void test_parse_table(void)
 	fx.sel_fd = bpf_map__fd(skel->maps.kf_flow_sel);
 	fx.frags_fd = bpf_map__fd(skel->maps.kf_frags);
 	fx.cnt_fd = bpf_map__fd(skel->maps.kf_counters);
-	if (!ASSERT_OK(add_overflow_key(fx.flows_fd, kf_ncpus()), "add_overflow_key"))
+	if (!ASSERT_OK(add_overflow_key(fx.flows_fd), "add_overflow_key"))
 		goto out;
 	if (!ASSERT_OK(bpf_map_update_elem(fx.sel_fd, &zero, &fx.flows_fd, BPF_ANY),
 		       "install kf_flows_a"))

@@ -6,11 +6,13 @@
  * named member, takes the old struct's member of the same name, wherever
  * it sits and whatever its width (integers are widened or narrowed as
  * numbers, arrays element by element, structs member by member). A member
- * the old layout lacks stays zero and is counted; anonymous unions (the
- * datapath's per-CPU hints, which are only caches) stay zero. Renaming a
+ * the old layout lacks stays zero and is counted, but for padding and the
+ * datapath's hints (only caches), which stay zero uncounted, as anonymous
+ * unions do. Renaming a
  * counted field is therefore an ABI change that loses it: keep names.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include "btfconv.h"
 #include "log.h"
@@ -79,6 +81,13 @@ static const struct btf_member *find_member(const struct btf *b, const struct bt
 	return NULL;
 }
 
+/* Members nothing is lost without: padding, and the datapath's hints (a
+ * view of kf_l4 that the next packet takes again). */
+static bool not_counted(const char *name)
+{
+	return !strncmp(name, "pad", 3) || !strcmp(name, "hint");
+}
+
 static void conv(struct kf_btfconv *c, __u32 oid, const char *src, __u32 nid, char *dst)
 {
 	const struct btf_type *ot, *nt;
@@ -116,7 +125,8 @@ static void conv(struct kf_btfconv *c, __u32 oid, const char *src, __u32 nid, ch
 				continue; /* anonymous unions, bitfields: caches only */
 			om = find_member(c->old_btf, ot, name);
 			if (!om || btf_member_bitfield_size(ot, om - btf_members(ot))) {
-				c->unmatched++;
+				if (!not_counted(name))
+					c->unmatched++;
 				continue;
 			}
 			conv(c, om->type, src + om->offset / 8, nm->type,

@@ -19,10 +19,12 @@
 #include "memlimit.h"
 
 _Static_assert(sizeof(struct flow_key) == 44, "flow_key layout is ABI");
-_Static_assert(sizeof(struct flow_dir) == 88, "flow_dir layout is ABI");
-_Static_assert(sizeof(struct flow_stats) == 296, "flow_stats layout is ABI");
-_Static_assert(sizeof(struct l4_hint) == 16, "l4_hint layout is ABI");
-_Static_assert(offsetof(struct flow_stats, hint) == 276, "flow_stats layout is ABI");
+_Static_assert(sizeof(struct flow_dir) == 120, "flow_dir layout is ABI");
+_Static_assert(sizeof(struct flow_dir) - offsetof(struct flow_dir, first_ns) >= 64,
+	       "the per-packet fields of the two directions share no cache line");
+_Static_assert(sizeof(struct flow_stats) == 344, "flow_stats layout is ABI");
+_Static_assert(sizeof(struct l4_hint) == 8, "l4_hint is one word (stored and loaded whole)");
+_Static_assert(offsetof(struct flow_dir, hint) == 40, "flow_dir layout is ABI");
 _Static_assert(sizeof(struct l4_state) == 152, "l4_state layout is ABI");
 _Static_assert(sizeof(struct tcp_side) == 40, "tcp_side layout is ABI");
 _Static_assert(offsetof(struct l4_state, side_ba) - sizeof(struct tcp_side) >= 64,
@@ -124,21 +126,17 @@ static int pin_programs(struct kf_bpf *b)
 
 /* Every interval map carries a zeroed overflow entry before it goes live,
  * so a full map still has a place for the packets that found no room. */
-int add_overflow_key(int map_fd, int ncpus)
+int add_overflow_key(int map_fd)
 {
+	static const struct flow_stats zero;
 	struct flow_key okey = {};
-	void *zero = calloc(ncpus, (sizeof(struct flow_stats) + 7) & ~7UL);
-	int err = 0;
 
-	if (!zero)
-		return -ENOMEM;
-	if (bpf_map_update_elem(map_fd, &okey, zero, BPF_NOEXIST) && errno != EEXIST) {
-		err = -errno;
+	if (bpf_map_update_elem(map_fd, &okey, &zero, BPF_NOEXIST) && errno != EEXIST) {
 		pr_warn("cannot add the overflow entry to an interval map: %s\n",
 			strerror(errno));
+		return -errno;
 	}
-	free(zero);
-	return err;
+	return 0;
 }
 
 /* A fresh pin path gets kf_flows_a as the first interval map and kf_info;
@@ -166,7 +164,7 @@ static int init_or_adopt(struct kf_bpf *b, unsigned int max_flows)
 		return 0;
 	}
 	fd = bpf_map__fd(b->skel->maps.kf_flows_a);
-	if (add_overflow_key(fd, b->ncpus))
+	if (add_overflow_key(fd))
 		return -errno;
 	if (bpf_map_update_elem(sel_fd, &zero, &fd, BPF_ANY)) {
 		pr_warn("error: cannot install the first interval map: %s\n", strerror(errno));

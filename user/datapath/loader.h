@@ -43,7 +43,7 @@ void kf_bpf_close(struct kf_bpf *b);
 int kf_check_pinned_map(struct bpf_map *map);
 
 /* Puts the zeroed overflow entry (family 0 key) into an interval map. */
-int add_overflow_key(int map_fd, int ncpus);
+int add_overflow_key(int map_fd);
 
 /* Pinned program path of one program ("<pin_path>/<prog name>"). */
 int kf_prog_pin_path(const struct kf_bpf *b, const struct bpf_program *p, char *buf,

@@ -263,7 +263,8 @@ static int read_old(struct old_map *om, const struct btf *nb, const char *kname,
 	/* Counted per entry: one entry's worth says which layout lacks fields. */
 	if (count && (kc.unmatched || vc.unmatched))
 		pr_warn("%s: %u fields of this kflow's %s are not in the old layout: left zero\n",
-			om->info.name, (kc.unmatched + vc.unmatched) / count, vname);
+			om->info.name, (unsigned int)(kc.unmatched / count + vc.unmatched / (count * nslots)),
+			vname);
 	err = count;
 out:
 	free(k);
@@ -411,7 +412,12 @@ int kf_migrate_drain(struct kf_migrate *m, struct kf_bpf *b, struct kf_table *t,
 		}
 	}
 	for (int i = 0; i < 2; i++) {
-		n = read_old(&iv[i], nb, "flow_key", "flow_stats", b->ncpus, true, add_flow, &fc);
+		/* Per-CPU until ABI 3, shared since. */
+		bool percpu = iv[i].info.type == BPF_MAP_TYPE_PERCPU_HASH;
+
+		fc.ncpus = percpu ? b->ncpus : 1;
+		n = read_old(&iv[i], nb, "flow_key", "flow_stats", b->ncpus, percpu, add_flow,
+			     &fc);
 		if (n < 0) {
 			err = n;
 			goto out;

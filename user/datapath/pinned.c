@@ -61,7 +61,7 @@ static bool dump_flow(struct kf_flow *f, void *arg)
 
 int kf_dump(const struct kf_opts *o)
 {
-	struct kf_maps m = { .ncpus = libbpf_num_possible_cpus() };
+	struct kf_maps m = {};
 	struct dump_ctx d = { .o = o };
 	struct kf_table t = {};
 	struct timespec rt, mt;

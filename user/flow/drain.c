@@ -14,7 +14,7 @@
  * that an agent killed in between loses nothing. A packet that arrives
  * during the drain lands in the new map and is read at the next interval.
  *
- * Per-CPU values are summed here. The overflow key (family 0) is put into
+ * The overflow key (family 0) is put into
  * the standby map before it goes live, so that a full map still has a place
  * to count what found no room.
  */
@@ -34,33 +34,32 @@ static size_t value_stride(void)
 }
 
 static int merge_batch(struct kf_table *t, const struct flow_key *keys, const char *vals,
-		       __u32 n, int ncpus)
+		       __u32 n)
 {
-	size_t stride = value_stride();
-	struct flow_stats sum;
+	const struct flow_stats *s;
 	struct kf_flow *f;
 	bool added;
 
 	if (!t) /* clearing a map already recorded */
 		return 0;
 	for (__u32 i = 0; i < n; i++) {
-		kf_stats_sum_cpus(vals + (size_t)i * stride * ncpus, ncpus, stride, &sum);
-		if (!sum.dir[0].packets && !sum.dir[1].packets)
+		s = (const void *)(vals + (size_t)i * value_stride());
+		if (!s->dir[0].packets && !s->dir[1].packets)
 			continue; /* the overflow key when nothing overflowed */
 		f = kf_table_get(t, &keys[i], &added);
 		if (!f) {
 			pr_warn("out of memory merging %u drained flows\n", n - i);
 			return -ENOMEM;
 		}
-		kf_flow_add(f, &sum);
+		kf_flow_add(f, s);
 	}
 	return 0;
 }
 
 /* Reads (and with del, deletes) every entry of a quiescent map. */
-static int read_map(int fd, int ncpus, struct kf_table *t, bool del)
+static int read_map(int fd, struct kf_table *t, bool del)
 {
-	size_t per_entry = value_stride() * ncpus;
+	size_t per_entry = value_stride();
 	__u32 batch = KF_BATCH_BYTES / per_entry, n;
 	__u64 in_tok[8], out_tok[8];
 	struct flow_key *keys;
@@ -90,7 +89,7 @@ static int read_map(int fd, int ncpus, struct kf_table *t, bool del)
 			goto out;
 		}
 		if (n) {
-			int e = merge_batch(t, keys, vals, n, ncpus);
+			int e = merge_batch(t, keys, vals, n);
 
 			if (e) {
 				err = e;
@@ -151,7 +150,7 @@ int kf_drain_retire(const struct kf_maps *m, int idx)
 	if (m->quiescent || live != idx)
 		return 0;
 	standby = map_fd(m, !idx);
-	err = add_overflow_key(standby, m->ncpus);
+	err = add_overflow_key(standby);
 	if (err)
 		return err;
 	if (bpf_map_update_elem(m->sel_fd, &zero, &standby, BPF_ANY)) {
@@ -164,17 +163,17 @@ int kf_drain_retire(const struct kf_maps *m, int idx)
 
 int kf_drain_read(const struct kf_maps *m, int idx, struct kf_table *t)
 {
-	return read_map(map_fd(m, idx), m->ncpus, t, false);
+	return read_map(map_fd(m, idx), t, false);
 }
 
 int kf_drain_clear(const struct kf_maps *m, int idx)
 {
-	int n = read_map(map_fd(m, idx), m->ncpus, NULL, true);
+	int n = read_map(map_fd(m, idx), NULL, true);
 
 	if (n < 0)
 		return n;
 	/* Replay drains the live map in place: its overflow key stays. */
-	return add_overflow_key(map_fd(m, idx), m->ncpus);
+	return add_overflow_key(map_fd(m, idx));
 }
 
 int kf_peek(const struct kf_maps *m, struct kf_table *t)
@@ -183,5 +182,5 @@ int kf_peek(const struct kf_maps *m, struct kf_table *t)
 
 	if (idx < 0)
 		return idx;
-	return read_map(idx ? m->b_fd : m->a_fd, m->ncpus, t, false);
+	return read_map(idx ? m->b_fd : m->a_fd, t, false);
 }

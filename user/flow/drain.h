@@ -10,7 +10,6 @@ struct kf_maps {
 	int sel_fd; /* kf_flow_sel */
 	int a_fd; /* kf_flows_a */
 	int b_fd; /* kf_flows_b */
-	int ncpus;
 	/* Replay: packets run in this thread through the test run, so the live
 	 * map is quiescent between them and is drained in place, no swap. */
 	bool quiescent;

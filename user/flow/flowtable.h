@@ -41,7 +41,8 @@ void kf_table_walk(struct kf_table *t, bool (*fn)(struct kf_flow *f, void *arg),
  * lifetime totals. */
 void kf_flow_add(struct kf_flow *f, const struct flow_stats *s);
 
-/* Sums the per-CPU slots of one kernel value (stride bytes apart). */
+/* Sums the per-CPU slots of one kernel value (stride bytes apart): the
+ * interval maps of ABI 3 and older, read once by an upgrade (migrate.c). */
 void kf_stats_sum_cpus(const void *slots, int ncpus, size_t stride, struct flow_stats *out);
 
 #endif /* KF_FLOWTABLE_H */

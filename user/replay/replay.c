@@ -176,7 +176,6 @@ static int setup(struct kf_core *c, const struct kf_opts *o)
 	c->maps.sel_fd = bpf_map__fd(c->b.skel->maps.kf_flow_sel);
 	c->maps.a_fd = bpf_map__fd(c->b.skel->maps.kf_flows_a);
 	c->maps.b_fd = bpf_map__fd(c->b.skel->maps.kf_flows_b);
-	c->maps.ncpus = c->b.ncpus;
 	c->maps.quiescent = true;
 	return 0;
 }
