@@ -180,9 +180,16 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 		return 0;
 	}
 	st = bpf_map_lookup_elem(flows, &m->key);
-	/* One load: the whole view one CPU stored (see struct l4_hint). */
-	if (st)
+	/* One load: the whole view one CPU stored (see struct l4_hint). And
+	 * one store of it, at once: the line of the direction's counters is
+	 * often another CPU's, and a plain store asks for it without waiting,
+	 * while the atomic adds at the end would each stall until it came.
+	 * Writing back a view that another CPU replaced meanwhile only makes
+	 * the hint older, which is safe (see view_state()). */
+	if (st) {
 		seen.word = READ_ONCE(st->dir[m->dir & 1].hint.word);
+		WRITE_ONCE(st->dir[m->dir & 1].hint.word, seen.word);
+	}
 	/* The common case of a packet that changes nothing: one lookup. */
 	if (st && tcp && tcp_fast_hint(&seen, m, pc, payload, &ev)) {
 		l4 = false;

@@ -7,8 +7,9 @@
   live.py snap NETNS VETH PID|- [LABEL=ID ...]   one JSON line: run_time_ns
                     and run_cnt of each program, packets through VETH both
                     ways, CPU time of process PID (the agent)
-  live.py report RAW INFO [--tcp-secs S] ...   table on stdout, raw figures
-                    on stderr
+  live.py report RAW INFO [--tcp-secs S] [--pair P] ...   table on stdout,
+                    raw figures on stderr; P: the pair that ran kflow
+  live.py compare RAW A B   ns per run of pair B less pair A, paired by round
 
 RAW holds one JSON line per measurement (round, pair, load, the snapshots
 before and after, the load's output file), as live.sh writes it.
@@ -171,9 +172,11 @@ def report(args):
     def fig(load, pair, what):
         return per_round(lambda r: by[(r, load, pair)][what])
 
+    kf = args.pair
+
     def above(load, what):
         # Paired by round: kflow and empty ran back to back.
-        return per_round(lambda r: by[(r, load, "kflow")][what] - by[(r, load, "empty")][what])
+        return per_round(lambda r: by[(r, load, kf)][what] - by[(r, load, "empty")][what])
 
     print("  medians over %d rounds (kflow / empty / kflow above empty):" % len(rounds),
           file=err)
@@ -183,16 +186,16 @@ def report(args):
         for what, unit in (("tc_in", "ns/run"), ("tc_out", "ns/run"), ("identity", "ns/packet")):
             row[what] = above(load, what)
             print("    %-5s %-8s %s / %s / %s %s" % (
-                load, what, fmt(fig(load, "kflow", what), ".1f"),
+                load, what, fmt(fig(load, kf, what), ".1f"),
                 fmt(fig(load, "empty", what), ".1f"), fmt(row[what], ".1f"), unit), file=err)
-        row["identity_raw"] = fig(load, "kflow", "identity")
+        row["identity_raw"] = fig(load, kf, "identity")
         row["ratio"] = None
         if load == "tcp":
-            row["ratio"] = per_round(lambda r: by[(r, load, "kflow")]["bps"] /
+            row["ratio"] = per_round(lambda r: by[(r, load, kf)]["bps"] /
                                      by[(r, load, "bare")]["bps"])
             print("    tcp   Gbit/s   kflow %s, empty %s, bare %s" % tuple(
                 fmt(fig(load, p, "bps") and fig(load, p, "bps") / 1e9, ".2f")
-                for p in ("kflow", "empty", "bare")), file=err)
+                for p in (kf, "empty", "bare")), file=err)
         rows.append(row)
 
     names = {
@@ -223,6 +226,27 @@ def report(args):
     sys.stdout.flush()
 
 
+def compare(raw, a, b):
+    """Pair b's ns per run less pair a's, per load and hook, paired by round:
+    the two ran minutes closer than two separate runs of the bench would."""
+    with open(raw) as f:
+        ms = [json.loads(line) for line in f if line.strip()]
+    by = {(m["round"], m["load"], m["pair"]): derive(m) for m in ms}
+    rounds = sorted({m["round"] for m in ms})
+    print("%s less %s, ns per run, each round (median):" % (b, a))
+    for load in LOADS:
+        for what in ("tc_in", "tc_out"):
+            diffs = []
+            for r in rounds:
+                try:
+                    diffs.append(by[(r, load, b)][what] - by[(r, load, a)][what])
+                except (KeyError, TypeError):
+                    pass
+            if diffs:
+                print("  %-5s %-6s %s (%+.0f)" % (load, what, " ".join(
+                    "%+.0f" % d for d in diffs), statistics.median(diffs)))
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -241,7 +265,10 @@ def main(argv):
         ap.add_argument("--udp-secs", type=float, default=4)
         ap.add_argument("--short-count", type=int, default=1000)
         ap.add_argument("--identity-root", default="?")
+        ap.add_argument("--pair", default="kflow")
         report(ap.parse_args(argv[2:]))
+    elif cmd == "compare" and len(argv) == 5:
+        compare(argv[2], argv[3], argv[4])
     else:
         sys.exit("unknown command " + cmd)
 

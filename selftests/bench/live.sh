@@ -12,6 +12,9 @@
 #          one per identity hook, on the test cgroup CG_E of this pair's
 #          traffic
 #   bare   no program at all (cgroup CG_B)
+#   other  with KFLOW_B=PATH: that build of kflow, as the kflow pair (cgroup
+#          CG_O), to compare two builds in one run: the machine drifts more
+#          between runs minutes apart than two datapaths differ
 # Each load runs on the pairs in turn, in two rounds (the second in the
 # reverse order); kernel.bpf_stats_enabled is on for the run and gives every
 # program's run_time_ns and run_cnt. live.py turns the snapshots into one
@@ -33,7 +36,10 @@ TCP_SECS=6
 UDP_SECS=4
 UDP_ARGS="-u -b 50M -l 1200 -P 20"
 SHORT_COUNT=1000
-ROUNDS=2
+# To iterate on one load: KF_LIVE_LOADS="tcp" KF_LIVE_ROUNDS=4 (the table
+# leaves out what did not run).
+LOADS=${KF_LIVE_LOADS:-tcp udp short}
+ROUNDS=${KF_LIVE_ROUNDS:-2}
 
 die() {
 	echo "live.sh: $*" >&2
@@ -52,7 +58,9 @@ done
 [ -f "$EMPTY_OBJ" ] || die "no $EMPTY_OBJ (run make)"
 
 SUFFIX=$(printf '%05d%d' $RANDOM $((RANDOM % 10)))
+KFLOW_B=${KFLOW_B:-}
 PAIRS="kflow empty bare"
+[ -n "$KFLOW_B" ] && PAIRS="kflow other empty bare"
 declare -A NS_C NS_S VETH_C VETH_S IP_C IP_S CG
 n=0
 for p in $PAIRS; do
@@ -73,7 +81,10 @@ CG2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 CG_K=$CG2/kflow-bench-$SUFFIX # kflow's --cgroup-root: the kflow pair's traffic
 CG_E=$CG2/kflow-bench-$SUFFIX-empty # the empty cgroup programs' (empty pair)
 CG_B=$CG2/kflow-bench-$SUFFIX-bare # the bare pair's traffic: no program
+CG_O=$CG2/kflow-bench-$SUFFIX-other # KFLOW_B's --cgroup-root
+PIN_O=/sys/fs/bpf/kflow-bench-other-$SUFFIX
 CG[kflow]=$CG_K
+CG[other]=$CG_O
 CG[empty]=$CG_E
 CG[bare]=$CG_B
 PIN_E=/sys/fs/bpf/kflow-bench-empty-$SUFFIX # the empty cgroup programs
@@ -86,7 +97,7 @@ EMPTY_CG="post_bind4=empty_post_bind4 post_bind6=empty_post_bind6 connect4=empty
 	EMPTY_CG="$EMPTY_CG egress=empty_skb_out sendmsg4=empty_sendmsg4 sendmsg6=empty_sendmsg6"
 TMP=$(mktemp -d /tmp/kflow-bench.XXXXXX)
 PIDS=()
-AGENT_PID=
+declare -A AGENT_PID
 OLD_STATS=
 MADE_NS=()
 MADE_CG=()
@@ -104,16 +115,16 @@ cgroup_remove() {
 
 teardown() {
 	local p
-	if [ -n "$AGENT_PID" ]; then
+	for p in "${AGENT_PID[@]}"; do
 		# A clean stop detaches and unpins what the agent made.
-		kill -INT $AGENT_PID 2>/dev/null
+		kill -INT $p 2>/dev/null
 		for _ in $(seq 50); do
-			kill -0 $AGENT_PID 2>/dev/null || break
+			kill -0 $p 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -KILL $AGENT_PID 2>/dev/null
-		wait $AGENT_PID 2>/dev/null
-	fi
+		kill -KILL $p 2>/dev/null
+		wait $p 2>/dev/null
+	done
 	for p in "${PIDS[@]}"; do
 		kill -KILL $p 2>/dev/null
 		wait $p 2>/dev/null
@@ -121,6 +132,10 @@ teardown() {
 	if [ -d "$PIN" ]; then
 		nsenter --net=/run/netns/${NS_S[kflow]} "$KFLOW" cleanup --pin-path $PIN \
 			>/dev/null 2>&1 || rm -rf "$PIN"
+	fi
+	if [ -d "$PIN_O" ]; then
+		nsenter --net=/run/netns/${NS_S[other]} "$KFLOW_B" cleanup --pin-path $PIN_O \
+			>/dev/null 2>&1 || rm -rf "$PIN_O"
 	fi
 	[ -n "$OLD_STATS" ] && sysctl -qw kernel.bpf_stats_enabled=$OLD_STATS
 	if [ -d "$PIN_E" ]; then
@@ -194,7 +209,9 @@ setup_pair() {
 
 [ -n "$CG2" ] || die "no cgroup v2 mount in /proc/mounts (identity needs one)"
 mount -t bpf bpf /sys/fs/bpf || die "cannot mount a private bpffs at /sys/fs/bpf"
-for d in "$CG_K" "$CG_E" "$CG_B"; do
+cgs=("$CG_K" "$CG_E" "$CG_B")
+[ -n "$KFLOW_B" ] && cgs+=("$CG_O")
+for d in "${cgs[@]}"; do
 	mkdir "$d" || die "cannot create cgroup $d"
 	MADE_CG+=("$d")
 done
@@ -208,16 +225,23 @@ done
 # compare the per-packet cost with the default.
 STREAM_ARGS=()
 [ -n "$KF_BENCH_EVENTS" ] && [ "$KF_BENCH_EVENTS" != 0 ] && STREAM_ARGS=(--stream "$TMP/run/kflow.sock")
-nsenter --net=/run/netns/${NS_S[kflow]} "$KFLOW" run --iface ${VETH_S[kflow]} \
-	--pin-path $PIN --output jsonl:"$TMP/kflow.jsonl" --cgroup-root "$CG_K" \
-	"${STREAM_ARGS[@]}" 2>"$TMP/kflow.log" &
-AGENT_PID=$!
-for _ in $(seq 100); do
-	grep -q "running:" "$TMP/kflow.log" && break
-	kill -0 $AGENT_PID 2>/dev/null || die "kflow exited: $(tail -3 "$TMP/kflow.log")"
-	sleep 0.1
-done
-grep -q "running:" "$TMP/kflow.log" || die "kflow not running after 10 s"
+# start_agent PAIR BINARY PIN CGROUP
+start_agent() {
+	local p=$1 log=$TMP/$1.log
+	[ ${#STREAM_ARGS[@]} -gt 0 ] && STREAM_ARGS=(--stream "$TMP/run/$p.sock")
+	nsenter --net=/run/netns/${NS_S[$p]} "$2" run --iface ${VETH_S[$p]} \
+		--pin-path $3 --output jsonl:"$TMP/$p.jsonl" --cgroup-root "$4" \
+		"${STREAM_ARGS[@]}" 2>"$log" &
+	AGENT_PID[$p]=$!
+	for _ in $(seq 100); do
+		grep -q "running:" "$log" && break
+		kill -0 ${AGENT_PID[$p]} 2>/dev/null || die "$2 exited: $(tail -3 "$log")"
+		sleep 0.1
+	done
+	grep -q "running:" "$log" || die "$2 not running after 10 s"
+}
+start_agent kflow "$KFLOW" $PIN "$CG_K"
+[ -n "$KFLOW_B" ] && start_agent other "$KFLOW_B" $PIN_O "$CG_O"
 
 # Its maps' kernel memory (issue 11: at most 512 B per flow slot whatever
 # the CPU count), from the memlock figures of what it pinned. Files that
@@ -250,10 +274,14 @@ tc_ids() {
 		python3 "$here/live.py" tc-ids
 }
 PROGS_kflow="$(tc_ids kflow) $(bpftool -j cgroup show "$CG_K" | python3 "$here/live.py" cg-ids)"
+# shellcheck disable=SC2034 # read through ${!v}
+[ -n "$KFLOW_B" ] &&
+	PROGS_other="$(tc_ids other) $(bpftool -j cgroup show "$CG_O" | python3 "$here/live.py" cg-ids)"
 PROGS_empty="$(tc_ids empty) $(bpftool -j cgroup show "$CG_E" | python3 "$here/live.py" cg-ids)"
 # shellcheck disable=SC2034 # read through ${!v} in snap()
 PROGS_bare=
-for p in kflow empty; do
+for p in $PAIRS; do
+	[ $p = bare ] && continue
 	v=PROGS_$p
 	case "${!v}" in
 	*tc_in=*tc_out=*) ;;
@@ -271,7 +299,7 @@ sysctl -qw kernel.bpf_stats_enabled=1 || die "cannot set kernel.bpf_stats_enable
 RAW=$TMP/raw.jsonl
 snap() {
 	local v=PROGS_$1 pid=-
-	[ $1 = kflow ] && pid=$AGENT_PID
+	[ -n "${AGENT_PID[$1]}" ] && pid=${AGENT_PID[$1]}
 	python3 "$here/live.py" snap ${NS_S[$1]} ${VETH_S[$1]} $pid ${!v}
 }
 
@@ -307,15 +335,16 @@ measure() {
 			printf "%s%s %s", sep, $1, $2; sep = ", " }')"
 	echo "kflow programs: $PROGS_kflow; empty: $PROGS_empty"
 	echo "cgroups: kflow pair $CG_K (kflow --cgroup-root), empty pair $CG_E, bare pair $CG_B"
+	[ -n "$KFLOW_B" ] && echo "other: $KFLOW_B, programs $PROGS_other, cgroup $CG_O"
 } >"$TMP/info"
 
-order1="kflow empty bare"
-order2="bare empty kflow"
+order1=$PAIRS
+order2=$(echo $PAIRS | tr ' ' '\n' | tac | tr '\n' ' ')
 for r in $(seq $ROUNDS); do
 	order=$order1
 	[ $((r % 2)) = 0 ] && order=$order2
 	echo "live.sh: round $r of $ROUNDS ($order)" >&2
-	for load in tcp udp short; do
+	for load in $LOADS; do
 		for p in $order; do
 			# The bare pair only gives the throughput baseline.
 			[ $p = bare ] && [ $load != tcp ] && continue
@@ -327,6 +356,14 @@ done
 python3 "$here/live.py" report "$RAW" "$TMP/info" --tcp-secs $TCP_SECS \
 	--udp-secs $UDP_SECS --short-count $SHORT_COUNT --identity-root "$CG_K" ||
 	die "cannot compute the report"
+if [ -n "$KFLOW_B" ]; then
+	echo
+	echo "KFLOW_B=$KFLOW_B, in the same rounds:"
+	python3 "$here/live.py" report "$RAW" "$TMP/info" --tcp-secs $TCP_SECS \
+		--udp-secs $UDP_SECS --short-count $SHORT_COUNT --identity-root "$CG_O" \
+		--pair other 2>/dev/null || die "cannot compute the report of $KFLOW_B"
+	python3 "$here/live.py" compare "$RAW" kflow other || die "cannot compare the builds"
+fi
 echo
 cat "$TMP/memory"
 exit 0
