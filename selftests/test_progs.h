@@ -218,8 +218,7 @@ int kf_map_clear(int fd); /* delete every key; returns how many or -errno */
 int kf_map_count(int fd);
 int kf_ncpus(void);
 
-/* Reads one flow and sums its per-CPU slots: counters add, flags OR, and
- * the first-packet fields come from the slot that saw the earliest packet.
+/* Reads one flow's interval value (one for all CPUs since ABI 4).
  * Returns 0, -ENOENT or another -errno. */
 int kf_flow_read(int fd, const struct flow_key *key, struct flow_stats *sum);
 
