@@ -266,8 +266,7 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 		if (ev.retrans | ev.ooo | ev.zero_win | ev.srt | ev.art | ev.cit | ev.rtt |
 		    ev.rtt_client | ev.rtt_server)
 			add_events(st, m->dir, &ev);
-		/* Stored only when it changed: a line written by every packet
-		 * of a flow is a line the other CPUs lose. */
+		/* A view that changed replaces the one written back above. */
 		if (hint.valid && hint.word != seen.word)
 			WRITE_ONCE(st->dir[m->dir & 1].hint.word, hint.word);
 		return 0;

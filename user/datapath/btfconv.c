@@ -8,8 +8,8 @@
  * numbers, arrays element by element, structs member by member). A member
  * the old layout lacks stays zero and is counted, but for padding and the
  * datapath's hints (only caches), which stay zero uncounted, as anonymous
- * unions do. Renaming a
- * counted field is therefore an ABI change that loses it: keep names.
+ * unions do. Renaming a counted field is therefore an ABI change that
+ * loses it: keep names.
  */
 #include <errno.h>
 #include <stdbool.h>

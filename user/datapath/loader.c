@@ -131,12 +131,13 @@ int add_overflow_key(int map_fd)
 	static const struct flow_stats zero;
 	struct flow_key okey = {};
 
+	int err = 0;
+
 	if (bpf_map_update_elem(map_fd, &okey, &zero, BPF_NOEXIST) && errno != EEXIST) {
-		pr_warn("cannot add the overflow entry to an interval map: %s\n",
-			strerror(errno));
-		return -errno;
+		err = -errno;
+		pr_warn("cannot add the overflow entry to an interval map: %s\n", strerror(-err));
 	}
-	return 0;
+	return err;
 }
 
 /* A fresh pin path gets kf_flows_a as the first interval map and kf_info;
