@@ -37,8 +37,8 @@ struct kf_flow *kf_table_get(struct kf_table *t, const struct flow_key *key, boo
 /* Calls fn on every flow; fn returns true to remove (and free) that flow. */
 void kf_table_walk(struct kf_table *t, bool (*fn)(struct kf_flow *f, void *arg), void *arg);
 
-/* Adds one interval's per-CPU-summed stats to a flow: interval counters and
- * lifetime totals. */
+/* Adds one interval's stats of a flow (one kernel value, or per-CPU slots
+ * summed) to it: interval counters and lifetime totals. */
 void kf_flow_add(struct kf_flow *f, const struct flow_stats *s);
 
 /* Sums the per-CPU slots of one kernel value (stride bytes apart): the
