@@ -19,7 +19,10 @@ and there must be some. With --min-apps some interval has usage records of
 that many applications. --uniflow: the agent sent one record per direction.
 """
 import collections
+import datetime
 import json
+import os
+import re
 import struct
 import subprocess
 import sys
@@ -308,7 +311,8 @@ def check_options(pcap, decode_as, jsonl):
     def field(name):
         out = subprocess.run(["tshark", "-n", "-r", pcap] + decode_as + ["-T", "fields",
                               "-E", "occurrence=a", "-E", "aggregator=|", "-e", name],
-                             capture_output=True, text=True, check=True).stdout
+                             capture_output=True, text=True, check=True,
+                             env=dict(os.environ, TZ="UTC")).stdout
         return {v for line in out.split("\n") for v in line.split("|") if v}
     errors = []
     nics, ports = set(), set()
@@ -330,9 +334,32 @@ def check_options(pcap, decode_as, jsonl):
         got = field(name)
         if not got or not got <= want:
             errors.append(f"options {name}: {sorted(got)[:5]}, want values from {sorted(want)[:5]}")
-    if not any("1970" not in v for v in field("cflow.sys_init_time")):
-        errors.append("options: systemInitTimeMilliseconds is not the agent's start")
+    errors += check_init_time(field("cflow.sys_init_time"), jsonl)
     return errors
+
+
+def check_init_time(values, jsonl):
+    """systemInitTimeMilliseconds is the agent's start: one value in every
+    exporter record, before the first flow the agent counted and not long
+    before it (the agent starts, then the test sends). Compared with the
+    records' own clock, so a host clock far from today passes too."""
+    first_ms = min(json.loads(line).get("start_time", 1 << 62) // 1000 for line in open(jsonl))
+    got = set()
+    for v in values:  # "Dec  7, 2026 14:58:26.010000000 UTC"
+        m = re.match(r"(\w+ +\d+, \d+ \d+:\d+:\d+)\.(\d{3})", v)
+        if not m:
+            return [f"options: systemInitTimeMilliseconds {v!r} is not a time tshark printed"]
+        t = datetime.datetime.strptime(" ".join(m.group(1).split()), "%b %d, %Y %H:%M:%S")
+        got.add(int(t.replace(tzinfo=datetime.timezone.utc).timestamp()) * 1000 +
+                int(m.group(2)))
+    if len(got) != 1:
+        return [f"options: systemInitTimeMilliseconds took {len(got)} values ({sorted(got)[:4]}); "
+                f"want one, the agent's start"]
+    t = got.pop()
+    if not first_ms - 120000 <= t <= first_ms:
+        return [f"options: systemInitTimeMilliseconds {t} is not the agent's start "
+                f"(first flow counted at {first_ms} ms)"]
+    return []
 
 
 def json_flows(jsonl):
