@@ -4,7 +4,7 @@
  * in `make bench` so that its figures can be read against this machine's
  * floor and not only against the empty program.
  *
- * Three floors, for the bench's IPv4 TCP frames only (fixed offsets, no
+ * Three floors, for IPv4 TCP and UDP frames only (fixed offsets, no
  * parser, no TCP analysis):
  *  - floor_hash_*: kflow's 44-byte key in a preallocated per-CPU hash of kflow's
  *    value type, bytes, packets and last time added: the interval maps'
@@ -88,22 +88,42 @@ struct {
 	__type(value, struct bf_line);
 } kf_bench_lines SEC(".maps");
 
-/* The bench's frames: Ethernet, a 20-byte IPv4 header, TCP. */
+/* The bench's frames, and the live bench's (selftests/bench/live.sh):
+ * Ethernet, a 20-byte IPv4 header, then TCP or UDP (whose ports sit where
+ * TCP's do; the bounds check asks for TCP's 20 bytes, which the live UDP
+ * load's 1200-byte datagrams have). The key is kflow's: the lower address
+ * (then port) first, so both directions find one entry; *dir says which
+ * side sent the packet. */
 static __always_inline int bf_key(void *data, void *end, __u32 ifindex, struct flow_key *k,
-				  __u32 *len)
+				  __u32 *len, int *dir)
 {
 	struct ethhdr *eth = data;
 	struct iphdr *ip = (void *)(eth + 1);
 	struct tcphdr *th = (void *)(ip + 1);
+	__u32 sa, da;
+	__u16 sp, dp;
 
-	if ((void *)(th + 1) > end || ip->protocol != IPPROTO_TCP)
+	if ((void *)(th + 1) > end ||
+	    (ip->protocol != IPPROTO_TCP && ip->protocol != IPPROTO_UDP))
 		return -1;
-	__builtin_memcpy(k->addr_a, &ip->saddr, 4);
-	__builtin_memcpy(k->addr_b, &ip->daddr, 4);
-	k->port_a = bpf_ntohs(th->source);
-	k->port_b = bpf_ntohs(th->dest);
+	sa = bpf_ntohl(ip->saddr);
+	da = bpf_ntohl(ip->daddr);
+	sp = bpf_ntohs(th->source);
+	dp = bpf_ntohs(th->dest);
+	*dir = sa > da || (sa == da && sp > dp);
+	if (*dir) {
+		__builtin_memcpy(k->addr_a, &ip->daddr, 4);
+		__builtin_memcpy(k->addr_b, &ip->saddr, 4);
+		k->port_a = dp;
+		k->port_b = sp;
+	} else {
+		__builtin_memcpy(k->addr_a, &ip->saddr, 4);
+		__builtin_memcpy(k->addr_b, &ip->daddr, 4);
+		k->port_a = sp;
+		k->port_b = dp;
+	}
 	k->ifindex = ifindex;
-	k->proto = IPPROTO_TCP;
+	k->proto = ip->protocol;
 	k->family = 4;
 	*len = ETH_HLEN + bpf_ntohs(ip->tot_len);
 	return 0;
@@ -115,8 +135,9 @@ static __always_inline void bf_hash(void *data, void *end, __u32 ifindex)
 	struct flow_key k = {};
 	struct flow_stats *st;
 	__u32 len;
+	int dir;
 
-	if (bf_key(data, end, ifindex, &k, &len))
+	if (bf_key(data, end, ifindex, &k, &len, &dir))
 		return;
 
 	st = bpf_map_lookup_elem(&kf_bench_flows, &k);
@@ -126,9 +147,9 @@ static __always_inline void bf_hash(void *data, void *end, __u32 ifindex)
 		if (!st)
 			return;
 	}
-	st->dir[0].bytes += len;
-	st->dir[0].packets++;
-	st->dir[0].last_ns = bpf_ktime_get_coarse_ns();
+	st->dir[dir].bytes += len;
+	st->dir[dir].packets++;
+	st->dir[dir].last_ns = bpf_ktime_get_coarse_ns();
 }
 
 static __always_inline void bf_life(void *data, void *end, __u32 ifindex)
@@ -138,8 +159,9 @@ static __always_inline void bf_life(void *data, void *end, __u32 ifindex)
 	struct bf_life_dir *d;
 	struct bf_life *e;
 	__u32 len;
+	int dir;
 
-	if (bf_key(data, end, ifindex, &k, &len))
+	if (bf_key(data, end, ifindex, &k, &len, &dir))
 		return;
 
 	e = bpf_map_lookup_elem(&kf_bench_life, &k);
@@ -149,7 +171,7 @@ static __always_inline void bf_life(void *data, void *end, __u32 ifindex)
 		if (!e)
 			return;
 	}
-	d = &e->dir[0];
+	d = &e->dir[dir];
 	__sync_fetch_and_add(&d->bytes, len);
 	__sync_fetch_and_add(&d->packets, 1);
 	d->last_ns = bpf_ktime_get_coarse_ns();
@@ -161,8 +183,9 @@ static __always_inline void bf_line(void *data, void *end, __u32 ifindex)
 	const __u32 *w = (const void *)&k;
 	__u32 h = 0x9e3779b9, idx, len;
 	struct bf_line *l;
+	int dir;
 
-	if (bf_key(data, end, ifindex, &k, &len))
+	if (bf_key(data, end, ifindex, &k, &len, &dir))
 		return;
 
 	/* The IPv4 addresses and the ports: words 0, 4 and 8. */

@@ -457,7 +457,7 @@ static const char *verdict(bool pass)
 
 /* ---- 1. repeated packet ---- */
 
-/* The floor programs only know the IPv4 TCP frames. */
+/* The floor programs read IPv4 TCP and UDP only: no floor for the IPv6 datagram. */
 static bool has_floor(int pkt)
 {
 	return pkt == PKT_SYN || pkt == PKT_DATA;
@@ -1125,7 +1125,7 @@ int main(void)
 	}
 
 	printf("  * above empty: bench_floor.bpf.c's bare per-CPU hash of the same key and value (no atomics)\n"
-	       "    (lookup, add bytes, packets, time; nothing else), IPv4 TCP frames only\n");
+	       "    (lookup, add bytes, packets, time; nothing else), IPv4 frames only\n");
 	fflush(stdout);
 
 	for (h = 0; h < NHOOKS; h++) {

@@ -15,6 +15,14 @@
 #   other  with KFLOW_B=PATH: that build of kflow, as the kflow pair (cgroup
 #          CG_O), to compare two builds in one run: the machine drifts more
 #          between runs minutes apart than two datapaths differ
+#   floor  with KF_LIVE_FLOOR=life (or 1), hash or line: bench_floor.bpf.o's
+#          floor_life_tc, floor_hash_tc or floor_line_tc attached as the
+#          empty program (no cgroup programs; cgroup CG_F), in the same
+#          rounds as kflow. life: one shared lifetime hash entry per flow,
+#          two atomic adds and a store per packet, nothing else: what the
+#          lifetime-entry design of issue 11 cannot go below, live. hash:
+#          the same in a per-CPU hash of kflow's interval value (how the
+#          usual TC flow agents count). line: one array line per flow
 # Each load runs on the pairs in turn, in two rounds (the second in the
 # reverse order); kernel.bpf_stats_enabled is on for the run and gives every
 # program's run_time_ns and run_cnt. live.py turns the snapshots into one
@@ -30,6 +38,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 KFLOW=${KFLOW:-$top/build/kflow}
 EMPTY_OBJ=${EMPTY_OBJ:-$top/.output/bench_empty.bpf.o}
+FLOOR_OBJ=${FLOOR_OBJ:-$top/.output/bench_floor.bpf.o}
 TRAFFIC=$top/selftests/net/traffic.py
 
 TCP_SECS=6
@@ -61,6 +70,16 @@ SUFFIX=$(printf '%05d%d' $RANDOM $((RANDOM % 10)))
 KFLOW_B=${KFLOW_B:-}
 PAIRS="kflow empty bare"
 [ -n "$KFLOW_B" ] && PAIRS="kflow other empty bare"
+FLOOR=
+case ${KF_LIVE_FLOOR:-0} in
+0) ;;
+1 | life) FLOOR=floor_life_tc ;;
+hash) FLOOR=floor_hash_tc ;;
+line) FLOOR=floor_line_tc ;;
+*) die "KF_LIVE_FLOOR=$KF_LIVE_FLOOR: want life, hash or line" ;;
+esac
+[ -n "$FLOOR" ] && PAIRS="$PAIRS floor"
+[ -z "$FLOOR" ] || [ -f "$FLOOR_OBJ" ] || die "no $FLOOR_OBJ (run make)"
 declare -A NS_C NS_S VETH_C VETH_S IP_C IP_S CG
 n=0
 for p in $PAIRS; do
@@ -83,6 +102,9 @@ CG_E=$CG2/kflow-bench-$SUFFIX-empty # the empty cgroup programs' (empty pair)
 CG_B=$CG2/kflow-bench-$SUFFIX-bare # the bare pair's traffic: no program
 CG_O=$CG2/kflow-bench-$SUFFIX-other # KFLOW_B's --cgroup-root
 PIN_O=/sys/fs/bpf/kflow-bench-other-$SUFFIX
+CG_F=$CG2/kflow-bench-$SUFFIX-floor # the floor pair's traffic: no cgroup program
+PIN_F=/sys/fs/bpf/kflow-bench-floor-$SUFFIX # the floor programs and their map
+CG[floor]=$CG_F
 CG[kflow]=$CG_K
 CG[other]=$CG_O
 CG[empty]=$CG_E
@@ -138,6 +160,7 @@ teardown() {
 			>/dev/null 2>&1 || rm -rf "$PIN_O"
 	fi
 	[ -n "$OLD_STATS" ] && sysctl -qw kernel.bpf_stats_enabled=$OLD_STATS
+	rm -rf "$PIN_F"
 	if [ -d "$PIN_E" ]; then
 		for p in $EMPTY_CG; do
 			bpftool cgroup detach "$CG_E" ${p%%=*} pinned "$PIN_E/${p#*=}" 2>/dev/null
@@ -211,6 +234,7 @@ setup_pair() {
 mount -t bpf bpf /sys/fs/bpf || die "cannot mount a private bpffs at /sys/fs/bpf"
 cgs=("$CG_K" "$CG_E" "$CG_B")
 [ -n "$KFLOW_B" ] && cgs+=("$CG_O")
+[ -n "$FLOOR" ] && cgs+=("$CG_F")
 for d in "${cgs[@]}"; do
 	mkdir "$d" || die "cannot create cgroup $d"
 	MADE_CG+=("$d")
@@ -268,6 +292,28 @@ for p in $EMPTY_CG; do
 		die "cannot attach ${p#*=} to $CG_E"
 done
 
+# The floor program, attached the same way. tc loads no object with two
+# programs in one section, so it attaches bpftool's pins: one load per
+# hook, as bpf_stats count per program, the second on the first's maps.
+if [ -n "$FLOOR" ]; then
+	mkdir -p "$PIN_F/ingress" "$PIN_F/egress"
+	bpftool prog loadall "$FLOOR_OBJ" "$PIN_F/ingress" pinmaps "$PIN_F/maps" ||
+		die "cannot load $FLOOR_OBJ into $PIN_F/ingress"
+	bpftool prog loadall "$FLOOR_OBJ" "$PIN_F/egress" \
+		map name kf_bench_flows pinned "$PIN_F/maps/kf_bench_flows" \
+		map name kf_bench_life pinned "$PIN_F/maps/kf_bench_life" \
+		map name kf_bench_lines pinned "$PIN_F/maps/kf_bench_lines" ||
+		die "cannot load $FLOOR_OBJ into $PIN_F/egress"
+	ns_f=/run/netns/${NS_S[floor]}
+	nsenter --net=$ns_f tc qdisc add dev ${VETH_S[floor]} clsact ||
+		die "cannot add clsact to ${VETH_S[floor]}"
+	for dir in ingress egress; do
+		nsenter --net=$ns_f tc filter add dev ${VETH_S[floor]} $dir prio 1 handle 0x6b66 \
+			bpf da object-pinned "$PIN_F/$dir/$FLOOR" ||
+			die "cannot attach $FLOOR to ${VETH_S[floor]} $dir"
+	done
+fi
+
 # Program ids, as label=id: tc_in, tc_out, and id_NAME for identity's.
 tc_ids() {
 	nsenter --net=/run/netns/${NS_S[$1]} bpftool -j net show dev ${VETH_S[$1]} |
@@ -278,6 +324,8 @@ PROGS_kflow="$(tc_ids kflow) $(bpftool -j cgroup show "$CG_K" | python3 "$here/l
 [ -n "$KFLOW_B" ] &&
 	PROGS_other="$(tc_ids other) $(bpftool -j cgroup show "$CG_O" | python3 "$here/live.py" cg-ids)"
 PROGS_empty="$(tc_ids empty) $(bpftool -j cgroup show "$CG_E" | python3 "$here/live.py" cg-ids)"
+# shellcheck disable=SC2034 # read through ${!v}
+[ -n "$FLOOR" ] && PROGS_floor="$(tc_ids floor)"
 # shellcheck disable=SC2034 # read through ${!v} in snap()
 PROGS_bare=
 for p in $PAIRS; do
@@ -287,6 +335,7 @@ for p in $PAIRS; do
 	*tc_in=*tc_out=*) ;;
 	*) die "cannot find the $p programs on ${VETH_S[$p]}: '${!v}'" ;;
 	esac
+	[ $p = floor ] && continue
 	case "${!v}" in
 	*id_*) ;;
 	*) die "no cgroup program of the $p pair on ${CG[$p]}" ;;
@@ -363,6 +412,12 @@ if [ -n "$KFLOW_B" ]; then
 		--udp-secs $UDP_SECS --short-count $SHORT_COUNT --identity-root "$CG_O" \
 		--pair other 2>/dev/null || die "cannot compute the report of $KFLOW_B"
 	python3 "$here/live.py" compare "$RAW" kflow other || die "cannot compare the builds"
+fi
+if [ -n "$FLOOR" ]; then
+	echo
+	echo "KF_LIVE_FLOOR: $FLOOR (bpf/bench_floor.bpf.c) in the same rounds:"
+	python3 "$here/live.py" compare "$RAW" empty floor || die "cannot compare the floor"
+	python3 "$here/live.py" compare "$RAW" floor kflow || die "cannot compare the floor"
 fi
 echo
 cat "$TMP/memory"
