@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # live.sh - `make bench`, second part: what kflow costs on live traffic, as
-# users run it. Three pairs of network namespaces, each joined by a veth
+# users run it. Four pairs of network namespaces, each joined by a veth
 # pair with the kernel's default offloads:
 #   kflow  the agent with its defaults (TC, identity on) on the server's
 #          veth; identity observes the test cgroup CG_K, which holds this
@@ -15,7 +15,7 @@
 #   other  with KFLOW_B=PATH: that build of kflow, as the kflow pair (cgroup
 #          CG_O), to compare two builds in one run: the machine drifts more
 #          between runs minutes apart than two datapaths differ
-#   floor  with KF_LIVE_FLOOR=life (or 1), hash or line: bench_floor.bpf.o's
+#   floor  KF_LIVE_FLOOR=life (the default), hash, line, or 0 for none: bench_floor.bpf.o's
 #          floor_life_tc, floor_hash_tc or floor_line_tc attached as the
 #          empty program (no cgroup programs; cgroup CG_F), in the same
 #          rounds as kflow. life: one shared lifetime hash entry per flow,
@@ -71,12 +71,12 @@ KFLOW_B=${KFLOW_B:-}
 PAIRS="kflow empty bare"
 [ -n "$KFLOW_B" ] && PAIRS="kflow other empty bare"
 FLOOR=
-case ${KF_LIVE_FLOOR:-0} in
+case ${KF_LIVE_FLOOR:-life} in
 0) ;;
 1 | life) FLOOR=floor_life_tc ;;
 hash) FLOOR=floor_hash_tc ;;
 line) FLOOR=floor_line_tc ;;
-*) die "KF_LIVE_FLOOR=$KF_LIVE_FLOOR: want life, hash or line" ;;
+*) die "KF_LIVE_FLOOR=$KF_LIVE_FLOOR: want life, hash, line or 0" ;;
 esac
 [ -n "$FLOOR" ] && PAIRS="$PAIRS floor"
 [ -z "$FLOOR" ] || [ -f "$FLOOR_OBJ" ] || die "no $FLOOR_OBJ (run make)"
@@ -415,7 +415,7 @@ if [ -n "$KFLOW_B" ]; then
 fi
 if [ -n "$FLOOR" ]; then
 	echo
-	echo "KF_LIVE_FLOOR: $FLOOR (bpf/bench_floor.bpf.c) in the same rounds:"
+	echo "floor pair: $FLOOR (bpf/bench_floor.bpf.c; KF_LIVE_FLOOR) in the same rounds:"
 	python3 "$here/live.py" compare "$RAW" empty floor || die "cannot compare the floor"
 	python3 "$here/live.py" compare "$RAW" floor kflow || die "cannot compare the floor"
 fi
