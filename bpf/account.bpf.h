@@ -82,9 +82,19 @@ static __always_inline void add_packet(struct flow_stats *st, __u32 dir, const s
 	__u16 f6 = m->tcp_flags & KF_TCP_FLAGS6;
 
 	wire_lengths(m, &bytes, &l3, &l4);
-	/* The one packet that takes the count from zero stamps the start. */
+	/* The one packet that takes the count from zero stamps the start.
+	 * The flow's first packet is the earlier of the two directions'
+	 * first ones, whichever CPU counts it first: this one names it
+	 * unless the other direction's first packet is counted and stamped
+	 * earlier. When the two are counted at once, each may see the
+	 * other's count and not yet its stamp, so both may write, never
+	 * neither: a direction reads the other's stamp before it stores its
+	 * own. */
 	if (!__sync_fetch_and_add(&d->packets, m->segs)) {
-		if (!READ_ONCE(st->dir[!(dir & 1)].packets)) {
+		const struct flow_dir *o = &st->dir[!(dir & 1)];
+		__u64 o_first = READ_ONCE(o->first_ns);
+
+		if (!READ_ONCE(o->packets) || !o_first || now < o_first) {
 			st->first_ipid = m->ipid;
 			st->first_dir = dir;
 			st->eth_vlans = m->vlans;

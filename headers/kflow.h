@@ -152,7 +152,7 @@ struct flow_stats {
 	__u32 rtt; /* max of the interval, us: SYN to handshake ACK */
 	__u32 rtt_client; /* SYN-ACK to handshake ACK */
 	__u32 rtt_server; /* SYN to SYN-ACK */
-	__u32 first_ipid; /* IPv4 id of the flow's first packet in the interval */
+	__u32 first_ipid; /* IPv4 id of the flow's first packet in the interval (by time) */
 	__u8 first_dir; /* direction of that packet */
 	__u8 eth_vlans; /* VLAN tags seen on the first packet (0..2) */
 	__u16 pad;

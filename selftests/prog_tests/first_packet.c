@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * first_packet.c - the interval entry's first_dir and first_ipid name the
+ * flow's first packet by its time, whichever direction is counted first.
+ * Live, two CPUs may count a flow's first request and its first answer in
+ * either order (the answer's CPU may even get there first); before, the
+ * direction counted first always won, and two first packets counted at once
+ * could leave both fields unset. Here the order is forced with a
+ * replay-mode skeleton, whose packets carry their own time.
+ */
+#include <netinet/in.h>
+#include <linux/bpf.h>
+#include "test_progs.h"
+#include "kflow.skel.h"
+
+#define LO_IFINDEX 1
+#define DNS_PORT 53
+
+/* One UDP datagram between host 1:port and host 2:DNS_PORT; answer goes
+ * from host 2. */
+static bool send_at(int prog_fd, __u16 port, bool answer, __u16 ipid, __u64 tstamp,
+		    const char *what)
+{
+	struct pkt_spec s = {
+		.l3 = PKT_IPV4,
+		.proto = IPPROTO_UDP,
+		.sport = port,
+		.dport = DNS_PORT,
+		.ip_id = ipid,
+		.payload = 10,
+		.tstamp = tstamp,
+	};
+	static __u8 pkt[PKT_MAX_LEN];
+	struct kf_run_result res;
+	size_t len;
+
+	if (answer) {
+		s.src = 2;
+		s.dst = 1;
+		s.sport = DNS_PORT;
+		s.dport = port;
+	}
+	len = pkt_build(&s, pkt);
+	return ASSERT_OK(kf_prog_run(prog_fd, false, pkt, len, &s, &res), what);
+}
+
+/* The request (ipid 11) at 1 s and its answer (ipid 22) 1 ms later,
+ * counted in the order given; the flow's first packet is the request. */
+static void first_of(struct kflow *skel, __u16 port, bool answer_counted_first)
+{
+	int prog_fd = bpf_program__fd(skel->progs.kf_tc_ingress);
+	const __u64 t = 1000000000ULL;
+	struct flow_stats st;
+	struct flow_key key;
+
+	if (answer_counted_first) {
+		if (!send_at(prog_fd, port, true, 22, t + 1000000, "answer, counted first") ||
+		    !send_at(prog_fd, port, false, 11, t, "request, counted second"))
+			return;
+	} else {
+		if (!send_at(prog_fd, port, false, 11, t, "request, counted first") ||
+		    !send_at(prog_fd, port, true, 22, t + 1000000, "answer, counted second"))
+			return;
+	}
+	kf_key_init(&key, 4, IPPROTO_UDP, 1, port, 2, DNS_PORT, 0, LO_IFINDEX);
+	if (!ASSERT_OK(kf_flow_read(bpf_map__fd(skel->maps.kf_flows_a), &key, &st), "flow"))
+		return;
+	ASSERT_EQ(st.dir[KF_DIR_AB].first_ns, t, "request's first_ns");
+	ASSERT_EQ(st.dir[KF_DIR_BA].first_ns, t + 1000000, "answer's first_ns");
+	ASSERT_EQ(st.first_dir, KF_DIR_AB, "first_dir: the request's");
+	ASSERT_EQ(st.first_ipid, 11, "first_ipid: the request's");
+}
+
+void test_first_packet(void)
+{
+	struct kflow *skel;
+	__u32 zero = 0;
+	int a_fd;
+
+	skel = kflow__open();
+	if (!ASSERT_OK_PTR(skel, "kflow__open (replay)"))
+		return;
+	skel->rodata->cfg_replay = 1;
+	if (!ASSERT_OK(kf_obj_unpin_maps(skel->obj), "unpin maps") ||
+	    !ASSERT_OK(kflow__load(skel), "kflow__load (replay)"))
+		goto out;
+	a_fd = bpf_map__fd(skel->maps.kf_flows_a);
+	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.kf_flow_sel), &zero, &a_fd,
+					   BPF_ANY), "select kf_flows_a"))
+		goto out;
+	if (test__start_subtest("tc_ingress/request_counted_first"))
+		first_of(skel, 40001, false);
+	if (test__start_subtest("tc_ingress/answer_counted_first"))
+		first_of(skel, 40002, true);
+out:
+	kflow__destroy(skel);
+}
