@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "log.h"
@@ -36,7 +37,9 @@ void kf_log(int level, const char *fmt, ...)
 }
 
 /* While an object loads, libbpf's warnings are held: a failure is then
- * told in one line of ours, the held lines only where they explain it. */
+ * told in one line of ours, the held lines only where they explain it. A
+ * verifier log comes as one message of any size with its reason at the
+ * end, so one that does not fit keeps its end. */
 static struct {
 	bool on;
 	char buf[16384];
@@ -44,19 +47,57 @@ static struct {
 	char failed_map[64];
 } hold;
 
+static void hold_append(const char *s, size_t n)
+{
+	memcpy(hold.buf + hold.len, s, n);
+	hold.len += n;
+	hold.buf[hold.len] = '\0';
+}
+
+static void hold_add(const char *msg)
+{
+	size_t room = sizeof(hold.buf) - 1 - hold.len, n = strlen(msg), keep;
+	const char *tail, *nl;
+	char mark[96];
+	int m;
+
+	if (n + 7 <= room) {
+		hold_append("kflow: ", 7);
+		hold_append(msg, n);
+		return;
+	}
+	if (room <= sizeof(mark))
+		return;
+	/* The message's last lines (a screenful), from a line start, after
+	 * a marker. */
+	keep = room - sizeof(mark) < 4096 ? room - sizeof(mark) : 4096;
+	tail = msg + n - keep;
+	nl = strchr(tail, '\n');
+	if (nl && nl[1])
+		tail = nl + 1;
+	m = snprintf(mark, sizeof(mark),
+		     "kflow: [... %zu bytes of libbpf's message cut; -vv prints them]\n",
+		     (size_t)(tail - msg));
+	if (m <= 0 || (size_t)m >= sizeof(mark))
+		return;
+	hold_append(mark, (size_t)m);
+	hold_append(tail, strlen(tail));
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	int ours = level == LIBBPF_WARN ? KF_LOG_INFO :
 		   level == LIBBPF_INFO ? KF_LOG_DEBUG : KF_LOG_LIBBPF_DEBUG;
-	char line[1024];
-	int n;
+	char *line;
 
 	/* bpf_tc_query() on a hook with no filter of ours is how we look;
 	 * the kernel's answer is not a problem worth a line. */
 	if (strstr(fmt, "Kernel error message") && ours < KF_LOG_DEBUG)
 		ours = KF_LOG_DEBUG;
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	if (n < 0)
+	if (ours > log_level && !hold.on)
+		return 0;
+	/* Whole, whatever its size: a verifier log is one message. */
+	if (vasprintf(&line, fmt, ap) < 0)
 		return 0;
 	if (hold.on) {
 		char name[sizeof(hold.failed_map)];
@@ -67,17 +108,12 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 		    end > 0)
 			memcpy(hold.failed_map, name, sizeof(name));
 	}
-	if (hold.on && ours == KF_LOG_INFO && ours <= log_level) {
-		n = snprintf(hold.buf + hold.len, sizeof(hold.buf) - hold.len, "kflow: %s", line);
-		if (n > 0)
-			hold.len += (size_t)n < sizeof(hold.buf) - hold.len ?
-					    (size_t)n : sizeof(hold.buf) - hold.len - 1;
-		return 0;
-	}
-	if (ours > log_level)
-		return 0;
-	/* libbpf's own messages start with "libbpf: ". */
-	return fprintf(stderr, "kflow: %s", line);
+	if (hold.on && ours == KF_LOG_INFO && ours <= log_level)
+		hold_add(line);
+	else if (ours <= log_level)
+		fprintf(stderr, "kflow: %s", line);
+	free(line);
+	return 0;
 }
 
 void kf_log_setup_libbpf(void)
