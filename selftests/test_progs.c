@@ -447,6 +447,25 @@ int kf_prog_run(int prog_fd, bool xdp, const __u8 *pkt, __u32 len, const struct 
 	return 0;
 }
 
+int kf_run_udp4(int prog_fd, __u16 port_1, __u16 port_2, bool back, __u16 ipid, __u64 tstamp)
+{
+	struct pkt_spec s = {
+		.l3 = PKT_IPV4,
+		.proto = IPPROTO_UDP,
+		.sport = back ? port_2 : port_1,
+		.dport = back ? port_1 : port_2,
+		.src = back ? 2 : 1,
+		.dst = back ? 1 : 2,
+		.ip_id = ipid,
+		.payload = 10,
+		.tstamp = tstamp,
+	};
+	static __u8 pkt[PKT_MAX_LEN];
+	struct kf_run_result res;
+
+	return kf_prog_run(prog_fd, false, pkt, pkt_build(&s, pkt), &s, &res);
+}
+
 /* ---- maps ---- */
 
 int kf_obj_unpin_maps(struct bpf_object *obj)

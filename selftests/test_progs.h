@@ -211,6 +211,10 @@ struct kf_run_result {
 
 int kf_prog_run(int prog_fd, bool xdp, const __u8 *pkt, __u32 len, const struct pkt_spec *s,
 		struct kf_run_result *res);
+/* One IPv4 UDP datagram with 10 bytes of payload from host 1:port_1 to host
+ * 2:port_2, or back, with that IP id and replay-mode time, through the TC
+ * program prog_fd. */
+int kf_run_udp4(int prog_fd, __u16 port_1, __u16 port_2, bool back, __u16 ipid, __u64 tstamp);
 
 /* Map helpers. */
 int kf_obj_unpin_maps(struct bpf_object *obj); /* set every pin path to NULL */

@@ -21,27 +21,7 @@
 static bool send_at(int prog_fd, __u16 port, bool answer, __u16 ipid, __u64 tstamp,
 		    const char *what)
 {
-	struct pkt_spec s = {
-		.l3 = PKT_IPV4,
-		.proto = IPPROTO_UDP,
-		.sport = port,
-		.dport = DNS_PORT,
-		.ip_id = ipid,
-		.payload = 10,
-		.tstamp = tstamp,
-	};
-	static __u8 pkt[PKT_MAX_LEN];
-	struct kf_run_result res;
-	size_t len;
-
-	if (answer) {
-		s.src = 2;
-		s.dst = 1;
-		s.sport = DNS_PORT;
-		s.dport = port;
-	}
-	len = pkt_build(&s, pkt);
-	return ASSERT_OK(kf_prog_run(prog_fd, false, pkt, len, &s, &res), what);
+	return ASSERT_OK(kf_run_udp4(prog_fd, port, DNS_PORT, answer, ipid, tstamp), what);
 }
 
 /* The request (ipid 11) at 1 s and its answer (ipid 22) 1 ms later,

@@ -134,26 +134,7 @@ static void test_swap(const struct hint_fixture *fx, int prog_fd, bool xdp)
  * payload; reply goes from the server. */
 static bool send_udp_at(int prog_fd, bool reply, __u64 tstamp, const char *what)
 {
-	struct pkt_spec s = {
-		.l3 = PKT_IPV4,
-		.proto = IPPROTO_UDP,
-		.sport = CLIENT_PORT,
-		.dport = DNS_PORT,
-		.payload = 10,
-		.tstamp = tstamp,
-	};
-	static __u8 pkt[PKT_MAX_LEN];
-	struct kf_run_result res;
-	size_t len;
-
-	if (reply) {
-		s.src = 2;
-		s.dst = 1;
-		s.sport = DNS_PORT;
-		s.dport = CLIENT_PORT;
-	}
-	len = pkt_build(&s, pkt);
-	return ASSERT_OK(kf_prog_run(prog_fd, false, pkt, len, &s, &res), what);
+	return ASSERT_OK(kf_run_udp4(prog_fd, CLIENT_PORT, DNS_PORT, reply, 0, tstamp), what);
 }
 
 static bool send_udp(int prog_fd, bool reply, const char *what)
