@@ -22,6 +22,7 @@
 #include <linux/if_ether.h>
 #include "flowtable.h"
 #include "test_progs.h"
+#include "kflow.skel.h"
 
 #define DEFINE_TEST(name) void test_##name(void);
 #include "tests.h"
@@ -479,6 +480,28 @@ int kf_obj_unpin_maps(struct bpf_object *obj)
 			return err;
 	}
 	return 0;
+}
+
+struct kflow *kf_kflow_load(bool replay)
+{
+	struct kflow *skel = kflow__open();
+	__u32 zero = 0;
+	int a_fd;
+
+	if (!ASSERT_OK_PTR(skel, "kflow__open"))
+		return NULL;
+	skel->rodata->cfg_replay = replay;
+	if (!ASSERT_OK(kf_obj_unpin_maps(skel->obj), "unpin maps") ||
+	    !ASSERT_OK(kflow__load(skel), replay ? "kflow__load (replay)" : "kflow__load"))
+		goto fail;
+	a_fd = bpf_map__fd(skel->maps.kf_flows_a);
+	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.kf_flow_sel), &zero, &a_fd,
+					   BPF_ANY), "select kf_flows_a"))
+		goto fail;
+	return skel;
+fail:
+	kflow__destroy(skel);
+	return NULL;
 }
 
 int kf_ncpus(void)

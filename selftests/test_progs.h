@@ -218,6 +218,11 @@ int kf_run_udp4(int prog_fd, __u16 port_1, __u16 port_2, bool back, __u16 ipid, 
 
 /* Map helpers. */
 int kf_obj_unpin_maps(struct bpf_object *obj); /* set every pin path to NULL */
+/* kflow's skeleton opened, unpinned, loaded (replay: cfg_replay, packets
+ * carry their time) and counting into kf_flows_a; NULL after a failed
+ * assertion. kflow__destroy() it. */
+struct kflow;
+struct kflow *kf_kflow_load(bool replay);
 int kf_map_clear(int fd); /* delete every key; returns how many or -errno */
 int kf_map_count(int fd);
 int kf_ncpus(void);

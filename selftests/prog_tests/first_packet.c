@@ -53,25 +53,13 @@ static void first_of(struct kflow *skel, __u16 port, bool answer_counted_first)
 
 void test_first_packet(void)
 {
-	struct kflow *skel;
-	__u32 zero = 0;
-	int a_fd;
+	struct kflow *skel = kf_kflow_load(true);
 
-	skel = kflow__open();
-	if (!ASSERT_OK_PTR(skel, "kflow__open (replay)"))
+	if (!skel)
 		return;
-	skel->rodata->cfg_replay = 1;
-	if (!ASSERT_OK(kf_obj_unpin_maps(skel->obj), "unpin maps") ||
-	    !ASSERT_OK(kflow__load(skel), "kflow__load (replay)"))
-		goto out;
-	a_fd = bpf_map__fd(skel->maps.kf_flows_a);
-	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.kf_flow_sel), &zero, &a_fd,
-					   BPF_ANY), "select kf_flows_a"))
-		goto out;
 	if (test__start_subtest("tc_ingress/request_counted_first"))
 		first_of(skel, 40001, false);
 	if (test__start_subtest("tc_ingress/answer_counted_first"))
 		first_of(skel, 40002, true);
-out:
 	kflow__destroy(skel);
 }

@@ -242,15 +242,8 @@ static void test_udp_same_time(void)
 
 	if (!save_cpus(&saved, false))
 		return;
-	skel = kflow__open();
-	if (!ASSERT_OK_PTR(skel, "kflow__open (replay)"))
-		goto out;
-	skel->rodata->cfg_replay = 1;
-	if (!ASSERT_OK(kf_obj_unpin_maps(skel->obj), "unpin maps") ||
-	    !ASSERT_OK(kflow__load(skel), "kflow__load (replay)"))
-		goto out;
-	if (!ASSERT_OK(select_map(bpf_map__fd(skel->maps.kf_flow_sel),
-				  bpf_map__fd(skel->maps.kf_flows_a)), "select kf_flows_a"))
+	skel = kf_kflow_load(true);
+	if (!skel)
 		goto out;
 	prog_fd = bpf_program__fd(skel->progs.kf_tc_ingress);
 	if (!on_cpu(0) || !send_udp_at(prog_fd, false, t, "request at t") ||

@@ -111,27 +111,17 @@ void test_shared_counts(void)
 {
 	cpu_set_t allowed;
 	struct kflow *skel;
-	__u32 zero = 0;
-	int a_fd;
 
 	if (!ASSERT_OK(sched_getaffinity(0, sizeof(allowed), &allowed), "read CPU affinity") ||
 	    !ASSERT_TRUE(CPU_ISSET(0, &allowed) && CPU_ISSET(1, &allowed),
 			 "CPUs 0 and 1 allowed to this process (the test needs both)"))
 		return;
-	skel = kflow__open();
-	if (!ASSERT_OK_PTR(skel, "kflow__open"))
+	skel = kf_kflow_load(false);
+	if (!skel)
 		return;
-	if (!ASSERT_OK(kf_obj_unpin_maps(skel->obj), "unpin maps") ||
-	    !ASSERT_OK(kflow__load(skel), "kflow__load"))
-		goto out;
-	a_fd = bpf_map__fd(skel->maps.kf_flows_a);
-	if (!ASSERT_OK(bpf_map_update_elem(bpf_map__fd(skel->maps.kf_flow_sel), &zero, &a_fd,
-					   BPF_ANY), "select kf_flows_a"))
-		goto out;
 	if (test__start_subtest("tc_ingress/two_cpus_one_flow"))
 		two_cpus(skel, bpf_program__fd(skel->progs.kf_tc_ingress), false);
 	if (test__start_subtest("xdp_ingress/two_cpus_one_flow"))
 		two_cpus(skel, bpf_program__fd(skel->progs.kf_xdp_ingress), true);
-out:
 	kflow__destroy(skel);
 }
