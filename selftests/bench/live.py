@@ -10,6 +10,7 @@
   live.py report RAW INFO [--tcp-secs S] [--pair P] ...   table on stdout,
                     raw figures on stderr; P: the pair that ran kflow
   live.py compare RAW A B   ns per run of pair B less pair A, paired by round
+  live.py ratio RAW A B T   pair B's ns above empty over pair A's, paired by round
 
 RAW holds one JSON line per measurement (round, pair, load, the snapshots
 before and after, the load's output file), as live.sh writes it.
@@ -247,6 +248,33 @@ def compare(raw, a, b):
                     "%+.0f" % d for d in diffs), statistics.median(diffs)))
 
 
+def ratio(raw, a, b, target):
+    """Pair b's ns per run above the empty pair's as a ratio of pair a's,
+    per load and hook, paired by round: how kflow compares with a model of
+    another agent's work (issue 11 asks for at most `target`)."""
+    with open(raw) as f:
+        ms = [json.loads(line) for line in f if line.strip()]
+    by = {(m["round"], m["load"], m["pair"]): derive(m) for m in ms}
+    rounds = sorted({m["round"] for m in ms})
+    print("%s above empty / %s above empty, each round (median; target <= %.2f):" %
+          (b, a, target))
+    for load in LOADS:
+        for what in ("tc_in", "tc_out"):
+            rs = []
+            for r in rounds:
+                try:
+                    e = by[(r, load, "empty")][what]
+                    num, den = by[(r, load, b)][what] - e, by[(r, load, a)][what] - e
+                except (KeyError, TypeError):
+                    continue
+                if den > 0:
+                    rs.append(num / den)
+            if rs:
+                m = statistics.median(rs)
+                print("  %-5s %-6s %s (%.2f) %s" % (load, what, " ".join(
+                    "%.2f" % x for x in rs), m, "ok" if m <= target else "MISS"))
+
+
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
@@ -269,6 +297,8 @@ def main(argv):
         report(ap.parse_args(argv[2:]))
     elif cmd == "compare" and len(argv) == 5:
         compare(argv[2], argv[3], argv[4])
+    elif cmd == "ratio" and len(argv) == 6:
+        ratio(argv[2], argv[3], argv[4], float(argv[5]))
     else:
         sys.exit("unknown command " + cmd)
 
