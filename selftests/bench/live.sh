@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # live.sh - `make bench`, second part: what kflow costs on live traffic, as
-# users run it. Four pairs of network namespaces, each joined by a veth
+# users run it. Five pairs of network namespaces, each joined by a veth
 # pair with the kernel's default offloads:
 #   kflow  the agent with its defaults (TC, identity on) on the server's
 #          veth; identity observes the test cgroup CG_K, which holds this
@@ -15,19 +15,20 @@
 #   other  with KFLOW_B=PATH: that build of kflow, as the kflow pair (cgroup
 #          CG_O), to compare two builds in one run: the machine drifts more
 #          between runs minutes apart than two datapaths differ
-#   floor  KF_LIVE_FLOOR=life (the default), hash, line, peer, or 0 for
-#          none: bench_floor.bpf.o's floor_life_tc, floor_hash_tc,
-#          floor_line_tc or floor_peer_in_tc/_out_tc attached as the
-#          empty program (no cgroup programs; cgroup CG_F), in the same
-#          rounds as kflow. life: one shared lifetime hash entry per flow,
-#          two atomic adds and a store per packet, nothing else: what the
-#          lifetime-entry design of issue 11 cannot go below, live. hash:
-#          the same in a per-CPU hash of kflow's interval value. line: one
-#          array line per flow. peer: a model of the usual open-source TC
-#          flow agent's per-packet work in its recent form (fine clock,
-#          a shared hash entry per direction allocated on insert, two
-#          atomic adds), whose cost issue 11's targets are 0.8 of; kflow's
-#          cost is also printed as a ratio of it
+#   floor  KF_LIVE_FLOOR=life (the default), hash, line, or 0 for none:
+#          bench_floor.bpf.o's floor_life_tc, floor_hash_tc or
+#          floor_line_tc attached as the empty program (no cgroup
+#          programs; cgroup CG_F), in the same rounds as kflow. life: one
+#          shared lifetime hash entry per flow, two atomic adds and a store
+#          per packet, nothing else: what the lifetime-entry design of
+#          issue 11 cannot go below, live. hash: the same in a per-CPU hash
+#          of kflow's interval value. line: one array line per flow
+#   peer   unless KF_LIVE_PEER=0: bench_floor.bpf.o's floor_peer_in_tc and
+#          floor_peer_out_tc, attached the same way (cgroup CG_P), a model
+#          of the usual open-source TC flow agent's per-packet work in its
+#          recent form (fine clock, a shared hash entry per direction
+#          allocated on insert, two atomic adds), whose cost issue 11's
+#          targets are 0.8 of; kflow's cost is printed as a ratio of it
 # Each load runs on the pairs in turn, in two rounds (the second in the
 # reverse order); kernel.bpf_stats_enabled is on for the run and gives every
 # program's run_time_ns and run_cnt. live.py turns the snapshots into one
@@ -81,19 +82,12 @@ case ${KF_LIVE_FLOOR:-life} in
 1 | life) FLOOR=floor_life_tc ;;
 hash) FLOOR=floor_hash_tc ;;
 line) FLOOR=floor_line_tc ;;
-peer) FLOOR=floor_peer ;;
-*) die "KF_LIVE_FLOOR=$KF_LIVE_FLOOR: want life, hash, line, peer or 0" ;;
+*) die "KF_LIVE_FLOOR=$KF_LIVE_FLOOR: want life, hash, line or 0" ;;
 esac
-# The program attached at each hook (the peer model's key names its hook).
-floor_prog() { # ingress|egress
-	case $FLOOR:$1 in
-	floor_peer:ingress) echo floor_peer_in_tc ;;
-	floor_peer:egress) echo floor_peer_out_tc ;;
-	*) echo $FLOOR ;;
-	esac
-}
 [ -n "$FLOOR" ] && PAIRS="$PAIRS floor"
-[ -z "$FLOOR" ] || [ -f "$FLOOR_OBJ" ] || die "no $FLOOR_OBJ (run make)"
+PEER=
+[ "${KF_LIVE_PEER:-1}" != 0 ] && PEER=1 && PAIRS="$PAIRS peer"
+[ -z "$FLOOR$PEER" ] || [ -f "$FLOOR_OBJ" ] || die "no $FLOOR_OBJ (run make)"
 declare -A NS_C NS_S VETH_C VETH_S IP_C IP_S CG
 n=0
 for p in $PAIRS; do
@@ -119,6 +113,9 @@ PIN_O=/sys/fs/bpf/kflow-bench-other-$SUFFIX
 CG_F=$CG2/kflow-bench-$SUFFIX-floor # the floor pair's traffic: no cgroup program
 PIN_F=/sys/fs/bpf/kflow-bench-floor-$SUFFIX # the floor programs and their map
 CG[floor]=$CG_F
+CG_P=$CG2/kflow-bench-$SUFFIX-peer # the peer model's traffic: no cgroup program
+PIN_P=/sys/fs/bpf/kflow-bench-peer-$SUFFIX
+CG[peer]=$CG_P
 CG[kflow]=$CG_K
 CG[other]=$CG_O
 CG[empty]=$CG_E
@@ -174,7 +171,7 @@ teardown() {
 			>/dev/null 2>&1 || rm -rf "$PIN_O"
 	fi
 	[ -n "$OLD_STATS" ] && sysctl -qw kernel.bpf_stats_enabled=$OLD_STATS
-	rm -rf "$PIN_F"
+	rm -rf "$PIN_F" "$PIN_P"
 	if [ -d "$PIN_E" ]; then
 		for p in $EMPTY_CG; do
 			bpftool cgroup detach "$CG_E" ${p%%=*} pinned "$PIN_E/${p#*=}" 2>/dev/null
@@ -249,6 +246,7 @@ mount -t bpf bpf /sys/fs/bpf || die "cannot mount a private bpffs at /sys/fs/bpf
 cgs=("$CG_K" "$CG_E" "$CG_B")
 [ -n "$KFLOW_B" ] && cgs+=("$CG_O")
 [ -n "$FLOOR" ] && cgs+=("$CG_F")
+[ -n "$PEER" ] && cgs+=("$CG_P")
 for d in "${cgs[@]}"; do
 	mkdir "$d" || die "cannot create cgroup $d"
 	MADE_CG+=("$d")
@@ -306,28 +304,33 @@ for p in $EMPTY_CG; do
 		die "cannot attach ${p#*=} to $CG_E"
 done
 
-# The floor program, attached the same way. tc loads no object with two
-# programs in one section, so it attaches bpftool's pins: one load per
-# hook, as bpf_stats count per program, the second on the first's maps.
-if [ -n "$FLOOR" ]; then
-	mkdir -p "$PIN_F/ingress" "$PIN_F/egress"
-	bpftool prog loadall "$FLOOR_OBJ" "$PIN_F/ingress" pinmaps "$PIN_F/maps" ||
-		die "cannot load $FLOOR_OBJ into $PIN_F/ingress"
-	bpftool prog loadall "$FLOOR_OBJ" "$PIN_F/egress" \
-		map name kf_bench_flows pinned "$PIN_F/maps/kf_bench_flows" \
-		map name kf_bench_life pinned "$PIN_F/maps/kf_bench_life" \
-		map name kf_bench_lines pinned "$PIN_F/maps/kf_bench_lines" \
-		map name kf_bench_peer pinned "$PIN_F/maps/kf_bench_peer" ||
-		die "cannot load $FLOOR_OBJ into $PIN_F/egress"
-	ns_f=/run/netns/${NS_S[floor]}
-	nsenter --net=$ns_f tc qdisc add dev ${VETH_S[floor]} clsact ||
-		die "cannot add clsact to ${VETH_S[floor]}"
+# A program of bench_floor.bpf.o, attached the same way. tc loads no
+# object with two programs in one section, so it attaches bpftool's pins:
+# one load per hook, as bpf_stats count per program, the second on the
+# first's maps. attach_floor PAIR PIN INGRESS_PROG EGRESS_PROG
+attach_floor() {
+	local p=$1 pin=$2 ns=/run/netns/${NS_S[$1]} dir prog
+	mkdir -p "$pin/ingress" "$pin/egress"
+	bpftool prog loadall "$FLOOR_OBJ" "$pin/ingress" pinmaps "$pin/maps" ||
+		die "cannot load $FLOOR_OBJ into $pin/ingress"
+	bpftool prog loadall "$FLOOR_OBJ" "$pin/egress" \
+		map name kf_bench_flows pinned "$pin/maps/kf_bench_flows" \
+		map name kf_bench_life pinned "$pin/maps/kf_bench_life" \
+		map name kf_bench_lines pinned "$pin/maps/kf_bench_lines" \
+		map name kf_bench_peer pinned "$pin/maps/kf_bench_peer" ||
+		die "cannot load $FLOOR_OBJ into $pin/egress"
+	nsenter --net=$ns tc qdisc add dev ${VETH_S[$p]} clsact ||
+		die "cannot add clsact to ${VETH_S[$p]}"
 	for dir in ingress egress; do
-		nsenter --net=$ns_f tc filter add dev ${VETH_S[floor]} $dir prio 1 handle 0x6b66 \
-			bpf da object-pinned "$PIN_F/$dir/$(floor_prog $dir)" ||
-			die "cannot attach $(floor_prog $dir) to ${VETH_S[floor]} $dir"
+		prog=$3
+		[ $dir = egress ] && prog=$4
+		nsenter --net=$ns tc filter add dev ${VETH_S[$p]} $dir prio 1 handle 0x6b66 \
+			bpf da object-pinned "$pin/$dir/$prog" ||
+			die "cannot attach $prog to ${VETH_S[$p]} $dir"
 	done
-fi
+}
+[ -n "$FLOOR" ] && attach_floor floor "$PIN_F" $FLOOR $FLOOR
+[ -n "$PEER" ] && attach_floor peer "$PIN_P" floor_peer_in_tc floor_peer_out_tc
 
 # Program ids, as label=id: tc_in, tc_out, and id_NAME for identity's.
 tc_ids() {
@@ -341,6 +344,8 @@ PROGS_kflow="$(tc_ids kflow) $(bpftool -j cgroup show "$CG_K" | python3 "$here/l
 PROGS_empty="$(tc_ids empty) $(bpftool -j cgroup show "$CG_E" | python3 "$here/live.py" cg-ids)"
 # shellcheck disable=SC2034 # read through ${!v}
 [ -n "$FLOOR" ] && PROGS_floor="$(tc_ids floor)"
+# shellcheck disable=SC2034 # read through ${!v}
+[ -n "$PEER" ] && PROGS_peer="$(tc_ids peer)"
 # shellcheck disable=SC2034 # read through ${!v} in snap()
 PROGS_bare=
 for p in $PAIRS; do
@@ -350,7 +355,7 @@ for p in $PAIRS; do
 	*tc_in=*tc_out=*) ;;
 	*) die "cannot find the $p programs on ${VETH_S[$p]}: '${!v}'" ;;
 	esac
-	[ $p = floor ] && continue
+	[ $p = floor ] || [ $p = peer ] && continue
 	case "${!v}" in
 	*id_*) ;;
 	*) die "no cgroup program of the $p pair on ${CG[$p]}" ;;
@@ -433,10 +438,15 @@ if [ -n "$FLOOR" ]; then
 	echo "floor pair: $FLOOR (bpf/bench_floor.bpf.c; KF_LIVE_FLOOR) in the same rounds:"
 	python3 "$here/live.py" compare "$RAW" empty floor || die "cannot compare the floor"
 	python3 "$here/live.py" compare "$RAW" floor kflow || die "cannot compare the floor"
-	if [ "$FLOOR" = floor_peer ]; then
-		python3 "$here/live.py" ratio "$RAW" floor kflow 0.8 ||
-			die "cannot compare with the peer model"
-	fi
+fi
+if [ -n "$PEER" ]; then
+	echo
+	echo "peer pair: a model of the usual TC flow agent (floor_peer_in_tc / _out_tc,"
+	echo "bpf/bench_floor.bpf.c; KF_LIVE_PEER=0 leaves it out) in the same rounds:"
+	python3 "$here/live.py" compare "$RAW" empty peer || die "cannot compare the peer model"
+	[ -n "$FLOOR" ] && { python3 "$here/live.py" ratio "$RAW" peer floor 0.8 ||
+		die "cannot compare with the peer model"; }
+	python3 "$here/live.py" ratio "$RAW" peer kflow 0.8 || die "cannot compare with the peer model"
 fi
 echo
 cat "$TMP/memory"
