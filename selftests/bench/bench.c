@@ -1081,6 +1081,7 @@ int main(void)
 	struct utsname un;
 	size_t stride = (sizeof(struct flow_stats) + 7) & ~(size_t)7;
 	bool pair_ok = have_cpus(PAIR_CPUS);
+	const char *only;
 	int err, h, p;
 
 	kf_log_setup_libbpf();
@@ -1106,9 +1107,14 @@ int main(void)
 	       un.release, b.ncpus,
 	       b.skel->rodata->cfg_events ? "; flow events (--stream) ON (KF_BENCH_EVENTS)" : "");
 
-	/* KF_BENCH_ONLY=4: the two-CPU scenario alone, to iterate on sharing. */
-	if (getenv("KF_BENCH_ONLY") && !strcmp(getenv("KF_BENCH_ONLY"), "4"))
+	/* KF_BENCH_ONLY=4: the two-CPU scenario alone, to iterate on sharing;
+	 * =2: the in-order stream alone, to iterate on the path of in-order
+	 * data and pure ACKs. */
+	only = getenv("KF_BENCH_ONLY");
+	if (only && !strcmp(only, "4"))
 		goto two_cpus_only;
+	if (only && !strcmp(only, "2"))
+		goto stream_only;
 	printf("\n1. Repeated packet: one packet run %d times in the kernel, median of %d\n"
 	       "   (ns/packet). After the first, each is a retransmission of it (TCP) or a\n"
 	       "   datagram in the direction last seen (UDP): the datapath's fast path\n",
@@ -1128,6 +1134,7 @@ int main(void)
 	       "    (lookup, add bytes, packets, time; nothing else), IPv4 frames only\n");
 	fflush(stdout);
 
+stream_only:
 	for (h = 0; h < NHOOKS; h++) {
 		err = tcp_stream(&b, &b.hooks[h], &stream[h]);
 		if (err)
@@ -1156,6 +1163,10 @@ int main(void)
 	printf("  * above empty: the floor hash of scenario 1. retr+ooo: segments kflow counted as\n"
 	       "    retransmitted or out of order (0 for this stream)\n");
 	fflush(stdout);
+	if (only && !strcmp(only, "2")) {
+		err = 0;
+		goto cleanup;
+	}
 
 	for (h = 0; h < NHOOKS; h++) {
 		err = many_flows(&b, &b.hooks[h], &many[h]);
