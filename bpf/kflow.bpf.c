@@ -19,13 +19,38 @@
 #include "maps.bpf.h"
 
 /* Set by the agent before load (--precise-time). The coarse clock has jiffy
- * resolution (4 ms at HZ=250) but costs about 1 ns where the fine one costs
- * about 22 ns on a KVM guest: on a hot flow that is most of the budget. The
- * branch is resolved at load time, so the unused read is not in the program. */
+ * resolution (4 ms at HZ=250) but, read through kf_tick, costs a load or
+ * two, where the fine one costs 20-45 ns on a KVM guest (and the coarse
+ * clock's own helper about 25): on a hot flow that is much of the budget.
+ * The branch is resolved at load time, so the unused read is not in the
+ * program. */
 const volatile __u8 cfg_precise_time = 0;
 /* `kflow replay`: packet time is the capture time the agent put in
  * skb->tstamp through BPF_PROG_TEST_RUN. */
 const volatile __u8 cfg_replay = 0;
+
+/* The coarse clock, from this CPU's last read while jiffies stays the same
+ * (bpf_jiffies64() is one inlined load; the clock's helper is a call and a
+ * seqcount loop). The clock moves when jiffies does, in the same tick
+ * handler; a read between the two keeps the older value one tick longer,
+ * which is within the coarse clock's own lag behind the fine one. Per CPU,
+ * and TC and XDP programs do not nest on a CPU. */
+static __always_inline __u64 kf_coarse_ns(void)
+{
+	__u64 j = bpf_jiffies64(), ns;
+	struct kf_tick *t;
+	__u32 zero = 0;
+
+	t = bpf_map_lookup_elem(&kf_tick, &zero);
+	if (t && t->jiffies == j && t->ns)
+		return t->ns;
+	ns = bpf_ktime_get_coarse_ns();
+	if (t) {
+		t->jiffies = j;
+		t->ns = ns;
+	}
+	return ns;
+}
 
 /* The packet's time, read once: the capture time in replay; for a packet
  * that needs a fine time, the stamp the kernel already gave it at TC
@@ -50,7 +75,7 @@ static __always_inline __u64 kf_time(bool fine, __u64 replay_ts, __u64 rx_ts, __
 		if (off && *off && rx_ts > (__u64)*off)
 			return rx_ts - *off;
 	}
-	return fine || cfg_precise_time ? bpf_ktime_get_ns() : bpf_ktime_get_coarse_ns();
+	return fine || cfg_precise_time ? bpf_ktime_get_ns() : kf_coarse_ns();
 }
 
 #include "account.bpf.h"

@@ -90,6 +90,18 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } kf_clock SEC(".maps");
 
+/* The coarse clock as this CPU last read it (see kf_time()).
+ * Key: 0 -> Value: struct kf_tick, per CPU. Written and read by the
+ * datapath only: a packet that needs no fine time reuses the value while
+ * jiffies has not moved. Sizing: one slot per CPU (16 B). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kf_tick);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} kf_tick SEC(".maps");
+
 /* Lifetime flow state mirrored by the agent (never touched by BPF).
  * Key: struct flow_key -> Value: struct flow_life.
  * Written by the agent after each drain; read by an adopting agent and by

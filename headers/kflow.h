@@ -335,6 +335,14 @@ struct kf_commit {
 	__u64 next_flow_seq; /* flow ids are handed out from here */
 };
 
+/* One CPU's last read of the coarse clock (kf_tick): the clock only moves
+ * at a tick, and reading jiffies is one load where the clock's helper costs
+ * about 25 ns here. */
+struct kf_tick {
+	__u64 jiffies; /* jiffies when ns was read */
+	__u64 ns; /* the coarse monotonic clock then */
+};
+
 /* Index of the per-CPU failure/drop counters (kf_counters). Every path that
  * does not count a packet into a flow increments exactly one of these. */
 enum kf_counter {

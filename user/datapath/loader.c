@@ -37,6 +37,7 @@ _Static_assert(sizeof(struct flow_life) == 96, "flow_life layout is ABI");
 _Static_assert(sizeof(struct kf_attach) == 24, "kf_attach layout is ABI");
 _Static_assert(sizeof(struct kf_info) == 16, "kf_info layout is ABI");
 _Static_assert(sizeof(struct kf_commit) == 56, "kf_commit layout is ABI");
+_Static_assert(sizeof(struct kf_tick) == 16, "kf_tick layout is ABI");
 _Static_assert(sizeof(struct frag_key) == 40, "frag_key layout is ABI");
 _Static_assert(sizeof(struct kf_event) == 64, "kf_event layout is ABI");
 _Static_assert(offsetof(struct l4_state, retrans_ts) == offsetof(struct l4_state, udp_ts),
