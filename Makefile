@@ -45,7 +45,7 @@ CFLAGS += -DKF_ABI_VERSION=$(ABI_OVERRIDE)
 BPF_CFLAGS += -DKF_ABI_VERSION=$(ABI_OVERRIDE)
 endif
 
-BPF_APPS := kflow identity bench_empty bench_floor
+BPF_APPS := kflow identity bench_empty bench_floor test_stamp
 AGENT_SRCS := $(filter-out user/main.c,$(wildcard $(addsuffix /*.c,$(USER_DIRS))))
 AGENT_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(AGENT_SRCS))
 TEST_SRCS := $(wildcard selftests/prog_tests/*.c)

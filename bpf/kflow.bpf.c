@@ -53,14 +53,15 @@ static __always_inline __u64 kf_coarse_ns(void)
 }
 
 /* The packet's time, read once: the capture time in replay; for a packet
- * that needs a fine time, the stamp the kernel already gave it at TC
- * ingress when it has one; else the fine or the coarse clock. That stamp is
- * either a receive stamp (rx_mono 0: wall clock, taken when the packet was
- * queued, which is where captures stamp it; moved to the monotonic clock by
- * the agent's kf_clock offset) or, for a packet from a local socket (veth,
- * pods), its sender's monotonic departure time, which the kernel keeps
- * instead: without it, the time a packet waited in the receive backlog
- * (hundreds of microseconds under load) would count into its RTT. */
+ * that needs a fine time, the stamp the kernel already gave it when it has
+ * one (TC); else the fine or the coarse clock. That stamp is either a
+ * receive stamp at ingress (rx_mono 0: wall clock, taken when the packet
+ * was queued, which is where captures stamp it; moved to the monotonic
+ * clock by the agent's kf_clock offset) or a monotonic departure time: at
+ * ingress, for a packet from a local socket (veth, pods), its sender's,
+ * which the kernel keeps instead (without it, the time a packet waited in
+ * the receive backlog, hundreds of microseconds under load, would count
+ * into its RTT); at egress, TCP's stamp of its own segment. */
 static __always_inline __u64 kf_time(bool fine, __u64 replay_ts, __u64 rx_ts, __u32 rx_mono)
 {
 	__u32 zero = 0;
@@ -133,13 +134,22 @@ static __always_inline void handle_skb(struct __sk_buff *skb, __u32 hook)
 	}
 	if (soft_err != KF_CNT_MAX)
 		count_event(soft_err);
+	if (cfg_replay) {
+		account_packet(&m, hook, skb->tstamp, 0, 0);
+		return;
+	}
 	/* Reading tstamp_type, the program gets the stamp as it is, with its
-	 * clock: a receive stamp (wall) or a sender's departure time (mono). */
-	if (hook == KF_HOOK_INGRESS && !cfg_replay)
-		account_packet(&m, hook, 0, skb->tstamp,
-			       skb->tstamp_type == BPF_SKB_TSTAMP_DELIVERY_MONO);
+	 * clock. A departure time (mono) is used at both hooks: at egress it
+	 * is TCP's own stamp of the segment (its earliest departure time,
+	 * which a qdisc that paces holds it to, so nearer where a capture
+	 * stamps it than the clock read here). A wall stamp is a receive
+	 * stamp at ingress only; a TAI one (SO_TXTIME) is never used. */
+	if (skb->tstamp_type == BPF_SKB_TSTAMP_DELIVERY_MONO)
+		account_packet(&m, hook, 0, skb->tstamp, 1);
+	else if (hook == KF_HOOK_INGRESS && skb->tstamp_type == BPF_SKB_TSTAMP_UNSPEC)
+		account_packet(&m, hook, 0, skb->tstamp, 0);
 	else
-		account_packet(&m, hook, cfg_replay ? skb->tstamp : 0, 0, 0);
+		account_packet(&m, hook, 0, 0, 0);
 }
 
 SEC("tc")
