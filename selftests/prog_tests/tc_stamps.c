@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * egress_stamp.c - at TC egress a packet that needs a fine time takes the
+ * tc_stamps.c - at TC egress a packet that needs a fine time takes the
  * departure time the kernel already gave it (TCP stamps each segment with
  * it, on the monotonic clock) instead of reading the fine clock, which
  * cost about 65 ns per packet there live. Only a monotonic stamp is
  * taken: a wall one (a receive stamp of a forwarded packet) or a TAI one
- * (SO_TXTIME) at egress leaves the clock to be read. The stamp's clock is
- * set by test_stamp.bpf.c, which then jumps to kf_tc_egress.
+ * (SO_TXTIME) at egress leaves the clock to be read, and a TAI one is not
+ * taken for a receive stamp at ingress either. The stamp's clock is set by
+ * test_stamp.bpf.c, which then jumps to the kflow program.
  */
+#include <stdbool.h>
 #include <time.h>
 #include <netinet/in.h>
 #include <linux/bpf.h>
@@ -28,9 +30,17 @@ static __u64 mono_now(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* A SYN from host 1:port at egress, stamped 123 ms ago on the given clock;
- * returns its first_ns as kflow counted it, or 0. */
-static __u64 syn_first_ns(struct kflow *kf, __u8 clock, __u16 port, __u64 stamp)
+static __u64 wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* A SYN from host 1:port at TC egress (or ingress), stamped on the given
+ * clock; returns its first_ns as kflow counted it, or 0. */
+static __u64 syn_first_ns(struct kflow *kf, bool ingress, __u8 clock, __u16 port, __u64 stamp)
 {
 	struct pkt_spec s = {
 		.l3 = PKT_IPV4,
@@ -54,10 +64,10 @@ static __u64 syn_first_ns(struct kflow *kf, __u8 clock, __u16 port, __u64 stamp)
 	if (!ASSERT_OK_PTR(ts, "test_stamp__open"))
 		return 0;
 	ts->rodata->cfg_stamp_clock = clock;
-	kf_fd = bpf_program__fd(kf->progs.kf_tc_egress);
+	kf_fd = bpf_program__fd(ingress ? kf->progs.kf_tc_ingress : kf->progs.kf_tc_egress);
 	if (!ASSERT_OK(test_stamp__load(ts), "test_stamp__load") ||
 	    !ASSERT_OK(bpf_map_update_elem(bpf_map__fd(ts->maps.kf_test_jump), &zero, &kf_fd,
-					   BPF_ANY), "jump to kf_tc_egress") ||
+					   BPF_ANY), "jump to kflow") ||
 	    !ASSERT_OK(kf_prog_run(bpf_program__fd(ts->progs.stamp_then_kflow), false, pkt,
 				   pkt_build(&s, pkt), &s, &res), "run") ||
 	    !ASSERT_EQ((int)res.retval, TC_ACT_UNSPEC, "kflow's verdict (not the failed jump's)"))
@@ -70,7 +80,7 @@ out:
 	return first;
 }
 
-void test_egress_stamp(void)
+void test_tc_stamps(void)
 {
 	struct kflow *kf = kf_kflow_load(false);
 	__u64 stamp, before, got;
@@ -79,22 +89,38 @@ void test_egress_stamp(void)
 		return;
 	if (test__start_subtest("tc_egress/mono_stamp_taken")) {
 		stamp = mono_now() - 123000000ULL;
-		got = syn_first_ns(kf, BPF_SKB_TSTAMP_DELIVERY_MONO, 40001, stamp);
+		got = syn_first_ns(kf, false, BPF_SKB_TSTAMP_DELIVERY_MONO, 40001, stamp);
 		ASSERT_EQ(got, stamp, "first_ns is the segment's departure time");
 	}
 	if (test__start_subtest("tc_egress/tai_stamp_not_taken")) {
 		before = mono_now();
 		stamp = before - 123000000ULL;
-		got = syn_first_ns(kf, BPF_SKB_TSTAMP_DELIVERY_MONO + 1, 40002, stamp);
+		got = syn_first_ns(kf, false, BPF_SKB_TSTAMP_DELIVERY_MONO + 1, 40002, stamp);
 		ASSERT_GE(got, before, "first_ns read from the clock");
 		ASSERT_LE(got, mono_now(), "first_ns read from the clock (high)");
 	}
 	if (test__start_subtest("tc_egress/wall_stamp_not_taken")) {
 		before = mono_now();
 		stamp = before - 123000000ULL;
-		got = syn_first_ns(kf, CLOCK_NONE, 40003, stamp);
+		got = syn_first_ns(kf, false, CLOCK_NONE, 40003, stamp);
 		ASSERT_GE(got, before, "first_ns read from the clock");
 		ASSERT_LE(got, mono_now(), "first_ns read from the clock (high)");
+	}
+	/* At ingress a wall stamp is a receive stamp, moved to the monotonic
+	 * clock by kf_clock's offset; a TAI one (37 s ahead of the wall clock
+	 * today) must not be read as one. */
+	if (test__start_subtest("tc_ingress/tai_stamp_not_taken")) {
+		__s64 off = (__s64)(wall_now() - mono_now());
+		__u32 zero = 0;
+
+		if (ASSERT_OK(bpf_map_update_elem(bpf_map__fd(kf->maps.kf_clock), &zero, &off,
+						  BPF_ANY), "kf_clock")) {
+			before = mono_now();
+			got = syn_first_ns(kf, true, BPF_SKB_TSTAMP_DELIVERY_MONO + 1, 40004,
+					   wall_now() + 37000000000ULL);
+			ASSERT_GE(got, before, "first_ns read from the clock");
+			ASSERT_LE(got, mono_now(), "first_ns read from the clock (high)");
+		}
 	}
 	kflow__destroy(kf);
 }
