@@ -29,6 +29,10 @@ const volatile __u8 cfg_precise_time = 0;
  * skb->tstamp through BPF_PROG_TEST_RUN. */
 const volatile __u8 cfg_replay = 0;
 
+/* How far a departure time may be ahead of the coarse clock and still be
+ * taken: the coarse clock lags by up to a tick (10 ms at HZ=100). */
+#define KF_STAMP_AHEAD_NS (20 * 1000000ULL)
+
 /* The coarse clock, from this CPU's last read while jiffies stays the same
  * (bpf_jiffies64() is one inlined load; the clock's helper is a call and a
  * seqcount loop). The clock moves when jiffies does, in the same tick
@@ -69,7 +73,10 @@ static __always_inline __u64 kf_time(bool fine, __u64 replay_ts, __u64 rx_ts, __
 
 	if (cfg_replay)
 		return replay_ts;
-	if (fine && rx_ts && rx_mono)
+	/* A departure time may lie ahead: TCP stamps a paced segment with
+	 * when it may leave, and a veth delivers it at once. One more than a
+	 * tick or two ahead of the coarse clock is not the packet's time. */
+	if (fine && rx_ts && rx_mono && rx_ts <= kf_coarse_ns() + KF_STAMP_AHEAD_NS)
 		return rx_ts;
 	if (fine && rx_ts) {
 		off = bpf_map_lookup_elem(&kf_clock, &zero);

@@ -5,7 +5,8 @@
  * it, on the monotonic clock) instead of reading the fine clock, which
  * cost about 65 ns per packet there live. Only a monotonic stamp is
  * taken: a wall one (a receive stamp of a forwarded packet) or a TAI one
- * (SO_TXTIME) at egress leaves the clock to be read, and a TAI one is not
+ * (SO_TXTIME) at egress leaves the clock to be read, as does a monotonic
+ * one far ahead of now (a paced segment's), and a TAI one is not
  * taken for a receive stamp at ingress either. The stamp's clock is set by
  * test_stamp.bpf.c, which then jumps to the kflow program.
  */
@@ -91,6 +92,15 @@ void test_tc_stamps(void)
 		stamp = mono_now() - 123000000ULL;
 		got = syn_first_ns(kf, false, BPF_SKB_TSTAMP_DELIVERY_MONO, 40001, stamp);
 		ASSERT_EQ(got, stamp, "first_ns is the segment's departure time");
+	}
+	/* A paced segment's departure time may lie ahead of now: one a
+	 * second ahead is not the packet's time. */
+	if (test__start_subtest("tc_egress/future_stamp_not_taken")) {
+		before = mono_now();
+		stamp = before + 1000000000ULL;
+		got = syn_first_ns(kf, false, BPF_SKB_TSTAMP_DELIVERY_MONO, 40005, stamp);
+		ASSERT_GE(got, before, "first_ns read from the clock");
+		ASSERT_LE(got, mono_now(), "first_ns read from the clock (high)");
 	}
 	if (test__start_subtest("tc_egress/tai_stamp_not_taken")) {
 		before = mono_now();
