@@ -27,9 +27,10 @@ static __s64 coarse_now(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* The slot a CPU filled (the test thread may have run anywhere): the one
- * with the latest jiffies. */
-static bool read_tick(int fd, struct kf_tick *out)
+/* plant: writes *t into every CPU's slot. Else reads into *t the slot a
+ * CPU filled (the test thread may have run anywhere): the one with the
+ * latest jiffies. */
+static bool tick_slots(int fd, struct kf_tick *t, bool plant)
 {
 	int n = kf_ncpus();
 	struct kf_tick *v = calloc(n, sizeof(*v));
@@ -38,27 +39,17 @@ static bool read_tick(int fd, struct kf_tick *out)
 
 	if (!ASSERT_OK_PTR(v, "calloc"))
 		return false;
-	ok = ASSERT_OK(bpf_map_lookup_elem(fd, &zero, v), "kf_tick lookup");
-	*out = (struct kf_tick){};
-	for (int i = 0; ok && i < n; i++)
-		if (v[i].jiffies > out->jiffies)
-			*out = v[i];
-	free(v);
-	return ok;
-}
-
-static bool plant_tick(int fd, const struct kf_tick *t)
-{
-	int n = kf_ncpus();
-	struct kf_tick *v = calloc(n, sizeof(*v));
-	__u32 zero = 0;
-	bool ok;
-
-	if (!ASSERT_OK_PTR(v, "calloc"))
-		return false;
-	for (int i = 0; i < n; i++)
-		v[i] = *t;
-	ok = ASSERT_OK(bpf_map_update_elem(fd, &zero, v, BPF_ANY), "kf_tick plant");
+	if (plant) {
+		for (int i = 0; i < n; i++)
+			v[i] = *t;
+		ok = ASSERT_OK(bpf_map_update_elem(fd, &zero, v, BPF_ANY), "kf_tick plant");
+	} else {
+		ok = ASSERT_OK(bpf_map_lookup_elem(fd, &zero, v), "kf_tick lookup");
+		*t = (struct kf_tick){};
+		for (int i = 0; ok && i < n; i++)
+			if (v[i].jiffies > t->jiffies)
+				*t = v[i];
+	}
 	free(v);
 	return ok;
 }
@@ -83,7 +74,7 @@ static void coarse_from_slot(struct kflow *skel)
 	if (!ASSERT_OK(kf_run_udp4(prog_fd, 40001, PEER_PORT, false, 2, 0), "second datagram"))
 		return;
 	after = coarse_now();
-	if (!read_tick(tick_fd, &got))
+	if (!tick_slots(tick_fd, &got, false))
 		return;
 	ASSERT_NEQ(got.jiffies, 0, "the slot was filled");
 	ASSERT_GE((__s64)got.ns, before - TICK_SLACK_NS, "the slot holds the coarse clock (low)");
@@ -94,14 +85,14 @@ static void coarse_from_slot(struct kflow *skel)
 	 * tick between planting and sending refills the slot: try again. */
 	kf_key_init(&key, 4, IPPROTO_UDP, 1, 40001, 2, PEER_PORT, 0, LO_IFINDEX);
 	for (tries = 0; tries < 20; tries++) {
-		if (!read_tick(tick_fd, &now))
+		if (!tick_slots(tick_fd, &now, false))
 			return;
 		planted = (struct kf_tick){ .jiffies = now.jiffies, .ns = now.ns + 1000000000ULL };
-		if (!plant_tick(tick_fd, &planted) ||
+		if (!tick_slots(tick_fd, &planted, true) ||
 		    !ASSERT_OK(kf_run_udp4(prog_fd, 40001, PEER_PORT, false, 3 + tries, 0),
 			       "datagram in the same tick"))
 			return;
-		if (!read_tick(tick_fd, &got))
+		if (!tick_slots(tick_fd, &got, false))
 			return;
 		if (got.jiffies == planted.jiffies)
 			break;
