@@ -90,7 +90,7 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } kf_clock SEC(".maps");
 
-/* The coarse clock as this CPU last read it (see kf_time()).
+/* The coarse clock as this CPU last read it (see kf_coarse_ns()).
  * Key: 0 -> Value: struct kf_tick, per CPU. Written and read by the
  * datapath only: a packet that needs no fine time reuses the value while
  * jiffies has not moved. Sizing: one slot per CPU (16 B). */
