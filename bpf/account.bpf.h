@@ -102,12 +102,9 @@ static __always_inline void add_packet(struct flow_stats *st, __u32 dir, const s
 		__builtin_memcpy(d->mac, m->mac, 6);
 		if (!READ_ONCE(d->first_ns) || now < READ_ONCE(d->first_ns))
 			WRITE_ONCE(d->first_ns, now);
-	} else if (now < READ_ONCE(d->last_ns) && now < READ_ONCE(d->first_ns)) {
+	} else if (now < READ_ONCE(d->first_ns)) {
 		/* The coarse clock lags the fine one by up to a tick, and
-		 * another CPU's earlier packet may be counted after this.
-		 * first_ns is never after last_ns, so only a packet earlier
-		 * than the last one reads it: the common packet reads no line
-		 * but the one it writes. */
+		 * another CPU's earlier packet may be counted after this. */
 		WRITE_ONCE(d->first_ns, now);
 	}
 	__sync_fetch_and_add(&d->bytes, bytes);
