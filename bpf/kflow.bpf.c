@@ -73,10 +73,7 @@ static __always_inline __u64 kf_time(bool fine, __u64 replay_ts, __u64 rx_ts, __
 
 	if (cfg_replay)
 		return replay_ts;
-	/* A departure time may lie ahead: TCP stamps a paced segment with
-	 * when it may leave, and a veth delivers it at once. One more than a
-	 * tick or two ahead of the coarse clock is not the packet's time. */
-	if (fine && rx_ts && rx_mono && rx_ts <= kf_coarse_ns() + KF_STAMP_AHEAD_NS)
+	if (fine && rx_ts && rx_mono)
 		return rx_ts;
 	if (fine && rx_ts) {
 		off = bpf_map_lookup_elem(&kf_clock, &zero);
@@ -150,9 +147,17 @@ static __always_inline void handle_skb(struct __sk_buff *skb, __u32 hook)
 	 * is TCP's own stamp of the segment (its earliest departure time,
 	 * which a qdisc that paces holds it to, so nearer where a capture
 	 * stamps it than the clock read here). A wall stamp is a receive
-	 * stamp at ingress only; a TAI one (SO_TXTIME) is never used. */
+	 * stamp at ingress only; a TAI one (SO_TXTIME) is never used.
+	 * A departure time may lie ahead: TCP stamps a paced segment with
+	 * when it may leave, and a veth delivers it at once; one more than a
+	 * tick or two ahead of the coarse clock is not the packet's time.
+	 * Judged here, not in account_packet(): there, the branches of the
+	 * clock's slot multiplied the paths the verifier walks (loading took
+	 * a second longer). */
 	if (skb->tstamp_type == BPF_SKB_TSTAMP_DELIVERY_MONO)
-		account_packet(&m, hook, 0, skb->tstamp, 1);
+		account_packet(&m, hook, 0,
+			       skb->tstamp > kf_coarse_ns() + KF_STAMP_AHEAD_NS ? 0 : skb->tstamp,
+			       1);
 	else if (hook == KF_HOOK_INGRESS && skb->tstamp_type == BPF_SKB_TSTAMP_UNSPEC)
 		account_packet(&m, hook, 0, skb->tstamp, 0);
 	else

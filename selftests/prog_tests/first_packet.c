@@ -51,6 +51,29 @@ static void first_of(struct kflow *skel, __u16 port, bool answer_counted_first)
 	ASSERT_EQ(st.first_ipid, 11, "first_ipid: the request's");
 }
 
+/* A direction's later packet stamped before its first one (another CPU's,
+ * or the coarse clock behind a fine stamp) moves first_ns back; one in
+ * between the first and the last does not. */
+static void earlier_counted_later(struct kflow *skel, __u16 port)
+{
+	int prog_fd = bpf_program__fd(skel->progs.kf_tc_ingress);
+	const __u64 t = 2000000000ULL;
+	struct flow_stats st;
+	struct flow_key key;
+
+	if (!send_at(prog_fd, port, false, 1, t, "first") ||
+	    !send_at(prog_fd, port, false, 2, t + 3000000, "last") ||
+	    !send_at(prog_fd, port, false, 3, t + 1000000, "between, counted third") ||
+	    !send_at(prog_fd, port, false, 4, t - 1000000, "earliest, counted fourth"))
+		return;
+	kf_key_init(&key, 4, IPPROTO_UDP, 1, port, 2, DNS_PORT, 0, LO_IFINDEX);
+	if (!ASSERT_OK(kf_flow_read(bpf_map__fd(skel->maps.kf_flows_a), &key, &st), "flow"))
+		return;
+	ASSERT_EQ(st.dir[KF_DIR_AB].first_ns, t - 1000000, "first_ns: the earliest packet's");
+	ASSERT_EQ(st.dir[KF_DIR_AB].last_ns, t + 3000000, "last_ns: the latest packet's");
+	ASSERT_EQ(st.dir[KF_DIR_AB].packets, 4, "packets");
+}
+
 void test_first_packet(void)
 {
 	struct kflow *skel = kf_kflow_load(true);
@@ -61,5 +84,7 @@ void test_first_packet(void)
 		first_of(skel, 40001, false);
 	if (test__start_subtest("tc_ingress/answer_counted_first"))
 		first_of(skel, 40002, true);
+	if (test__start_subtest("tc_ingress/earlier_counted_later"))
+		earlier_counted_later(skel, 40003);
 	kflow__destroy(skel);
 }
