@@ -278,15 +278,21 @@ static __u64 xorshift(__u64 *x)
 	return *x;
 }
 
-/* Fisher-Yates: a new order of the NFLOWS flows. */
+/* Fisher-Yates: a new order of v's n elements. */
+static void shuffle_ids(__u64 *rng, __u32 *v, __u32 n)
+{
+	for (__u32 i = n - 1; i > 0; i--) {
+		__u32 j = xorshift(rng) % (i + 1), t = v[i];
+
+		v[i] = v[j];
+		v[j] = t;
+	}
+}
+
+/* A new order of the NFLOWS flows. */
 static void shuffle(struct bench *b)
 {
-	for (__u32 i = NFLOWS - 1; i > 0; i--) {
-		__u32 j = xorshift(&b->rng) % (i + 1), t = b->order[i];
-
-		b->order[i] = b->order[j];
-		b->order[j] = t;
-	}
+	shuffle_ids(&b->rng, b->order, NFLOWS);
 }
 
 static int build_packets(struct bench *b)
@@ -1044,6 +1050,211 @@ static int newflow_cost(struct bench *b, int hook, double *off_ns, double *on_ns
 	return 0;
 }
 
+/* ---- 8. short connections ---- */
+
+/* One short connection as the live bench's load makes it: handshake, 100 B
+ * each way, both FINs, the last ACK. Client 10.128.0.0 + its number, port
+ * 40000, to 192.0.2.1:8080; "c" the client's packets, "s" the server's. */
+enum {
+	SC_SYN, SC_SYNACK, SC_HS_ACK, SC_REQ, SC_RESP, SC_ACK, SC_FIN_C, SC_FIN_S, SC_LAST_ACK,
+	SC_STEPS
+};
+
+static const char *const sc_names[SC_STEPS] = {
+	"SYN c", "SYN-ACK s", "ACK c", "100 B c", "100 B s", "ACK c", "FIN c", "FIN s", "ACK c",
+};
+
+#define SC_CONNS 10000
+#define SC_PASSES 3
+#define SC_PAYLOAD 100
+#define SC_MAX_LEN (ETH_HLEN + 20 + 32 + SC_PAYLOAD)
+
+/* Frame of step st of connection n; its length. */
+static __u32 sc_frame(__u8 *p, __u32 n, int st)
+{
+	static const struct {
+		bool server;
+		__u8 flags;
+		__u32 seq, ack, payload; /* offsets from each side's ISN */
+	} sc[SC_STEPS] = {
+		[SC_SYN] = { false, 0x02, 0, 0, 0 },
+		[SC_SYNACK] = { true, 0x12, 0, 1, 0 },
+		[SC_HS_ACK] = { false, 0x10, 1, 1, 0 },
+		[SC_REQ] = { false, 0x18, 1, 1, SC_PAYLOAD },
+		[SC_RESP] = { true, 0x18, 1, 1 + SC_PAYLOAD, SC_PAYLOAD },
+		[SC_ACK] = { false, 0x10, 1 + SC_PAYLOAD, 1 + SC_PAYLOAD, 0 },
+		[SC_FIN_C] = { false, 0x11, 1 + SC_PAYLOAD, 1 + SC_PAYLOAD, 0 },
+		[SC_FIN_S] = { true, 0x11, 1 + SC_PAYLOAD, 2 + SC_PAYLOAD, 0 },
+		[SC_LAST_ACK] = { false, 0x10, 2 + SC_PAYLOAD, 2 + SC_PAYLOAD, 0 },
+	};
+	const __u32 cli = 0x0a800000 + n, srv = 0xc0000201, isn_c = 1000, isn_s = 700000;
+	const bool syn = st == SC_SYN || st == SC_SYNACK;
+	const __u32 tcp_len = sizeof(struct tcphdr) + (syn ? sizeof(syn_opts) : sizeof(data_opts));
+	const __u32 len = ETH_HLEN + sizeof(struct iphdr) + tcp_len + sc[st].payload;
+	const __u8 *opts = syn ? syn_opts : data_opts;
+	__u32 my_isn = sc[st].server ? isn_s : isn_c, peer_isn = sc[st].server ? isn_c : isn_s;
+
+	if (sc[st].server)
+		build_tcp4(p, len, srv, 8080, cli, 40000, sc[st].flags, opts, tcp_len,
+			   sc[st].payload);
+	else
+		build_tcp4(p, len, cli, 40000, srv, 8080, sc[st].flags, opts, tcp_len,
+			   sc[st].payload);
+	set_seq(p, my_isn + sc[st].seq, st == SC_SYN ? 0 : peer_isn + sc[st].ack);
+	return len;
+}
+
+struct sc_result {
+	double kf[SC_STEPS], empty[SC_STEPS], life[SC_STEPS]; /* interleaved, by step */
+	double kf_all[2], empty_all[2], life_all[2]; /* by mode: one after another, interleaved */
+};
+
+/* Empties a hash map from user space (the TCP state of the connections a
+ * pass closed, the floor's lifetime entries): each pass starts with the
+ * same maps. */
+static int clear_map(int fd, const char *name, size_t key_size)
+{
+	__u8 key[64];
+	int err;
+
+	if (key_size > sizeof(key))
+		return -EINVAL;
+	while (!bpf_map_get_next_key(fd, NULL, key)) {
+		if (bpf_map_delete_elem(fd, key)) {
+			err = -errno;
+			pr_warn("cannot empty map %s: %s\n", name, strerror(errno));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* One pass of SC_CONNS connections of generation gen through one program:
+ * mode 0 runs each connection's packets one after another (its entries stay
+ * in the cache, as when connections follow one another); mode 1 runs step
+ * by step, the connections in a new random order at each step (each packet
+ * finds its flow's lines cold, as when many connections overlap). ns[st]
+ * sums the kernel-measured time of each step. */
+static int sc_pass(struct bench *b, const struct hook *h, const struct prog *pr, int mode,
+		   __u32 gen, __u64 *ns)
+{
+	static __u32 order[SC_CONNS];
+	__u8 frame[SC_MAX_LEN];
+	__u32 t, len;
+	int err;
+
+	for (__u32 i = 0; i < SC_CONNS; i++)
+		order[i] = i;
+	memset(ns, 0, SC_STEPS * sizeof(*ns));
+	for (int outer = 0; outer < (mode ? SC_STEPS : SC_CONNS); outer++) {
+		if (mode)
+			shuffle_ids(&b->rng, order, SC_CONNS);
+		for (int inner = 0; inner < (mode ? SC_CONNS : SC_STEPS); inner++) {
+			int st = mode ? outer : inner;
+			__u32 n = gen * SC_CONNS + (mode ? order[inner] : (__u32)outer);
+
+			len = sc_frame(frame, n, st);
+			err = run_prog(pr, h->retval, frame, len, 1, &t);
+			if (err)
+				return err;
+			ns[st] += t;
+		}
+	}
+	return 0;
+}
+
+static int short_conns(struct bench *b, const struct hook *h, struct sc_result *r,
+		       __u32 *gen)
+{
+	const struct prog *progs[] = { &h->kf, &h->empty, &h->floor_life };
+	double v[3][2][SC_PASSES], step[3][SC_STEPS][SC_PASSES];
+	int l4_fd = bpf_map__fd(b->skel->maps.kf_l4);
+	int life_fd = bpf_map__fd(b->floor->maps.kf_bench_life);
+	__u64 ns[SC_STEPS], sum;
+	struct drained d;
+	char what[64];
+	int err = 0;
+
+	pr_info("%s: %d short connections, a warm-up and %d timed passes per mode\n", h->name,
+		SC_CONNS, SC_PASSES);
+	for (int mode = 0; !err && mode < 2; mode++) {
+		err = clear_map(l4_fd, "kf_l4", sizeof(struct flow_key));
+		if (!err)
+			err = clear_map(life_fd, "kf_bench_life", sizeof(struct flow_key));
+		for (int pass = -1; !err && pass < SC_PASSES; pass++, (*gen)++) {
+			for (int p = 0; !err && p < 3; p++) {
+				err = sc_pass(b, h, progs[p], mode, *gen, ns);
+				if (err || pass < 0)
+					continue;
+				sum = 0;
+				for (int st = 0; st < SC_STEPS; st++) {
+					sum += ns[st];
+					step[p][st][pass] = (double)ns[st] / SC_CONNS;
+				}
+				v[p][mode][pass] = (double)sum / (SC_CONNS * SC_STEPS);
+			}
+		}
+		if (err)
+			break;
+		err = drain_flows(b, &d);
+		if (err)
+			break;
+		snprintf(what, sizeof(what), "%s short connections, mode %d", h->name, mode);
+		check_counted(b, what, &d, (size_t)SC_CONNS * (1 + SC_PASSES),
+			      (__u64)SC_CONNS * (1 + SC_PASSES) * SC_STEPS);
+		if (d.retrans_ooo)
+			pr_warn("%s: %llu segments counted as retransmitted or out of order\n",
+				what, (unsigned long long)d.retrans_ooo);
+		for (int p = 0; p < 3 && mode; p++)
+			for (int st = 0; st < SC_STEPS; st++)
+				(p == 0 ? r->kf : p == 1 ? r->empty : r->life)[st] =
+					median(step[p][st], SC_PASSES);
+		r->kf_all[mode] = median(v[0][mode], SC_PASSES);
+		r->empty_all[mode] = median(v[1][mode], SC_PASSES);
+		r->life_all[mode] = median(v[2][mode], SC_PASSES);
+	}
+	if (!err)
+		err = clear_map(l4_fd, "kf_l4", sizeof(struct flow_key));
+	return err;
+}
+
+static void print_short_conns(const struct bench *b, const struct sc_result *r)
+{
+	static const char *const modes[2] = { "one after another", "interleaved" };
+
+	printf("\n8. Short connections: %d connections (handshake, %d B each way, both FINs,\n"
+	       "   last ACK: %d packets, both directions through the one program), each packet\n"
+	       "   run once, median of %d passes after a warm-up, new connections every pass\n"
+	       "   (ns/packet above empty); no target set\n",
+	       SC_CONNS, SC_PAYLOAD, SC_STEPS, SC_PASSES);
+	printf("  %-4s %-18s %7s %7s %12s %11s   %s\n", "hook", "connections", "kflow", "empty",
+	       "above empty", "floor life*", "result");
+	for (int h = 0; h < NHOOKS; h++)
+		for (int mode = 0; mode < 2; mode++)
+			printf("  %-4s %-18s %7.1f %7.1f %12.1f %11.1f   info\n", b->hooks[h].name,
+			       modes[mode], r[h].kf_all[mode], r[h].empty_all[mode],
+			       r[h].kf_all[mode] - r[h].empty_all[mode],
+			       r[h].life_all[mode] - r[h].empty_all[mode]);
+	printf("  interleaved, by packet (ns above empty, kflow / floor life):\n  %-4s", "hook");
+	for (int st = 0; st < SC_STEPS; st++)
+		printf(" %11s", sc_names[st]);
+	printf("\n");
+	for (int h = 0; h < NHOOKS; h++) {
+		printf("  %-4s", b->hooks[h].name);
+		for (int st = 0; st < SC_STEPS; st++) {
+			char cell[24];
+
+			snprintf(cell, sizeof(cell), "%.0f/%.0f", r[h].kf[st] - r[h].empty[st],
+				 r[h].life[st] - r[h].empty[st]);
+			printf(" %11s", cell);
+		}
+		printf("\n");
+	}
+	printf("  * the floor life program of scenario 3: one shared entry per flow, made on its\n"
+	       "    first packet, two atomic adds; no parser beyond the ports, no TCP\n");
+	fflush(stdout);
+}
+
 /* A sysctl that changes what the figures mean, or -1. */
 static int read_sysctl(const char *path)
 {
@@ -1077,7 +1288,9 @@ int main(void)
 						   "all" };
 	struct stream_result stream[NHOOKS];
 	struct many_result many[NHOOKS];
+	struct sc_result conns[NHOOKS];
 	struct bench b = {};
+	__u32 gen = 0;
 	struct utsname un;
 	size_t stride = (sizeof(struct flow_stats) + 7) & ~(size_t)7;
 	bool pair_ok = have_cpus(PAIR_CPUS);
@@ -1111,6 +1324,8 @@ int main(void)
 	 * =2: the in-order stream alone, to iterate on the path of in-order
 	 * data and pure ACKs. */
 	only = getenv("KF_BENCH_ONLY");
+	if (only && !strcmp(only, "8"))
+		goto short_only;
 	if (only && !strcmp(only, "4"))
 		goto two_cpus_only;
 	if (only && !strcmp(only, "2"))
@@ -1263,6 +1478,14 @@ two_cpus_only:
 		       on_ns - off_ns);
 		fflush(stdout);
 	}
+
+short_only:
+	for (h = 0; h < NHOOKS; h++) {
+		err = short_conns(&b, &b.hooks[h], &conns[h], &gen);
+		if (err)
+			goto cleanup;
+	}
+	print_short_conns(&b, conns);
 
 	printf("\nAccounting: %d of %d scenarios drained every packet and flow they ran; "
 	       "%d had packets in the\noverflow record although the map had room "
