@@ -4,7 +4,7 @@
  * in `make bench` so that its figures can be read against this machine's
  * floor and not only against the empty program.
  *
- * Three floors, for IPv4 TCP and UDP frames only (fixed offsets, no
+ * The floors, for IPv4 TCP and UDP frames only (fixed offsets, no
  * parser, no TCP analysis):
  *  - floor_hash_*: kflow's 44-byte key in a preallocated per-CPU hash of kflow's
  *    value type, bytes, packets and last time added: the interval maps'
@@ -19,6 +19,12 @@
  *    atomically (several CPUs may send one direction). Its memory does not
  *    grow with the CPU count; the bench shows what one shared lookup and
  *    two atomic adds cost beside the per-CPU hash, alone and on two CPUs;
+ *  - floor_split_*: floor_life's entry, and a second entry per flow for its
+ *    TCP state, in a hash of its own (kflow's l4_state, as kf_l4), where the
+ *    sender's side takes the packet's time: what kflow's split (the interval
+ *    maps beside kf_l4) costs at the least, two lookups a packet. Beside
+ *    floor_life it shows what one entry in place of two would save, less
+ *    the side's line, which one entry would still write;
  *  - floor_peer_in_tc / floor_peer_out_tc: a model of the per-packet work of
  *    the usual open-source TC flow agent, the one issue 11's targets are
  *    set against (0.8 of its cost), in its recent form: the fine clock
@@ -87,6 +93,16 @@ struct {
 	__type(key, struct flow_key);
 	__type(value, struct bf_life);
 } kf_bench_life SEC(".maps");
+
+/* Key: struct flow_key -> Value: struct l4_state, as kf_l4: floor_split's
+ * second entry. Written and read by the floor programs only. Sizing: set by
+ * the bench to kf_bench_life's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KF_DEFAULT_MAX_FLOWS + 1);
+	__type(key, struct flow_key);
+	__type(value, struct l4_state);
+} kf_bench_state SEC(".maps");
 
 /* The peer model's key: one direction of a flow, as seen. */
 struct bf_peer_key {
@@ -221,6 +237,41 @@ static __always_inline void bf_life(void *data, void *end, __u32 ifindex)
 	d->last_ns = bpf_ktime_get_coarse_ns();
 }
 
+static __always_inline void bf_split(void *data, void *end, __u32 ifindex)
+{
+	static const struct bf_life zero;
+	static const struct l4_state zero_l4;
+	struct flow_key k = {};
+	struct bf_life_dir *d;
+	struct l4_state *ls;
+	struct bf_life *e;
+	__u32 len;
+	int dir;
+
+	if (bf_key(data, end, ifindex, &k, &len, &dir))
+		return;
+
+	e = bpf_map_lookup_elem(&kf_bench_life, &k);
+	if (!e) {
+		bpf_map_update_elem(&kf_bench_life, &k, &zero, BPF_NOEXIST);
+		e = bpf_map_lookup_elem(&kf_bench_life, &k);
+		if (!e)
+			return;
+	}
+	ls = bpf_map_lookup_elem(&kf_bench_state, &k);
+	if (!ls) {
+		bpf_map_update_elem(&kf_bench_state, &k, &zero_l4, BPF_NOEXIST);
+		ls = bpf_map_lookup_elem(&kf_bench_state, &k);
+		if (!ls)
+			return;
+	}
+	d = &e->dir[dir];
+	__sync_fetch_and_add(&d->bytes, len);
+	__sync_fetch_and_add(&d->packets, 1);
+	d->last_ns = bpf_ktime_get_coarse_ns();
+	KF_L4_SIDE(ls, dir)->last_ts = d->last_ns;
+}
+
 static __always_inline void bf_line(void *data, void *end, __u32 ifindex)
 {
 	struct flow_key k = {};
@@ -342,6 +393,20 @@ SEC("tc")
 int floor_life_tc(struct __sk_buff *skb)
 {
 	bf_life((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("xdp")
+int floor_split_xdp(struct xdp_md *ctx)
+{
+	bf_split((void *)(long)ctx->data, (void *)(long)ctx->data_end, ctx->ingress_ifindex);
+	return XDP_PASS;
+}
+
+SEC("tc")
+int floor_split_tc(struct __sk_buff *skb)
+{
+	bf_split((void *)(long)skb->data, (void *)(long)skb->data_end, skb->ifindex);
 	return TC_ACT_UNSPEC;
 }
 
