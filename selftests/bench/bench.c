@@ -1110,12 +1110,12 @@ static __u32 sc_frame(__u8 *p, __u32 n, int st)
 	return len;
 }
 
-/* ns per packet by program (kflow, empty, floor life, floor split): by step
- * when interleaved, and all steps by mode (one after another, interleaved). */
+/* ns per packet by program (kflow, empty, floor life, floor split) and mode
+ * (one after another, interleaved): by step, and all steps. */
 enum { SC_KF, SC_EMPTY, SC_LIFE, SC_SPLIT, SC_PROGS };
 
 struct sc_result {
-	double step[SC_PROGS][SC_STEPS];
+	double step[SC_PROGS][2][SC_STEPS];
 	double all[SC_PROGS][2];
 };
 
@@ -1226,8 +1226,8 @@ static int short_conns(struct bench *b, const struct hook *h, struct sc_result *
 			pr_warn("%s: %llu segments counted as retransmitted or out of order\n",
 				what, (unsigned long long)d.retrans_ooo);
 		for (int p = 0; p < SC_PROGS; p++) {
-			for (int st = 0; st < SC_STEPS && mode; st++)
-				r->step[p][st] = median(step[p][st], SC_PASSES);
+			for (int st = 0; st < SC_STEPS; st++)
+				r->step[p][mode][st] = median(step[p][st], SC_PASSES);
 			r->all[p][mode] = median(v[p], SC_PASSES);
 		}
 	}
@@ -1257,23 +1257,26 @@ static void print_short_conns(const struct bench *b, const struct sc_result *r)
 			       r[h].all[SC_SPLIT][mode] - e);
 		}
 	}
-	printf("  interleaved, by packet (ns above empty: kflow / floor life / floor split):\n"
-	       "  %-4s",
-	       "hook");
+	printf("  by packet (ns above empty: kflow / floor life / floor split):\n  %-4s %-5s",
+	       "hook", "mode");
 	for (int st = 0; st < SC_STEPS; st++)
 		printf(" %13s", sc_names[st]);
 	printf("\n");
 	for (int h = 0; h < NHOOKS; h++) {
-		printf("  %-4s", b->hooks[h].name);
-		for (int st = 0; st < SC_STEPS; st++) {
-			double e = r[h].step[SC_EMPTY][st];
-			char cell[32];
+		for (int mode = 0; mode < 2; mode++) {
+			printf("  %-4s %-5s", b->hooks[h].name, mode ? "inter" : "one");
+			for (int st = 0; st < SC_STEPS; st++) {
+				double e = r[h].step[SC_EMPTY][mode][st];
+				char cell[32];
 
-			snprintf(cell, sizeof(cell), "%.0f/%.0f/%.0f", r[h].step[SC_KF][st] - e,
-				 r[h].step[SC_LIFE][st] - e, r[h].step[SC_SPLIT][st] - e);
-			printf(" %13s", cell);
+				snprintf(cell, sizeof(cell), "%.0f/%.0f/%.0f",
+					 r[h].step[SC_KF][mode][st] - e,
+					 r[h].step[SC_LIFE][mode][st] - e,
+					 r[h].step[SC_SPLIT][mode][st] - e);
+				printf(" %13s", cell);
+			}
+			printf("\n");
 		}
-		printf("\n");
 	}
 	printf("  * above empty, from bench_floor.bpf.c: \"life\" is scenario 3's: one shared entry\n"
 	       "    per flow, made on its first packet, two atomic adds, no TCP; \"split\" the same\n"
