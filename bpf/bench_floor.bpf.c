@@ -19,9 +19,9 @@
  *    atomically (several CPUs may send one direction). Its memory does not
  *    grow with the CPU count; the bench shows what one shared lookup and
  *    two atomic adds cost beside the per-CPU hash, alone and on two CPUs;
- *  - floor_split_*: floor_life's entry, and a second entry per flow for its
- *    TCP state, in a hash of its own (kflow's l4_state, as kf_l4), where the
- *    sender's side takes the packet's time: what kflow's split (the interval
+ *  - floor_split_*: floor_life's entry (in a map of its own), and a second
+ *    entry per flow for its TCP state, in another hash (kflow's l4_state, as
+ *    kf_l4), where the sender's side takes the packet's time: what kflow's split (the interval
  *    maps beside kf_l4) costs at the least, two lookups a packet. Beside
  *    floor_life it shows what one entry in place of two would save, less
  *    the side's line, which one entry would still write;
@@ -93,6 +93,16 @@ struct {
 	__type(key, struct flow_key);
 	__type(value, struct bf_life);
 } kf_bench_life SEC(".maps");
+
+/* Key: struct flow_key -> Value: struct bf_life, as kf_bench_life:
+ * floor_split's first entry. Written and read by the floor programs only.
+ * Sizing: set by the bench to kf_bench_life's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, KF_DEFAULT_MAX_FLOWS + 1);
+	__type(key, struct flow_key);
+	__type(value, struct bf_life);
+} kf_bench_cnt SEC(".maps");
 
 /* Key: struct flow_key -> Value: struct l4_state, as kf_l4: floor_split's
  * second entry. Written and read by the floor programs only. Sizing: set by
@@ -251,10 +261,10 @@ static __always_inline void bf_split(void *data, void *end, __u32 ifindex)
 	if (bf_key(data, end, ifindex, &k, &len, &dir))
 		return;
 
-	e = bpf_map_lookup_elem(&kf_bench_life, &k);
+	e = bpf_map_lookup_elem(&kf_bench_cnt, &k);
 	if (!e) {
-		bpf_map_update_elem(&kf_bench_life, &k, &zero, BPF_NOEXIST);
-		e = bpf_map_lookup_elem(&kf_bench_life, &k);
+		bpf_map_update_elem(&kf_bench_cnt, &k, &zero, BPF_NOEXIST);
+		e = bpf_map_lookup_elem(&kf_bench_cnt, &k);
 		if (!e)
 			return;
 	}

@@ -944,6 +944,8 @@ static int load(struct bench *b)
 	if (!err)
 		err = bpf_map__set_max_entries(b->floor->maps.kf_bench_life, NFLOWS + 16);
 	if (!err)
+		err = bpf_map__set_max_entries(b->floor->maps.kf_bench_cnt, NFLOWS + 16);
+	if (!err)
 		err = bpf_map__set_max_entries(b->floor->maps.kf_bench_state, NFLOWS + 16);
 	if (!err)
 		err = bench_floor__load(b->floor);
@@ -1181,6 +1183,7 @@ static int short_conns(struct bench *b, const struct hook *h, struct sc_result *
 	double v[SC_PROGS][SC_PASSES], step[SC_PROGS][SC_STEPS][SC_PASSES];
 	int l4_fd = bpf_map__fd(b->skel->maps.kf_l4);
 	int life_fd = bpf_map__fd(b->floor->maps.kf_bench_life);
+	int cnt_fd = bpf_map__fd(b->floor->maps.kf_bench_cnt);
 	int state_fd = bpf_map__fd(b->floor->maps.kf_bench_state);
 	__u64 ns[SC_STEPS], sum;
 	struct drained d;
@@ -1194,15 +1197,11 @@ static int short_conns(struct bench *b, const struct hook *h, struct sc_result *
 		if (!err)
 			err = clear_map(life_fd, "kf_bench_life", sizeof(struct flow_key));
 		if (!err)
+			err = clear_map(cnt_fd, "kf_bench_cnt", sizeof(struct flow_key));
+		if (!err)
 			err = clear_map(state_fd, "kf_bench_state", sizeof(struct flow_key));
 		for (int pass = -1; !err && pass < SC_PASSES; pass++, (*gen)++) {
 			for (int p = 0; !err && p < SC_PROGS; p++) {
-				/* floor life and floor split share their first map */
-				if (p == SC_SPLIT)
-					err = clear_map(life_fd, "kf_bench_life",
-							sizeof(struct flow_key));
-				if (err)
-					break;
 				err = sc_pass(b, h, progs[p], mode, *gen, ns);
 				if (err || pass < 0)
 					continue;
