@@ -199,6 +199,19 @@ static __always_inline int bf_key(void *data, void *end, __u32 ifindex, struct f
 	return 0;
 }
 
+/* The flow's entry in map, made from zero when it has none; NULL when the
+ * map is full. Another CPU's insert of the same flow makes the update fail
+ * with -EEXIST, and the look-up again finds that entry. */
+static __always_inline void *bf_entry(void *map, const struct flow_key *k, const void *zero)
+{
+	void *e = bpf_map_lookup_elem(map, k);
+
+	if (e)
+		return e;
+	bpf_map_update_elem(map, k, zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, k);
+}
+
 static __always_inline void bf_hash(void *data, void *end, __u32 ifindex)
 {
 	static const struct flow_stats zero;
@@ -210,13 +223,9 @@ static __always_inline void bf_hash(void *data, void *end, __u32 ifindex)
 	if (bf_key(data, end, ifindex, &k, &len, &dir))
 		return;
 
-	st = bpf_map_lookup_elem(&kf_bench_flows, &k);
-	if (!st) {
-		bpf_map_update_elem(&kf_bench_flows, &k, &zero, BPF_NOEXIST);
-		st = bpf_map_lookup_elem(&kf_bench_flows, &k);
-		if (!st)
-			return;
-	}
+	st = bf_entry(&kf_bench_flows, &k, &zero);
+	if (!st)
+		return;
 	st->dir[dir].bytes += len;
 	st->dir[dir].packets++;
 	st->dir[dir].last_ns = bpf_ktime_get_coarse_ns();
@@ -234,13 +243,9 @@ static __always_inline void bf_life(void *data, void *end, __u32 ifindex)
 	if (bf_key(data, end, ifindex, &k, &len, &dir))
 		return;
 
-	e = bpf_map_lookup_elem(&kf_bench_life, &k);
-	if (!e) {
-		bpf_map_update_elem(&kf_bench_life, &k, &zero, BPF_NOEXIST);
-		e = bpf_map_lookup_elem(&kf_bench_life, &k);
-		if (!e)
-			return;
-	}
+	e = bf_entry(&kf_bench_life, &k, &zero);
+	if (!e)
+		return;
 	d = &e->dir[dir];
 	__sync_fetch_and_add(&d->bytes, len);
 	__sync_fetch_and_add(&d->packets, 1);
@@ -261,20 +266,12 @@ static __always_inline void bf_split(void *data, void *end, __u32 ifindex)
 	if (bf_key(data, end, ifindex, &k, &len, &dir))
 		return;
 
-	e = bpf_map_lookup_elem(&kf_bench_cnt, &k);
-	if (!e) {
-		bpf_map_update_elem(&kf_bench_cnt, &k, &zero, BPF_NOEXIST);
-		e = bpf_map_lookup_elem(&kf_bench_cnt, &k);
-		if (!e)
-			return;
-	}
-	ls = bpf_map_lookup_elem(&kf_bench_state, &k);
-	if (!ls) {
-		bpf_map_update_elem(&kf_bench_state, &k, &zero_l4, BPF_NOEXIST);
-		ls = bpf_map_lookup_elem(&kf_bench_state, &k);
-		if (!ls)
-			return;
-	}
+	e = bf_entry(&kf_bench_cnt, &k, &zero);
+	if (!e)
+		return;
+	ls = bf_entry(&kf_bench_state, &k, &zero_l4);
+	if (!ls)
+		return;
 	d = &e->dir[dir];
 	__sync_fetch_and_add(&d->bytes, len);
 	__sync_fetch_and_add(&d->packets, 1);
