@@ -1121,9 +1121,9 @@ struct sc_result {
 	double all[SC_PROGS][2];
 };
 
-/* Empties a hash map from user space (the TCP state of the connections a
- * pass closed, the floor's lifetime entries): each pass starts with the
- * same maps. */
+/* Empties a hash map from user space (kflow's TCP state, the floors'
+ * entries): each mode of scenario 8 starts with empty maps, from which
+ * kflow and the floors alike make new entries. */
 static int clear_map(int fd, const char *name, size_t key_size)
 {
 	__u8 key[64];
@@ -1279,9 +1279,9 @@ static void print_short_conns(const struct bench *b, const struct sc_result *r)
 	}
 	printf("  * above empty, from bench_floor.bpf.c: \"life\" is scenario 3's: one shared entry\n"
 	       "    per flow, made on its first packet, two atomic adds, no TCP; \"split\" the same\n"
-	       "    entry and a second one, in a hash of its own, for the flow's TCP state (kflow's\n"
-	       "    l4_state), where the sender's side takes the packet's time: the least kflow's\n"
-	       "    interval maps beside kf_l4 can cost\n");
+	       "    entry (in a map of its own) and a second one, in another hash, for the flow's TCP\n"
+	       "    state (kflow's l4_state), where the sender's side takes the packet's time: the\n"
+	       "    least kflow's interval maps beside kf_l4 can cost\n");
 	fflush(stdout);
 }
 
