@@ -231,52 +231,52 @@ static __always_inline void bf_hash(void *data, void *end, __u32 ifindex)
 	st->dir[dir].last_ns = bpf_ktime_get_coarse_ns();
 }
 
-static __always_inline void bf_life(void *data, void *end, __u32 ifindex)
+/* Adds the packet to its flow's lifetime entry in map (kf_bench_life or
+ * kf_bench_cnt): the time it stored, or 0 when the map had no room. */
+static __always_inline __u64 bf_life_add(void *map, const struct flow_key *k, int dir,
+					 __u32 len)
 {
 	static const struct bf_life zero;
-	struct flow_key k = {};
 	struct bf_life_dir *d;
 	struct bf_life *e;
-	__u32 len;
-	int dir;
 
-	if (bf_key(data, end, ifindex, &k, &len, &dir))
-		return;
-
-	e = bf_entry(&kf_bench_life, &k, &zero);
+	e = bf_entry(map, k, &zero);
 	if (!e)
-		return;
+		return 0;
 	d = &e->dir[dir];
 	__sync_fetch_and_add(&d->bytes, len);
 	__sync_fetch_and_add(&d->packets, 1);
 	d->last_ns = bpf_ktime_get_coarse_ns();
+	return d->last_ns;
+}
+
+static __always_inline void bf_life(void *data, void *end, __u32 ifindex)
+{
+	struct flow_key k = {};
+	__u32 len;
+	int dir;
+
+	if (!bf_key(data, end, ifindex, &k, &len, &dir))
+		bf_life_add(&kf_bench_life, &k, dir, len);
 }
 
 static __always_inline void bf_split(void *data, void *end, __u32 ifindex)
 {
-	static const struct bf_life zero;
 	static const struct l4_state zero_l4;
 	struct flow_key k = {};
-	struct bf_life_dir *d;
 	struct l4_state *ls;
-	struct bf_life *e;
 	__u32 len;
+	__u64 now;
 	int dir;
 
 	if (bf_key(data, end, ifindex, &k, &len, &dir))
 		return;
-
-	e = bf_entry(&kf_bench_cnt, &k, &zero);
-	if (!e)
+	now = bf_life_add(&kf_bench_cnt, &k, dir, len);
+	if (!now)
 		return;
 	ls = bf_entry(&kf_bench_state, &k, &zero_l4);
-	if (!ls)
-		return;
-	d = &e->dir[dir];
-	__sync_fetch_and_add(&d->bytes, len);
-	__sync_fetch_and_add(&d->packets, 1);
-	d->last_ns = bpf_ktime_get_coarse_ns();
-	KF_L4_SIDE(ls, dir)->last_ts = d->last_ns;
+	if (ls)
+		KF_L4_SIDE(ls, dir)->last_ts = now;
 }
 
 static __always_inline void bf_line(void *data, void *end, __u32 ifindex)
