@@ -12,6 +12,10 @@
   live.py compare RAW A B   ns per run of pair B less pair A, paired by round
   live.py ratio RAW A B T   pair B's ns above empty over pair A's, paired by round
 
+report --tput TPUT: the throughput ratio from TPUT's rounds (one JSON line
+per round and pair: its iperf3 output), as live.sh measures it with the
+statistics off, instead of from the TCP stream's rounds.
+
 RAW holds one JSON line per measurement (round, pair, load, the snapshots
 before and after, the load's output file), as live.sh writes it.
 """
@@ -113,6 +117,24 @@ def derive(m):
     return d
 
 
+def tput_ratios(path, pair):
+    """Per round of the throughput phase: (pair / bare, empty / bare)."""
+    bps = {}
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                m = json.loads(line)
+                with open(m["out"]) as o:
+                    bps[(m["round"], m["pair"])] = \
+                        json.load(o)["end"]["sum_received"]["bits_per_second"]
+    out = []
+    for r in sorted({r for r, _ in bps}):
+        bare = bps.get((r, "bare"))
+        if bare:
+            out.append((bps[(r, pair)] / bare, bps[(r, "empty")] / bare))
+    return out
+
+
 def fmt(v, spec):
     return "-" if v is None else format(v, spec)
 
@@ -174,6 +196,7 @@ def report(args):
         return per_round(lambda r: by[(r, load, pair)][what])
 
     kf = args.pair
+    tput = tput_ratios(args.tput, kf) if args.tput else []
 
     def above(load, what):
         # Paired by round: kflow and empty ran back to back.
@@ -197,6 +220,15 @@ def report(args):
             print("    tcp   Gbit/s   kflow %s, empty %s, bare %s" % tuple(
                 fmt(fig(load, p, "bps") and fig(load, p, "bps") / 1e9, ".2f")
                 for p in (kf, "empty", "bare")), file=err)
+            if tput:
+                print("    tcp   with kflow / bare, statistics on: %s" %
+                      fmt(row["ratio"], ".3f"), file=err)
+                print("  throughput rounds, statistics off (kflow / bare, empty / bare):",
+                      file=err)
+                print("    " + " ".join("%.3f/%.3f" % t for t in tput), file=err)
+                row["ratio"] = med([t[0] for t in tput])
+                print("    medians %.3f / %.3f" % (row["ratio"], med([t[1] for t in tput])),
+                      file=err)
         rows.append(row)
 
     names = {
@@ -210,9 +242,11 @@ def report(args):
           "TC: ns per program run above the empty TC program attached the same way.\n"
           "identity: kflow's cgroup programs' run time per packet across the veth, above the\n"
           "empty cgroup programs on the same hooks (raw: not less the empty ones).\n"
-          "throughput: iperf3 with kflow / with no program. kernel.bpf_stats_enabled=1 in\n"
-          "every run. Medians of %d interleaved rounds."
-          % (args.identity_root, len(rounds)))
+          "throughput: iperf3 with kflow / with no program, %s.\n"
+          "Medians of %d interleaved rounds (kernel.bpf_stats_enabled=1)."
+          % (args.identity_root,
+             "median of %d rounds of its own with the statistics off" % len(tput) if tput
+             else "in the TCP stream's rounds", len(rounds)))
     hdr = ("load", "TC ingress ns/run", "TC egress ns/run", "identity ns/pkt", "(raw)",
            "throughput ratio")
     fmt_row = "  %-22s %-21s %-21s %-20s %-7s %s"
@@ -294,6 +328,7 @@ def main(argv):
         ap.add_argument("--short-count", type=int, default=1000)
         ap.add_argument("--identity-root", default="?")
         ap.add_argument("--pair", default="kflow")
+        ap.add_argument("--tput")
         report(ap.parse_args(argv[2:]))
     elif cmd == "compare" and len(argv) == 5:
         compare(argv[2], argv[3], argv[4])

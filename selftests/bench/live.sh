@@ -55,6 +55,10 @@ SHORT_COUNT=1000
 # leaves out what did not run).
 LOADS=${KF_LIVE_LOADS:-tcp udp short}
 ROUNDS=${KF_LIVE_ROUNDS:-2}
+# The throughput ratio's own rounds (0: none; the ratio then comes from the
+# TCP stream's rounds, statistics on).
+TPUT_ROUNDS=${KF_LIVE_TPUT_ROUNDS:-8}
+TPUT_SECS=4
 
 die() {
 	echo "live.sh: $*" >&2
@@ -62,6 +66,7 @@ die() {
 }
 
 [ "$(id -u)" = 0 ] || die "needs root (netns, veth, BPF)"
+[[ $TPUT_ROUNDS =~ ^[0-9]+$ ]] || die "KF_LIVE_TPUT_ROUNDS=$TPUT_ROUNDS: want a count"
 if [ -z "$KF_BENCH_IN_MNTNS" ]; then
 	export KF_BENCH_IN_MNTNS=1
 	exec unshare -m --propagation private "$0" "$@"
@@ -422,15 +427,42 @@ for r in $(seq $ROUNDS); do
 	done
 done
 
+# Throughput as users run it: kernel.bpf_stats_enabled off (with it, every
+# program run reads the clock twice), and more, shorter rounds than the
+# cost figures take: on this guest one iperf3 run on the bare pair moves by
+# 5-10 % from the next, more than the 3 % the target leaves.
+TPUT=$TMP/tput.jsonl
+if [ "$TPUT_ROUNDS" -gt 0 ] && [[ " $LOADS " == *" tcp "* ]]; then
+	sysctl -qw kernel.bpf_stats_enabled=0 || die "cannot clear kernel.bpf_stats_enabled"
+	tp_pairs="kflow empty bare"
+	[ -n "$KFLOW_B" ] && tp_pairs="kflow other empty bare"
+	tp_rev=$(echo $tp_pairs | tr ' ' '\n' | tac | tr '\n' ' ')
+	echo "live.sh: throughput, $TPUT_ROUNDS rounds of $TPUT_SECS s, statistics off" >&2
+	for r in $(seq $TPUT_ROUNDS); do
+		order=$tp_pairs
+		[ $((r % 2)) = 0 ] && order=$tp_rev
+		for p in $order; do
+			out=$TMP/tput-$r-$p.out
+			(run_in ${CG[$p]} ${NS_C[$p]} timeout 30 iperf3 -c ${IP_S[$p]} -p $IPERF_PORT \
+				-t $TPUT_SECS -O 1 -J) >"$out" ||
+				die "throughput round $r on pair $p failed: $(tail -c 300 "$out")"
+			printf '{"round": %d, "pair": "%s", "out": "%s"}\n' $r $p "$out" >>"$TPUT"
+		done
+	done
+	sysctl -qw kernel.bpf_stats_enabled=1 || die "cannot set kernel.bpf_stats_enabled"
+fi
+TPUT_ARGS=()
+[ -s "$TPUT" ] && TPUT_ARGS=(--tput "$TPUT")
+
 python3 "$here/live.py" report "$RAW" "$TMP/info" --tcp-secs $TCP_SECS \
-	--udp-secs $UDP_SECS --short-count $SHORT_COUNT --identity-root "$CG_K" ||
-	die "cannot compute the report"
+	--udp-secs $UDP_SECS --short-count $SHORT_COUNT --identity-root "$CG_K" \
+	"${TPUT_ARGS[@]}" || die "cannot compute the report"
 if [ -n "$KFLOW_B" ]; then
 	echo
 	echo "KFLOW_B=$KFLOW_B, in the same rounds:"
 	python3 "$here/live.py" report "$RAW" "$TMP/info" --tcp-secs $TCP_SECS \
 		--udp-secs $UDP_SECS --short-count $SHORT_COUNT --identity-root "$CG_O" \
-		--pair other 2>/dev/null || die "cannot compute the report of $KFLOW_B"
+		--pair other "${TPUT_ARGS[@]}" 2>/dev/null || die "cannot compute the report of $KFLOW_B"
 	python3 "$here/live.py" compare "$RAW" kflow other || die "cannot compare the builds"
 fi
 if [ -n "$FLOOR" ]; then
