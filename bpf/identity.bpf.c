@@ -9,7 +9,10 @@
  * socket cookie) and kf_bind_owner (by cgroup and port, for accepted
  * sockets, which no process creates). A socket's own 5-tuple, with its
  * cookie and cgroup, goes to kf_sock_tuple once per socket: for TCP from
- * sock_ops when it connects or is accepted; for UDP from post_bind when it
+ * sock_ops when it connects or is accepted (a connecting socket's owner
+ * with it: sock_ops runs in the connecting process then, so connect does
+ * not store TCP owners, and a TCP client costs one map write, not two:
+ * each is an LRU insert of about 0.6 us); for UDP from post_bind when it
  * binds, and from sock_release when it closes (by then it has its port
  * however it got one). By default no program runs per packet: a UDP socket
  * still open at a drain, not bound explicitly, is found by the agent's
@@ -70,8 +73,9 @@ struct sock {
 } __attribute__((preserve_access_index));
 
 /* Socket cookie -> struct sock_owner. Written in process context (bind,
- * connect, and a UDP socket's close when nothing named it before), read by
- * the agent. LRU, so sockets of processes
+ * a UDP socket's connect, and its close when nothing named it before; a
+ * TCP client's owner is in its kf_sock_tuple entry), read by the agent.
+ * LRU, so sockets of processes
  * long gone leave by themselves; never deleted on close, so a process that
  * lived a few milliseconds is still there at the next drain. */
 struct {
@@ -196,17 +200,20 @@ static __always_inline void note_tuple(struct bpf_sock *sk, __u8 *seen, __u64 co
 		*seen |= KF_SEEN_TUPLE;
 }
 
+/* TCP sockets are named by sock_ops, owner included. */
 SEC("cgroup/connect4")
 int kf_connect4(struct bpf_sock_addr *ctx)
 {
-	note_owner(bpf_get_socket_cookie(ctx), BPF_ANY);
+	if (ctx->protocol != IPPROTO_TCP)
+		note_owner(bpf_get_socket_cookie(ctx), BPF_ANY);
 	return 1;
 }
 
 SEC("cgroup/connect6")
 int kf_connect6(struct bpf_sock_addr *ctx)
 {
-	note_owner(bpf_get_socket_cookie(ctx), BPF_ANY);
+	if (ctx->protocol != IPPROTO_TCP)
+		note_owner(bpf_get_socket_cookie(ctx), BPF_ANY);
 	return 1;
 }
 
@@ -363,7 +370,7 @@ int kf_sock_release(struct bpf_sock *bs)
 {
 	struct sock *sk = (struct sock *)bs;
 	struct sock_tuple t = {};
-	struct sock_ref ref;
+	struct sock_ref ref = {};
 	__u16 family;
 
 	if (bs->protocol != IPPROTO_UDP)
@@ -409,17 +416,19 @@ static __always_inline __u64 sock_cgroup_id(struct bpf_sock *bs)
 	return cg ? cg->kn->id : 0;
 }
 
-/* A TCP socket's tuple, once: when it sends its SYN (so a refused or
- * unanswered connection has its owner too) or when the handshake of an
- * accepted socket completes (its owner is the process that bound the port,
- * kf_bind_owner). sock_ops runs only for a few events of each connection
- * unless a program asks for more, and kflow sets no callback flags. */
+/* A TCP socket's tuple, once: when it sends its SYN, with its owner (so a
+ * refused or unanswered connection has one too: tcp_connect() runs this in
+ * the connecting process, from connect() or a Fast Open send), or when the
+ * handshake of an accepted socket completes (in softirq: its owner is the
+ * process that bound the port, kf_bind_owner). sock_ops runs only for a
+ * few events of each connection unless a program asks for more, and kflow
+ * sets no callback flags. */
 SEC("sockops")
 int kf_sockops(struct bpf_sock_ops *ctx)
 {
 	struct sock_tuple t = {};
+	struct sock_ref ref = {};
 	struct bpf_sock *sk;
-	struct sock_ref ref;
 
 	if (ctx->op != BPF_SOCK_OPS_TCP_CONNECT_CB && ctx->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
 		return 1;
@@ -451,6 +460,10 @@ int kf_sockops(struct bpf_sock_ops *ctx)
 	t.proto = IPPROTO_TCP;
 	ref.cookie = bpf_get_socket_cookie(ctx);
 	ref.cgroup_id = sock_cgroup_id(sk);
+	if (ctx->op == BPF_SOCK_OPS_TCP_CONNECT_CB) {
+		ref.tgid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(ref.comm, sizeof(ref.comm));
+	}
 	if (bpf_map_update_elem(&kf_sock_tuple, &t, &ref, BPF_ANY))
 		id_error(KF_IDE_TUPLE);
 	return 1;

@@ -15,7 +15,7 @@
 /* A test build may claim another number (make ABI_OVERRIDE=N, into its own
  * OUTPUT and BUILD) to exercise an upgrade across an ABI change. */
 #ifndef KF_ABI_VERSION
-#define KF_ABI_VERSION 4
+#define KF_ABI_VERSION 5
 #endif
 
 #define KF_DEFAULT_MAX_FLOWS 65536
@@ -414,9 +414,16 @@ struct sock_tuple {
 	__u16 pad;
 };
 
+/* The socket of a tuple. A TCP client's owner comes with it (sock_ops
+ * stores both when the connect sends the SYN, in the connecting process):
+ * one map write per socket instead of two. tgid 0: the owner is looked up
+ * by cookie (kf_sock_owner, then kf_bind_owner). Since ABI 5. */
 struct sock_ref {
 	__u64 cookie;
 	__u64 cgroup_id; /* the socket's cgroup v2 id */
+	__u32 tgid; /* the connecting process, or 0 */
+	__u32 pad;
+	char comm[KF_COMM_LEN];
 };
 
 /* The process that bound a port in a cgroup: owner of accepted sockets,

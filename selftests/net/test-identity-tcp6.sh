@@ -4,7 +4,9 @@
 # when they send their SYN, or when an accepted one completes its
 # handshake), not per packet: over IPv6 both ends of a transfer name their
 # process and cgroup; a refused connection names its client; an IPv4
-# client of a dual-stack listener names both ends too.
+# client of a dual-stack listener names both ends too. A TCP client costs
+# one map write: its owner is in its kf_sock_tuple entry, none of its
+# sockets is in kf_sock_owner.
 source "$(dirname "$0")/lib.sh"
 
 kf_setup
@@ -25,7 +27,23 @@ kf_in_cg cli $NS_C $PY "$NETDIR/traffic.py" short $IP4_S $PORT 1 &
 SHORT4=$!
 wait $SHORT4 || kf_fail "IPv4 connection"
 sleep 4
+for m in kf_sock_owner kf_sock_tuple; do
+	in_s bpftool -j map dump pinned "$PIN/$m" >"$TMP/$m.json" ||
+		kf_fail "bpftool map dump pinned $PIN/$m failed"
+done
 kf_stop_agent INT
+python3 - "$TMP/kf_sock_owner.json" "$TMP/kf_sock_tuple.json" $BULK6 $REF6 $SHORT4 <<'PY' ||
+import json, sys
+owners = [e["formatted"]["value"] for e in json.load(open(sys.argv[1]))]
+tuples = [e["formatted"] for e in json.load(open(sys.argv[2]))]
+clients = {int(x) for x in sys.argv[3:6]}
+stored = sorted(o["tgid"] for o in owners if o["tgid"] in clients)
+assert not stored, "TCP clients' owners stored apart in kf_sock_owner: %s" % stored
+named = {t["value"]["tgid"] for t in tuples if t["key"]["proto"] == 6}
+assert clients <= named, "TCP clients without an owner in kf_sock_tuple: %s" % (clients - named)
+print("ok: each TCP client named by its kf_sock_tuple entry alone")
+PY
+	kf_fail "map writes of TCP clients"
 
 python3 - "$TMP/rec.jsonl" $SRV $BULK6 $REF6 $SHORT4 $IP6_S $PORT "$CG_ROOT" <<'PY' || kf_fail "identity of TCP sockets"
 import json, os, sys

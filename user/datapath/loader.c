@@ -31,7 +31,7 @@ _Static_assert(offsetof(struct l4_state, side_ba) - sizeof(struct tcp_side) >= 6
 	       "the two sides of l4_state share no cache line");
 _Static_assert(sizeof(struct sock_owner) == 32, "sock_owner layout is ABI");
 _Static_assert(sizeof(struct sock_tuple) == 40, "sock_tuple layout is ABI");
-_Static_assert(sizeof(struct sock_ref) == 16, "sock_ref layout is ABI");
+_Static_assert(sizeof(struct sock_ref) == 40, "sock_ref layout is ABI");
 _Static_assert(sizeof(struct bind_key) == 16, "bind_key layout is ABI");
 _Static_assert(sizeof(struct flow_life) == 96, "flow_life layout is ABI");
 _Static_assert(sizeof(struct kf_attach) == 24, "kf_attach layout is ABI");

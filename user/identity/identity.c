@@ -6,7 +6,8 @@
  * the socket would see itself: connected first, then bound to its address
  * with no peer, then bound to the wildcard address; IPv4 ends are also tried
  * as v4-mapped IPv6, for dual-stack sockets. The socket's cgroup gives the
- * container and pod; its cookie gives the process (kf_sock_owner), else the
+ * container and pod; a TCP client's entry holds its process, else the
+ * socket's cookie gives the process (kf_sock_owner), else the
  * process that bound the port in that cgroup (kf_bind_owner, for accepted
  * sockets), else a sock_diag + /proc scan (sockets older than the agent).
  * A UDP end missing from kf_sock_tuple is looked up in that scan by the same
@@ -159,6 +160,13 @@ static int find_owner(struct kf_identity *id, const struct sock_ref *ref, __u16 
 {
 	struct bind_key bk = { .cgroup_id = ref->cgroup_id, .port = port, .proto = proto };
 
+	if (ref->tgid) {
+		memset(o, 0, sizeof(*o));
+		o->tgid = ref->tgid;
+		o->cgroup_id = ref->cgroup_id;
+		memcpy(o->comm, ref->comm, sizeof(o->comm));
+		return 0;
+	}
 	if (!bpf_map_lookup_elem(bpf_map__fd(id->bpf.skel->maps.kf_sock_owner), &ref->cookie, o))
 		return 0;
 	if (!bpf_map_lookup_elem(bpf_map__fd(id->bpf.skel->maps.kf_bind_owner), &bk, o))

@@ -345,6 +345,7 @@ int kf_sockscan_by_tuple(const struct kf_sockscan *s, const struct sock_tuple *t
 		 * namespace must hold the flow end's address. */
 		if (!ns_has(s, d->ns, end_family, end_addr))
 			continue;
+		memset(ref, 0, sizeof(*ref)); /* no owner: find_owner() looks it up */
 		ref->cookie = d->cookie;
 		ref->cgroup_id = d->cgroup_id;
 		return 0;
