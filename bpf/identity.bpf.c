@@ -73,8 +73,9 @@ struct sock {
 } __attribute__((preserve_access_index));
 
 /* Socket cookie -> struct sock_owner. Written in process context (bind,
- * a UDP socket's connect, and its close when nothing named it before; a
- * TCP client's owner is in its kf_sock_tuple entry), read by the agent.
+ * a UDP socket's connect; a TCP client's owner, and a UDP socket's as it
+ * closes, are in its kf_sock_tuple entry), read by sock_release and the
+ * agent.
  * LRU, so sockets of processes
  * long gone leave by themselves; never deleted on close, so a process that
  * lived a few milliseconds is still there at the next drain. */
@@ -361,16 +362,19 @@ int kf_skb_egress(struct __sk_buff *skb)
 /* A UDP socket's tuple as it sees itself when it closes: by then it has
  * its port, whether it bound, connected or only sent (the kernel picks a
  * port at the first send), and a socket that lived between two drains is
- * still named at the next one. Its owner is kept if bind or connect named
- * one, else it is the process closing it. sock_release may not read the
- * address fields of struct bpf_sock, so they come from the kernel's struct
- * sock (CO-RE). */
+ * still named at the next one. Its owner goes with the tuple: the one bind
+ * or connect named, else the process closing it (a lookup and one write;
+ * storing the closer in kf_sock_owner unless it held one cost an LRU
+ * insert attempt, which takes a free element before it finds the key).
+ * sock_release may not read the address fields of struct bpf_sock, so
+ * they come from the kernel's struct sock (CO-RE). */
 SEC("cgroup/sock_release")
 int kf_sock_release(struct bpf_sock *bs)
 {
 	struct sock *sk = (struct sock *)bs;
 	struct sock_tuple t = {};
 	struct sock_ref ref = {};
+	struct sock_owner *o;
 	__u16 family;
 
 	if (bs->protocol != IPPROTO_UDP)
@@ -398,7 +402,14 @@ int kf_sock_release(struct bpf_sock *bs)
 	ref.cookie = bpf_get_socket_cookie(bs);
 	/* The socket's own cgroup: the closing process may be another's. */
 	ref.cgroup_id = BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
-	note_owner(ref.cookie, BPF_NOEXIST);
+	o = bpf_map_lookup_elem(&kf_sock_owner, &ref.cookie);
+	if (o) {
+		ref.tgid = o->tgid;
+		__builtin_memcpy(ref.comm, o->comm, sizeof(ref.comm));
+	} else {
+		ref.tgid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(ref.comm, sizeof(ref.comm));
+	}
 	if (bpf_map_update_elem(&kf_sock_tuple, &t, &ref, BPF_ANY))
 		id_error(KF_IDE_TUPLE);
 	return 1;

@@ -5,7 +5,9 @@
 # that close at once, each name their process at both ends of every record:
 #  - by default no identity program runs per packet or per send: a socket
 #    is named when it binds (post_bind) or closes (sock_release), and while
-#    open by the agent's socket scan at the drain;
+#    open by the agent's socket scan at the drain; a socket's kf_sock_tuple
+#    entry from its close carries its owner (the one connect named, else
+#    the closing process, which is then stored nowhere else);
 #  - with --stream, whose flow_start events want the name at the first
 #    datagram, the agent also runs cgroup_skb egress and sendmsg; every
 #    client's flow_start names it. The next agent without --stream detaches
@@ -48,6 +50,25 @@ round() {
 	wait $hold_c || kf_fail "$name: connected UDP client"
 	wait $hold_u || kf_fail "$name: unconnected UDP client"
 	sleep 2
+	if [ "$name" = plain ]; then
+		for m in kf_sock_owner kf_sock_tuple; do
+			bpftool -j map dump pinned "$PIN/$m" >"$TMP/$m.json" ||
+				kf_fail "bpftool map dump pinned $PIN/$m failed"
+		done
+		python3 - "$TMP/kf_sock_owner.json" "$TMP/kf_sock_tuple.json" $hold_c $hold_u \
+			$short_c $short_u <<'PY' || kf_fail "$name: owners of closed UDP sockets"
+import json, sys
+owners = {e["formatted"]["value"]["tgid"] for e in json.load(open(sys.argv[1]))}
+named = {e["formatted"]["value"]["tgid"] for e in json.load(open(sys.argv[2]))
+         if e["formatted"]["key"]["proto"] == 17}
+hold_c, hold_u, short_c, short_u = (int(x) for x in sys.argv[3:7])
+missing = {hold_c, hold_u, short_c, short_u} - named
+assert not missing, "closed UDP sockets whose kf_sock_tuple entry names no owner: %s" % missing
+assert {hold_c, short_c} <= owners, "connect stored no owner"
+assert not {hold_u, short_u} & owners, "the closing process stored apart in kf_sock_owner"
+print("ok: each closed UDP socket's tuple names its owner")
+PY
+	fi
 	kf_stop_agent INT
 	EARLIER="$EARLIER $hold_c $hold_u $short_c $short_u"
 	python3 - "$TMP/$name.jsonl" $SRV $hold_c $hold_u $short_c $short_u "$TMP/$name.events" \
