@@ -414,14 +414,15 @@ struct sock_tuple {
 	__u16 pad;
 };
 
-/* The socket of a tuple. A TCP client's owner comes with it (sock_ops
- * stores both when the connect sends the SYN, in the connecting process):
- * one map write per socket instead of two. tgid 0: the owner is looked up
- * by cookie (kf_sock_owner, then kf_bind_owner). Since ABI 5. */
+/* The socket of a tuple, and its owner where the hook that stores the
+ * tuple knows it: a TCP client's (sock_ops at its SYN, in the connecting
+ * process) and a UDP socket's as it closes. One map write per socket
+ * instead of two. tgid 0: the owner is looked up by cookie (kf_sock_owner,
+ * then kf_bind_owner). Since ABI 5. */
 struct sock_ref {
 	__u64 cookie;
 	__u64 cgroup_id; /* the socket's cgroup v2 id */
-	__u32 tgid; /* the connecting process, or 0 */
+	__u32 tgid; /* the owner's process, or 0 */
 	__u32 pad;
 	char comm[KF_COMM_LEN];
 };
