@@ -26,6 +26,7 @@
 #include "lifemap.h"
 #include "linkwatch.h"
 #include "log.h"
+#include "mapmem.h"
 #include "metrics.h"
 #include "stream.h"
 #include "tick.h"
@@ -167,6 +168,20 @@ out:
 	return err;
 }
 
+/* What the maps take, to size the memory limit of the agent's cgroup,
+ * which they are charged to. */
+static void log_map_memory(const struct kf_agent *a)
+{
+	unsigned long long now = 0, more = 0;
+
+	kf_obj_memory(a->c.b.skel->obj, &now, &more);
+	if (a->c.id.bpf.skel)
+		kf_obj_memory(a->c.id.bpf.skel->obj, &now, &more);
+	pr_info("maps: %.1f MiB of kernel memory, up to %.1f MiB more as kf_life fills "
+		"(--max-flows %u)\n",
+		now / 1048576.0, more / 1048576.0, a->c.o->max_flows);
+}
+
 static int setup(struct kf_agent *a)
 {
 	__u32 zero = 0;
@@ -243,6 +258,7 @@ static int setup(struct kf_agent *a)
 		if (err)
 			return err;
 	}
+	log_map_memory(a);
 	/* Before counting starts anew: what a killed agent left half done. */
 	err = kf_recover(&a->c);
 	if (err)

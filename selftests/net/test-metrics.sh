@@ -64,9 +64,9 @@ sleep 4 # every flow in a record, the short ones ended
 # two fetches with the records read in between.
 # Every address of the server side (link-local too: MLD and ND leave from it).
 LOCAL=$(ip -n $NS_S -j addr show dev $VETH_S | python3 -c 'import json,sys; print(",".join(a["local"] for i in json.load(sys.stdin) for a in i["addr_info"]))')
-python3 - "$TMP" "$M" "$NS_S" "$VETH_S" "$LOCAL" <<'PY' || kf_fail "metrics differ from the records"
+python3 - "$TMP" "$M" "$NS_S" "$VETH_S" "$LOCAL" "$PIN" <<'PY' || kf_fail "metrics differ from the records"
 import json, re, subprocess, sys, time
-tmp, addr, ns, veth, local = sys.argv[1:]
+tmp, addr, ns, veth, local, pin = sys.argv[1:]
 local = set(local.split(","))
 def page():
     return subprocess.run(["nsenter", "--net=/run/netns/" + ns, "curl", "-sf",
@@ -110,6 +110,19 @@ ev = samples(p1, "kflow_datapath_events_total")
 assert len(ev) == 19 and '{reason="flow_map_full"}' in ev, ev
 fill = samples(p1, "kflow_map_fill_ratio")
 assert '{map="kf_life"}' in fill and all(0 <= v <= 1 for v in fill.values()), fill
+# Map memory: the kernel's memlock, as bpftool shows it (for maps whose memory
+# stays the same: kf_life's moves at drains); only kf_life, which
+# allocates entries as it fills, takes more when full (200 B an entry).
+mem = samples(p1, "kflow_map_memory_bytes")
+full = samples(p1, "kflow_map_memory_full_bytes")
+assert set(mem) == set(full) and '{map="kf_sock_tuple"}' in mem, (mem, full)
+for m in ("kf_flows_a", "kf_l4", "kf_sock_tuple"):
+    shown = json.loads(subprocess.run(["bpftool", "-j", "map", "show", "pinned", pin + "/" + m],
+                                      check=True, capture_output=True, text=True).stdout)
+    assert mem['{map="%s"}' % m] == shown["bytes_memlock"], (m, mem, shown)
+grow = {k: full[k] - mem[k] for k in mem if full[k] != mem[k]}
+assert list(grow) == ['{map="kf_life"}'], grow
+assert grow['{map="kf_life"}'] > 0 and grow['{map="kf_life"}'] % 200 == 0, grow
 assert samples(p1, "kflow_drain_duration_seconds_count")[""] >= 4
 assert samples(p1, "kflow_identity_resolved_total")[""] > 0, "no identity resolved"
 assert samples(p1, "kflow_flows_live")[""] >= 0

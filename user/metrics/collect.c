@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "identity.skel.h"
 #include "ipfix.h"
+#include "mapmem.h"
 #include "metrics.h"
 #include "stream.h"
 #include "tick.h"
@@ -154,17 +155,23 @@ static long long map_entries(const struct bpf_map *map)
 	return n;
 }
 
-static void maps_of(struct bpf_object *obj, struct kf_mtext *t)
+static bool is_hash(const struct bpf_map *map)
+{
+	enum bpf_map_type ty = bpf_map__type(map);
+
+	return ty == BPF_MAP_TYPE_HASH || ty == BPF_MAP_TYPE_LRU_HASH ||
+	       ty == BPF_MAP_TYPE_PERCPU_HASH || ty == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+static void fill_of(struct bpf_object *obj, struct kf_mtext *t)
 {
 	struct bpf_map *map;
 
 	bpf_object__for_each_map(map, obj) {
-		enum bpf_map_type ty = bpf_map__type(map);
 		long long n;
 
-		if (ty != BPF_MAP_TYPE_HASH && ty != BPF_MAP_TYPE_LRU_HASH &&
-		    ty != BPF_MAP_TYPE_PERCPU_HASH && ty != BPF_MAP_TYPE_LRU_PERCPU_HASH)
-			continue; /* arrays are always full */
+		if (!is_hash(map)) /* arrays are always full */
+			continue;
 		if (bpf_map__fd(map) < 0 || !bpf_map__max_entries(map))
 			continue;
 		n = map_entries(map);
@@ -175,15 +182,53 @@ static void maps_of(struct bpf_object *obj, struct kf_mtext *t)
 	}
 }
 
+/* full: with every entry used; only a map that allocates entries on demand
+ * (kf_life) differs, by the entries it does not hold yet. */
+static void memory_of(struct bpf_object *obj, struct kf_mtext *t, bool full)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *name = full ? "kflow_map_memory_full_bytes" : "kflow_map_memory_bytes";
+		unsigned long long per = kf_map_entry_bytes(map);
+		long long v = kf_map_memlock(map), n;
+
+		if (v < 0)
+			continue;
+		if (full && per) {
+			n = map_entries(map);
+			if (n < 0)
+				continue;
+			if ((unsigned long long)n < bpf_map__max_entries(map))
+				v += (bpf_map__max_entries(map) - n) * per;
+		}
+		kf_mt_u64(t, name, &(struct kf_label){ "map", bpf_map__name(map) }, 1, v);
+	}
+}
+
 static void maps(const struct kf_core *c, struct kf_mtext *t)
 {
 	kf_mt_family(t, "kflow_map_fill_ratio", "gauge",
 		     "Entries over max_entries of each hash map (0 to 1). kf_flows_a/b: the "
 		     "interval maps, one filling while the other is drained; LRU maps evict "
 		     "their oldest entries when full.");
-	maps_of(c->b.skel->obj, t);
+	fill_of(c->b.skel->obj, t);
 	if (c->id.bpf.skel)
-		maps_of(c->id.bpf.skel->obj, t);
+		fill_of(c->id.bpf.skel->obj, t);
+	for (int full = 0; full < 2; full++) {
+		if (full)
+			kf_mt_family(t, "kflow_map_memory_full_bytes", "gauge",
+				     "Kernel memory of each map with all its entries used: as "
+				     "kflow_map_memory_bytes for preallocated maps; kf_life "
+				     "allocates its entries as it fills.");
+		else
+			kf_mt_family(t, "kflow_map_memory_bytes", "gauge",
+				     "Kernel memory each map holds now (its memlock), charged to "
+				     "the agent's memory cgroup.");
+		memory_of(c->b.skel->obj, t, full);
+		if (c->id.bpf.skel)
+			memory_of(c->id.bpf.skel->obj, t, full);
+	}
 }
 
 void kf_metrics_build(struct kf_metrics *m, const struct kf_core *c, struct kf_mtext *t)
