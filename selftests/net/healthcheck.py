@@ -91,7 +91,7 @@ def main():
             want[frozenset((src, dst))]["irtt"] = float(row[6]) * 1e6
 
     got = collections.defaultdict(lambda: collections.Counter())
-    last = {}
+    last, seen = {}, collections.defaultdict(list)
     for line in open(args.jsonl):
         r = json.loads(line)
         if r.get("overflow") or r["protocol"] != 6:
@@ -106,6 +106,7 @@ def main():
         g["rtt"] = max(g["rtt"], r["rtt"])
         if k not in last or r["end_time"] >= last[k]["end_time"]:
             last[k] = r
+        seen[k].append(r)
 
     errors, retrans, zero = [], 0, 0
     for k, c in client.items():
@@ -136,7 +137,13 @@ def main():
             errors.append(f"port {port}: no connection")
         for k in by_port[port]:
             if last[k]["close_type"] != ct:
-                errors.append(f"port {port}: close_type {last[k]['close_type']}, want {ct}")
+                # What the flow's records say, for a failure seen once in CI.
+                errors.append(f"port {port}: close_type {last[k]['close_type']}, want {ct}; "
+                              "records (end_time close_type packets tx/rx flags tx/rx): " +
+                              "; ".join("%s %s %s/%s %s/%s" % (
+                                  r["end_time"], r["close_type"], r["packet_tx"], r["packet_rx"],
+                                  r.get("tcp_flags_bit_0"), r.get("tcp_flags_bit_1"))
+                                  for r in sorted(seen[k], key=lambda r: r["end_time"])))
     # art: every sample is the server's wait; cit: the first sample is the
     # request right after the handshake (about 0), the others the wait.
     for opt, metric, agg in ((args.art_ms, "art", "avg"), (args.cit_ms, "cit", "max")):

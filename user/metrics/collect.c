@@ -163,72 +163,77 @@ static bool is_hash(const struct bpf_map *map)
 	       ty == BPF_MAP_TYPE_PERCPU_HASH || ty == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
-static void fill_of(struct bpf_object *obj, struct kf_mtext *t)
+/* One map's figures, read once per page: its keys are walked at most once. */
+struct map_fig {
+	const struct bpf_map *map;
+	long long entries; /* -1: not a hash map, or unreadable */
+	long long now; /* memlock, -1 if unreadable */
+	long long full; /* with every entry used */
+};
+
+#define KF_MAX_MAPS 64
+
+static int figs_of(struct bpf_object *obj, struct map_fig *f, int n)
 {
 	struct bpf_map *map;
 
 	bpf_object__for_each_map(map, obj) {
-		long long n;
+		struct map_fig *g;
 
-		if (!is_hash(map)) /* arrays are always full */
-			continue;
-		if (bpf_map__fd(map) < 0 || !bpf_map__max_entries(map))
-			continue;
-		n = map_entries(map);
-		if (n >= 0)
-			kf_mt_double(t, "kflow_map_fill_ratio",
-				     &(struct kf_label){ "map", bpf_map__name(map) }, 1,
-				     (double)n / bpf_map__max_entries(map));
-	}
-}
-
-/* full: with every entry used; only a map that allocates entries on demand
- * (kf_life) differs, by the entries it does not hold yet. */
-static void memory_of(struct bpf_object *obj, struct kf_mtext *t, bool full)
-{
-	struct bpf_map *map;
-
-	bpf_object__for_each_map(map, obj) {
-		const char *name = full ? "kflow_map_memory_full_bytes" : "kflow_map_memory_bytes";
-		unsigned long long per = kf_map_entry_bytes(map);
-		long long v = kf_map_memlock(map), n;
-
-		if (v < 0)
-			continue;
-		if (full && per) {
-			n = map_entries(map);
-			if (n < 0)
-				continue;
-			if ((unsigned long long)n < bpf_map__max_entries(map))
-				v += (bpf_map__max_entries(map) - n) * per;
+		if (n == KF_MAX_MAPS) /* kflow's and identity's objects hold about 30 */
+			break;
+		g = &f[n];
+		g->map = map;
+		g->entries = -1;
+		/* Arrays are always full. */
+		if (is_hash(map) && bpf_map__fd(map) >= 0 && bpf_map__max_entries(map))
+			g->entries = map_entries(map);
+		g->now = g->full = kf_map_memlock(map);
+		/* Only a map that allocates entries on demand (kf_life) holds
+		 * more when full: the entries it does not hold yet. */
+		if (g->now >= 0 && kf_map_entry_bytes(map)) {
+			if (g->entries < 0)
+				g->full = -1;
+			else if ((unsigned long long)g->entries < bpf_map__max_entries(map))
+				g->full += (bpf_map__max_entries(map) - g->entries) *
+					   kf_map_entry_bytes(map);
 		}
-		kf_mt_u64(t, name, &(struct kf_label){ "map", bpf_map__name(map) }, 1, v);
+		n++;
 	}
+	return n;
 }
 
 static void maps(const struct kf_core *c, struct kf_mtext *t)
 {
+	struct map_fig f[KF_MAX_MAPS];
+	int n = figs_of(c->b.skel->obj, f, 0);
+
+	if (c->id.bpf.skel)
+		n = figs_of(c->id.bpf.skel->obj, f, n);
 	kf_mt_family(t, "kflow_map_fill_ratio", "gauge",
 		     "Entries over max_entries of each hash map (0 to 1). kf_flows_a/b: the "
 		     "interval maps, one filling while the other is drained; LRU maps evict "
 		     "their oldest entries when full.");
-	fill_of(c->b.skel->obj, t);
-	if (c->id.bpf.skel)
-		fill_of(c->id.bpf.skel->obj, t);
-	for (int full = 0; full < 2; full++) {
-		if (full)
-			kf_mt_family(t, "kflow_map_memory_full_bytes", "gauge",
-				     "Kernel memory of each map with all its entries used: as "
-				     "kflow_map_memory_bytes for preallocated maps; kf_life "
-				     "allocates its entries as it fills.");
-		else
-			kf_mt_family(t, "kflow_map_memory_bytes", "gauge",
-				     "Kernel memory each map holds now (its memlock), charged to "
-				     "the agent's memory cgroup.");
-		memory_of(c->b.skel->obj, t, full);
-		if (c->id.bpf.skel)
-			memory_of(c->id.bpf.skel->obj, t, full);
-	}
+	for (int i = 0; i < n; i++)
+		if (f[i].entries >= 0)
+			kf_mt_double(t, "kflow_map_fill_ratio",
+				     &(struct kf_label){ "map", bpf_map__name(f[i].map) }, 1,
+				     (double)f[i].entries / bpf_map__max_entries(f[i].map));
+	kf_mt_family(t, "kflow_map_memory_bytes", "gauge",
+		     "Kernel memory each map holds now (its memlock), charged to the agent's "
+		     "memory cgroup.");
+	for (int i = 0; i < n; i++)
+		if (f[i].now >= 0)
+			kf_mt_u64(t, "kflow_map_memory_bytes",
+				  &(struct kf_label){ "map", bpf_map__name(f[i].map) }, 1, f[i].now);
+	kf_mt_family(t, "kflow_map_memory_full_bytes", "gauge",
+		     "Kernel memory of each map with all its entries used: as "
+		     "kflow_map_memory_bytes for preallocated maps; kf_life allocates its "
+		     "entries as it fills.");
+	for (int i = 0; i < n; i++)
+		if (f[i].full >= 0)
+			kf_mt_u64(t, "kflow_map_memory_full_bytes",
+				  &(struct kf_label){ "map", bpf_map__name(f[i].map) }, 1, f[i].full);
 }
 
 void kf_metrics_build(struct kf_metrics *m, const struct kf_core *c, struct kf_mtext *t)
