@@ -219,21 +219,23 @@ static void maps(const struct kf_core *c, struct kf_mtext *t)
 			kf_mt_double(t, "kflow_map_fill_ratio",
 				     &(struct kf_label){ "map", bpf_map__name(f[i].map) }, 1,
 				     (double)f[i].entries / bpf_map__max_entries(f[i].map));
-	kf_mt_family(t, "kflow_map_memory_bytes", "gauge",
-		     "Kernel memory each map holds now (its memlock), charged to the agent's "
-		     "memory cgroup.");
-	for (int i = 0; i < n; i++)
-		if (f[i].now >= 0)
-			kf_mt_u64(t, "kflow_map_memory_bytes",
-				  &(struct kf_label){ "map", bpf_map__name(f[i].map) }, 1, f[i].now);
-	kf_mt_family(t, "kflow_map_memory_full_bytes", "gauge",
-		     "Kernel memory of each map with all its entries used: as "
-		     "kflow_map_memory_bytes for preallocated maps; kf_life allocates its "
-		     "entries as it fills.");
-	for (int i = 0; i < n; i++)
-		if (f[i].full >= 0)
-			kf_mt_u64(t, "kflow_map_memory_full_bytes",
-				  &(struct kf_label){ "map", bpf_map__name(f[i].map) }, 1, f[i].full);
+	for (int full = 0; full < 2; full++) {
+		const char *name = full ? "kflow_map_memory_full_bytes" : "kflow_map_memory_bytes";
+
+		kf_mt_family(t, name, "gauge",
+			     full ? "Kernel memory of each map with all its entries used: as "
+				    "kflow_map_memory_bytes for preallocated maps; kf_life "
+				    "allocates its entries as it fills."
+				  : "Kernel memory each map holds now (its memlock), charged to the "
+				    "agent's memory cgroup.");
+		for (int i = 0; i < n; i++) {
+			long long v = full ? f[i].full : f[i].now;
+
+			if (v >= 0)
+				kf_mt_u64(t, name,
+					  &(struct kf_label){ "map", bpf_map__name(f[i].map) }, 1, v);
+		}
+	}
 }
 
 void kf_metrics_build(struct kf_metrics *m, const struct kf_core *c, struct kf_mtext *t)
