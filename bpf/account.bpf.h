@@ -225,7 +225,7 @@ __attribute__((noinline)) int account_packet(const struct pkt_meta *m, __u32 hoo
 		}
 	}
 	/* Read once, before a new flow's entries are made. */
-	now = kf_time(fine, replay_ts, rx_ts, rx_mono);
+	now = kf_time(fine, replay_ts, rx_ts, rx_mono, m->coarse_ns);
 	if (fine && !ls)
 		ls = l4_state_new(m, &made);
 	/* Another CPU's insert of the same flow wins the event: one per flow. */

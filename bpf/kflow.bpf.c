@@ -65,8 +65,11 @@ static __always_inline __u64 kf_coarse_ns(void)
  * ingress, for a packet from a local socket (veth, pods), its sender's,
  * which the kernel keeps instead (without it, the time a packet waited in
  * the receive backlog, hundreds of microseconds under load, would count
- * into its RTT); at egress, TCP's stamp of its own segment. */
-static __always_inline __u64 kf_time(bool fine, __u64 replay_ts, __u64 rx_ts, __u32 rx_mono)
+ * into its RTT); at egress, TCP's stamp of its own segment. The coarse
+ * clock is the hook's one read of it (coarse, 0 when it made none), which TC
+ * needs anyway to judge a departure time: no second look at kf_tick. */
+static __always_inline __u64 kf_time(bool fine, __u64 replay_ts, __u64 rx_ts, __u32 rx_mono,
+				     __u64 coarse)
 {
 	__u32 zero = 0;
 	__s64 *off;
@@ -80,7 +83,7 @@ static __always_inline __u64 kf_time(bool fine, __u64 replay_ts, __u64 rx_ts, __
 		if (off && *off && rx_ts > (__u64)*off)
 			return rx_ts - *off;
 	}
-	return fine || cfg_precise_time ? bpf_ktime_get_ns() : kf_coarse_ns();
+	return fine || cfg_precise_time ? bpf_ktime_get_ns() : coarse;
 }
 
 #include "account.bpf.h"
@@ -154,10 +157,10 @@ static __always_inline void handle_skb(struct __sk_buff *skb, __u32 hook)
 	 * Judged here, not in account_packet(): there, the branches of the
 	 * clock's slot multiplied the paths the verifier walks (loading took
 	 * a second longer). */
+	m.coarse_ns = kf_coarse_ns();
 	if (skb->tstamp_type == BPF_SKB_TSTAMP_DELIVERY_MONO)
 		account_packet(&m, hook, 0,
-			       skb->tstamp > kf_coarse_ns() + KF_STAMP_AHEAD_NS ? 0 : skb->tstamp,
-			       1);
+			       skb->tstamp > m.coarse_ns + KF_STAMP_AHEAD_NS ? 0 : skb->tstamp, 1);
 	else if (hook == KF_HOOK_INGRESS && skb->tstamp_type == BPF_SKB_TSTAMP_UNSPEC)
 		account_packet(&m, hook, 0, skb->tstamp, 0);
 	else
@@ -196,6 +199,8 @@ int kf_xdp_ingress(struct xdp_md *ctx)
 	}
 	if (soft_err != KF_CNT_MAX)
 		count_event(soft_err);
+	if (!cfg_precise_time)
+		m.coarse_ns = kf_coarse_ns();
 	account_packet(&m, KF_HOOK_INGRESS, 0, 0, 0);
 	return XDP_PASS;
 }

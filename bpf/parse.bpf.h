@@ -60,6 +60,7 @@ struct pkt_meta {
 	__u32 tcp_seq;
 	__u32 tcp_ack;
 	__u8 trust_ip_len; /* replay: a capture's snap length is no malformation */
+	__u64 coarse_ns; /* the coarse clock when the hook already read it, else 0 */
 };
 
 /* Which side sorts lower: compare addresses word by word, then ports. */
