@@ -57,6 +57,27 @@ static int prog_name_by_id(__u32 id, char name[BPF_OBJ_NAME_LEN])
 	return err;
 }
 
+/* Whether the program uses the map (by id): kflow programs loaded on this
+ * pin path share its pinned maps. */
+static bool prog_uses_map(__u32 prog_id, __u32 map_id)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info), ids[64];
+	bool found = false;
+	int fd;
+
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return false;
+	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		for (__u32 i = 0; i < info.nr_map_ids && i < sizeof(ids) / sizeof(ids[0]); i++)
+			found |= ids[i] == map_id;
+	close(fd);
+	return found;
+}
+
 static bool is_ours(__u32 prog_id, const char *prefix)
 {
 	char name[BPF_OBJ_NAME_LEN] = "";
@@ -97,8 +118,30 @@ out:
 	return ret;
 }
 
+/* Another agent's kflow program at the hook (another --pin-path) is not
+ * replaced: that agent would go on counting nothing, without a word. What
+ * this pin path's earlier agent attached (a --persist or killed one) uses
+ * its pinned maps; the hooks of another ABI's agent being migrated are in
+ * kf_attach (migrate.c). Either is ours to replace. */
+struct kf_owner {
+	__u32 flags; /* the interface's kf_attach flags before this attach */
+	__u32 sel_id; /* id of this pin path's kf_flow_sel */
+};
+
+static int refuse_other_agent(const char *ifname, const char *hook, __u32 prog_id,
+			      const struct kf_owner *own, __u32 flag)
+{
+	if ((own->flags & flag) || prog_uses_map(prog_id, own->sel_id))
+		return 0;
+	pr_warn("error: %s %s already has the program of another kflow agent (prog id %u), "
+		"which this --pin-path did not attach: stop that agent, or remove what a killed "
+		"one left ('kflow cleanup --pin-path' of its pin path)\n",
+		ifname, hook, prog_id);
+	return -EEXIST;
+}
+
 static int tc_attach_one(int ifindex, const char *ifname, enum bpf_tc_attach_point point,
-			 int prog_fd)
+			 int prog_fd, const struct kf_owner *own)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	LIBBPF_OPTS(bpf_tc_opts, q, .handle = KF_TC_HANDLE, .priority = KF_TC_PRIO);
@@ -113,6 +156,10 @@ static int tc_attach_one(int ifindex, const char *ifname, enum bpf_tc_attach_poi
 			ifname, dir, KF_TC_HANDLE, KF_TC_PRIO, q.prog_id);
 		return -EEXIST;
 	}
+	if (q.prog_id &&
+	    refuse_other_agent(ifname, dir, q.prog_id, own,
+			       point == BPF_TC_INGRESS ? KF_ATT_TC_INGRESS : KF_ATT_TC_EGRESS))
+		return -EEXIST;
 	err = bpf_tc_attach(&hook, &opts);
 	if (err)
 		pr_warn("error: cannot attach TC %s on %s: %s\n", dir, ifname, strerror(-err));
@@ -171,7 +218,7 @@ static void driver_name(const char *ifname, char *buf, size_t len)
 /* mode_flags: 0 lets the kernel fall back to generic XDP; XDP_FLAGS_DRV_MODE
  * fails with -EOPNOTSUPP where the driver has no XDP of its own. */
 static int xdp_attach_one(const struct kf_iface *ifc, int prog_fd, __u32 mode_flags,
-			  __u32 *prog_id)
+			  __u32 *prog_id, const struct kf_owner *own)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	struct bpf_prog_info info = {};
@@ -185,6 +232,8 @@ static int xdp_attach_one(const struct kf_iface *ifc, int prog_fd, __u32 mode_fl
 				ifc->name, cur);
 			return -EEXIST;
 		}
+		if (refuse_other_agent(ifc->name, "XDP", cur, own, KF_ATT_XDP))
+			return -EEXIST;
 		old_fd = bpf_prog_get_fd_by_id(cur);
 		if (old_fd < 0)
 			return -errno;
@@ -304,23 +353,23 @@ static int reconcile_recorded(int attach_fd, const struct kf_iface *ifs, int n,
 /* XDP ingress for this interface? Tried in the driver's own hook for
  * --xdp (after a --persist restart: what the persisted agent chose); on
  * success *done says it is attached. */
-static bool ingress_xdp(const struct kf_iface *ifc, enum kf_xdp_mode xdp, const struct kf_attach *a,
-			int xdp_fd, __u32 *prog_id, int *err, bool *done)
+static bool ingress_xdp(const struct kf_iface *ifc, enum kf_xdp_mode xdp,
+			const struct kf_owner *own, int xdp_fd, __u32 *prog_id, int *err, bool *done)
 {
 	char drv[32];
 
 	*done = false;
 	if (xdp != KF_XDP_NATIVE)
 		return xdp == KF_XDP_FORCE;
-	if (a->flags & (KF_ATT_XDP | KF_ATT_TC_INGRESS))
-		return a->flags & KF_ATT_XDP;
+	if (own->flags & (KF_ATT_XDP | KF_ATT_TC_INGRESS))
+		return own->flags & KF_ATT_XDP;
 	driver_name(ifc->name, drv, sizeof(drv));
 	if (!strcmp(drv, "veth")) {
 		pr_info("%s: veth XDP would take GSO from its peer; counting ingress with TC\n",
 			ifc->name);
 		return false;
 	}
-	*err = xdp_attach_one(ifc, xdp_fd, XDP_FLAGS_DRV_MODE, prog_id);
+	*err = xdp_attach_one(ifc, xdp_fd, XDP_FLAGS_DRV_MODE, prog_id, own);
 	if (*err == -EOPNOTSUPP) {
 		pr_info("%s: driver %s has no native XDP; counting ingress with TC\n", ifc->name,
 			drv[0] ? drv : "(unknown)");
@@ -340,10 +389,17 @@ int kf_attach_one(struct kf_bpf *b, const struct kf_iface *ifc, enum kf_xdp_mode
 	int xdp_fd = bpf_program__fd(b->skel->progs.kf_xdp_ingress);
 	__u32 key = ifc->ifindex;
 	struct kf_attach a = {};
+	struct kf_owner own = {};
+	struct bpf_map_info sel = {};
+	__u32 sel_len = sizeof(sel);
 	bool use_xdp, attached;
 	int err;
 
 	bpf_map_lookup_elem(attach_fd, &key, &a); /* keeps QDISC_OURS */
+	if (bpf_obj_get_info_by_fd(bpf_map__fd(b->skel->maps.kf_flow_sel), &sel, &sel_len))
+		return -errno;
+	own.flags = a.flags;
+	own.sel_id = sel.id;
 	snprintf(a.name, sizeof(a.name), "%s", ifc->name);
 	err = bpf_tc_hook_create(&hook);
 	if (!err)
@@ -356,19 +412,19 @@ int kf_attach_one(struct kf_bpf *b, const struct kf_iface *ifc, enum kf_xdp_mode
 	if (bpf_map_update_elem(attach_fd, &key, &a, BPF_ANY))
 		return -errno;
 	err = 0;
-	use_xdp = ingress_xdp(ifc, xdp, &a, xdp_fd, &a.xdp_prog_id, &err, &attached);
+	use_xdp = ingress_xdp(ifc, xdp, &own, xdp_fd, &a.xdp_prog_id, &err, &attached);
 	if (use_xdp && !err && !attached)
-		err = xdp_attach_one(ifc, xdp_fd, 0, &a.xdp_prog_id);
+		err = xdp_attach_one(ifc, xdp_fd, 0, &a.xdp_prog_id, &own);
 	if (use_xdp) {
 		if (!err)
 			a.flags |= KF_ATT_XDP;
 	} else {
-		err = tc_attach_one(ifc->ifindex, ifc->name, BPF_TC_INGRESS, in_fd);
+		err = tc_attach_one(ifc->ifindex, ifc->name, BPF_TC_INGRESS, in_fd, &own);
 		if (!err)
 			a.flags |= KF_ATT_TC_INGRESS;
 	}
 	if (!err) {
-		err = tc_attach_one(ifc->ifindex, ifc->name, BPF_TC_EGRESS, out_fd);
+		err = tc_attach_one(ifc->ifindex, ifc->name, BPF_TC_EGRESS, out_fd, &own);
 		if (!err)
 			a.flags |= KF_ATT_TC_EGRESS;
 	}
