@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * agent.c - `kflow run`. One epoll loop over a signalfd (SIGINT/SIGTERM end
+ * agent.c - `kflow run`. One epoll loop over a signalfd (SIGINT/SIGTERM/SIGHUP end
  * the run with a final drain) and a wall-clock timerfd that fires on each
  * interval boundary (60 s intervals end on the minute).
  *
@@ -90,16 +90,27 @@ static int arm_timer(int tfd, unsigned int interval_s)
 	return 0;
 }
 
+/* The signals that end a run with a final drain. Blocked from the start of
+ * kf_run(), before the load, so that one sent while the agent starts (a
+ * second or more) waits for the loop's signalfd instead of killing the agent
+ * half made, its pins and hooks left behind. Blocked, they are also queued
+ * when the shell that started the agent in the background ignores SIGINT.
+ * SIGHUP: the terminal the agent ran in went away. */
+static void stop_signals(sigset_t *mask)
+{
+	sigemptyset(mask);
+	sigaddset(mask, SIGINT);
+	sigaddset(mask, SIGTERM);
+	sigaddset(mask, SIGHUP);
+}
+
 static int event_loop(struct kf_agent *a)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, got;
 	int sfd = -1, tfd = -1, efd = -1, err = 0;
 	sigset_t mask;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	stop_signals(&mask);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC);
 	efd = epoll_create1(EPOLL_CLOEXEC);
@@ -289,8 +300,11 @@ int kf_run(const struct kf_opts *o)
 {
 	struct kf_agent a = { .c.o = o };
 	bool running, keep;
+	sigset_t mask;
 	int err, e;
 
+	stop_signals(&mask);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	err = setup(&a);
 	running = !err;
 	if (running)

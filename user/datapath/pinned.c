@@ -128,8 +128,10 @@ static int open_own_map(const char *dir, const char *name, __u32 type, __u32 key
 	return fd;
 }
 
-/* The pin directory is kflow's when kf_info says so (a kflow ABI version)
- * and kf_attach, which lists what to detach, is in the layout we read. */
+/* The pin directory is kflow's when it holds kflow's kf_info map and a
+ * kf_attach, which lists what to detach, in the layout we read. kf_info's
+ * ABI version is 0 when the agent that made them was killed while it
+ * started: its maps, and any hook it recorded, are still to be removed. */
 static int open_own_state(const char *dir, int *attach_fd)
 {
 	struct kf_info info = {};
@@ -140,12 +142,14 @@ static int open_own_state(const char *dir, int *attach_fd)
 	r = fd < 0 ? fd : bpf_map_lookup_elem(fd, &zero, &info) ? -errno : 0;
 	if (fd >= 0)
 		close(fd);
-	if (r || !info.abi_version) {
+	if (r) {
 		pr_warn("error: %s is not a kflow pin path (no kflow kf_info map there); nothing "
 			"removed\n",
 			dir);
 		return -ENOENT;
 	}
+	if (!info.abi_version)
+		pr_info("%s: the state of an agent killed while it started\n", dir);
 	*attach_fd = open_own_map(dir, "kf_attach", BPF_MAP_TYPE_HASH, 4, sizeof(struct kf_attach));
 	if (*attach_fd < 0) {
 		pr_warn("error: %s: kflow ABI v%u state without a kf_attach map this kflow (ABI v%u) "

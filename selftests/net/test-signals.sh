@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# test-signals.sh - SIGINT, SIGTERM and SIGHUP end a run cleanly at any
+# time, also while the agent is still starting (they killed it half made,
+# its pins and hooks left behind); what an agent killed with SIGKILL while
+# it started left, `kflow cleanup` removes.
+source "$(dirname "$0")/lib.sh"
+
+kf_setup
+
+nothing_left() {
+	[ -e "$PIN" ] && kf_fail "$1: $PIN left: $(ls "$PIN")"
+	kf_has_filters && kf_fail "$1: TC filters left"
+	kf_has_clsact && kf_fail "$1: the clsact qdisc left"
+	return 0
+}
+start_agent() {
+	$NSE_S "$KFLOW" run --iface $VETH_S --pin-path $PIN --output jsonl:"$TMP/$1.jsonl" \
+		--cgroup-root "$CG_ROOT" --interval 60 2>"$TMP/$1.log" &
+	AGENT_PID=$!
+	KF_PIDS+=($AGENT_PID)
+}
+
+# While it starts (loading takes about a second here), and once it runs.
+# Started from this script in the background, the agent inherits SIGINT
+# ignored, as any background job of a shell script does.
+for sig in TERM INT HUP; do
+	for delay in 0.1 0.4 0.8; do
+		start_agent $sig-$delay
+		sleep $delay
+		kill -$sig $AGENT_PID
+		wait $AGENT_PID
+		rc=$?
+		[ $rc = 0 ] || kf_fail "SIG$sig after $delay s: exit $rc: $(cat "$TMP/$sig-$delay.log")"
+		grep -q "final drain" "$TMP/$sig-$delay.log" ||
+			kf_fail "SIG$sig after $delay s: no final drain: $(cat "$TMP/$sig-$delay.log")"
+		nothing_left "SIG$sig after $delay s"
+	done
+	kf_start_agent $sig-running --interval 60
+	kf_stop_agent $sig
+	nothing_left "SIG$sig while running"
+done
+
+# SIGKILL while starting: whatever it had made, cleanup removes.
+for delay in 0.2 0.5 0.8 1.1; do
+	start_agent kill-$delay
+	sleep $delay
+	kill -KILL $AGENT_PID
+	wait $AGENT_PID 2>/dev/null
+	in_s "$KFLOW" cleanup --pin-path $PIN 2>"$TMP/cleanup-$delay.log" ||
+		kf_fail "cleanup after SIGKILL at $delay s: $(cat "$TMP/cleanup-$delay.log")"
+	nothing_left "cleanup after SIGKILL at $delay s"
+done
+echo ok
