@@ -107,7 +107,7 @@ rm -rf "$PIN"
 # Persisted state made with another --max-flows.
 kf_start_agent first --interval 60 --persist --max-flows 100
 kf_stop_agent TERM
-PERSISTED=1 expect_fail "incompatible" run --iface $VETH_S --max-flows 200 $P
+PERSISTED=1 expect_fail "made with --max-flows 100 (this run: 200)" run --iface $VETH_S --max-flows 200 $P
 kf_has_filters || kf_fail "a refused run detached the persisted agent's filters"
 in_s "$KFLOW" cleanup $P 2>/dev/null || kf_fail "cleanup"
 

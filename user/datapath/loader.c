@@ -5,6 +5,7 @@
  * installs the first interval map, and pins the programs for bpftool.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,32 @@ static int init_or_adopt(struct kf_bpf *b, unsigned int max_flows)
 	return 0;
 }
 
+/* Pinned state of another --max-flows is refused by the sizes of its maps
+ * (kf_check_pinned_map()); this says so in the user's terms first. */
+static int check_pinned_max_flows(const char *pin_path, unsigned int max_flows)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi), zero = 0;
+	char path[PATH_MAX];
+	struct kf_info info;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/kf_info", pin_path);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0; /* none yet, or kf_check_pinned_map() says why */
+	if (!bpf_obj_get_info_by_fd(fd, &mi, &len) && mi.value_size == sizeof(info) &&
+	    !bpf_map_lookup_elem(fd, &zero, &info) && info.abi_version == KF_ABI_VERSION &&
+	    info.max_flows != max_flows) {
+		pr_warn("error: the state pinned under %s was made with --max-flows %u (this run: "
+			"%u); run with --max-flows %u, or 'kflow cleanup --pin-path %s' first\n",
+			pin_path, info.max_flows, max_flows, info.max_flows, pin_path);
+		err = -EEXIST;
+	}
+	close(fd);
+	return err;
+}
+
 /* kf_events holds nothing an adopting agent needs: a pin of another size
  * (another --ring-size, or a run without --stream) is replaced. */
 static void replace_ring_pin(struct bpf_map *map)
@@ -263,8 +290,12 @@ int kf_bpf_load(struct kf_bpf *b, const char *pin_path, unsigned int max_flows,
 	bpf_map__set_max_entries(b->skel->maps.kf_life, 4 * max_flows);
 	bpf_map__set_max_entries(b->skel->maps.kf_l4, 2 * max_flows);
 	set_events(b, ring_size);
-	if (pin_path)
+	if (pin_path) {
+		err = check_pinned_max_flows(pin_path, max_flows);
+		if (err)
+			return err;
 		replace_ring_pin(b->skel->maps.kf_events);
+	}
 
 	bpf_object__for_each_map(map, b->skel->obj) {
 		err = pin_path ? kf_check_pinned_map(map) : bpf_map__set_pin_path(map, NULL);
