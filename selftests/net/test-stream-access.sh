@@ -25,9 +25,11 @@ touch "$TMP/plain"
 in_s "$KFLOW" run --iface $VETH_S --pin-path $PIN --stream "$TMP/plain" 2>"$TMP/plain.log" &&
 	kf_fail "a --stream path that is a regular file was accepted"
 grep -q "exists and is not a socket" "$TMP/plain.log" || kf_fail "no clear error: $(cat "$TMP/plain.log")"
+[ "$(wc -l <"$TMP/plain.log")" = 1 ] || kf_fail "want the error line alone: $(cat "$TMP/plain.log")"
 in_s "$KFLOW" run --iface $VETH_S --pin-path $PIN --stream "$SOCK" --stream-group no-such-$SUFFIX \
 	2>"$TMP/group.log" && kf_fail "an unknown --stream-group was accepted"
 grep -q "no such group" "$TMP/group.log" || kf_fail "no clear error: $(cat "$TMP/group.log")"
+[ "$(wc -l <"$TMP/group.log")" = 1 ] || kf_fail "want the error line alone: $(cat "$TMP/group.log")"
 [ -e "$TMP/plain" ] || kf_fail "the agent removed a file that is not a socket"
 
 kf_start_agent rec --interval 1 --stream "$SOCK" --stream-group "$GROUP"
@@ -38,6 +40,7 @@ kf_start_agent rec --interval 1 --stream "$SOCK" --stream-group "$GROUP"
 in_s "$KFLOW" run --iface $VETH_S --pin-path $PIN-2 --stream "$SOCK" 2>"$TMP/second.log" &&
 	kf_fail "a second agent took a live agent's socket"
 grep -q "another process listens there" "$TMP/second.log" || kf_fail "no clear error: $(cat "$TMP/second.log")"
+[ "$(wc -l <"$TMP/second.log")" = 1 ] || kf_fail "want the error line alone: $(cat "$TMP/second.log")"
 
 setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups "$KFLOW" stream --socket "$SOCK" \
 	--no-follow 2>"$TMP/nobody.log" && kf_fail "nobody, not in $GROUP, could connect"

@@ -494,9 +494,12 @@ static void stream_close(struct kf_sink *sk)
 	final_flush(h);
 	while (h->subs)
 		sub_close(h, h->subs, "agent stopping");
-	pr_info("stream: %llu events published, %llu lost in the kernel, %llu lost for full "
-		"subscriber buffers, %llu connections\n",
-		h->st.published, h->st.lost_kernel, h->st.lost_subscriber, h->st.connections);
+	/* A stream that never started has nothing to sum up beside its error. */
+	if (h->lfd >= 0)
+		pr_info("stream: %llu events published, %llu lost in the kernel, %llu lost for "
+			"full subscriber buffers, %llu connections\n",
+			h->st.published, h->st.lost_kernel, h->st.lost_subscriber,
+			h->st.connections);
 	if (h->lfd >= 0) {
 		close(h->lfd);
 		unlink(h->o->stream_path);
