@@ -28,6 +28,9 @@ expect_fail() {
 P="--pin-path $PIN"
 expect_fail "nosuch0" run --iface nosuch0 $P
 expect_fail "not an Ethernet device" run --iface lo $P
+expect_fail "'$VETH_S' is also excluded by --exclude-iface" run --iface $VETH_S --exclude-iface $VETH_S $P
+expect_fail "also excluded" run --iface $VETH_S --exclude-iface 'kfv*' $P
+expect_fail "no interface name in it" run --iface , $P
 expect_fail "--interval" run --interval 0 $P
 expect_fail "--interval" run --interval abc $P
 expect_fail "--max-flows" run --max-flows 0 $P

@@ -56,17 +56,24 @@ bool kf_iface_wanted(const char *list, const char *exclude, const char *name)
 	return !list || matches_any(list, name, NULL);
 }
 
-/* Every plain name in the list must name an interface of this namespace. */
-static int check_literals(int sock, const char *list)
+/* Every plain name in the list must name an interface of this namespace
+ * that --exclude-iface leaves in; a list of no name (",") names none: either
+ * would wait for an interface that can never be counted. */
+static int check_literals(int sock, const char *list, const char *exclude)
 {
 	char copy[KF_IFACE_LIST_MAX + 1], *tok, *save = NULL;
 	short flags;
-	int hwtype;
+	int hwtype, names = 0;
 
 	snprintf(copy, sizeof(copy), "%s", list);
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		names++;
 		if (has_glob(tok))
 			continue;
+		if (exclude && matches_any(exclude, tok, NULL)) {
+			pr_warn("error: --iface: '%s' is also excluded by --exclude-iface\n", tok);
+			return -EINVAL;
+		}
 		if (strlen(tok) >= IF_NAMESIZE || !if_nametoindex(tok)) {
 			pr_warn("error: --iface: no interface named '%s' in this network namespace\n",
 				tok);
@@ -77,6 +84,10 @@ static int check_literals(int sock, const char *list)
 				hwtype);
 			return -EOPNOTSUPP;
 		}
+	}
+	if (!names) {
+		pr_warn("error: --iface '%s': no interface name in it\n", list);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -96,7 +107,7 @@ int kf_ifaces_resolve(const char *list, const char *exclude, struct kf_iface **o
 		return -errno;
 	}
 	if (list) {
-		err = check_literals(sock, list);
+		err = check_literals(sock, list, exclude);
 		if (err)
 			goto out;
 	}
