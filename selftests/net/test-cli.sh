@@ -83,6 +83,8 @@ expect_fail "--ring-size 12288: must be a power of two" run --stream /tmp/x.sock
 expect_fail "--stream-history" run --stream /tmp/x.sock --stream-history -1 $P
 expect_fail "'--stream' is not one 'kflow dump' takes" dump --stream /tmp/x.sock
 expect_fail "--last 'x': expected a number" stream --last x
+expect_fail "--socket '': expected the agent's socket path" stream --socket ''
+expect_fail "--events '': no event in it" stream --events ''
 expect_fail "--filter 'port': expected KEY=VALUE" stream --filter port
 expect_fail "--events 'flow_middle': unknown event" stream --events flow_middle
 expect_fail "unknown option '--bogus' for kflow stream" stream --bogus

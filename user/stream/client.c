@@ -88,6 +88,10 @@ static int parse(struct copts *c, int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
+			if (!*optarg) {
+				pr_warn("error: --socket '': expected the agent's socket path\n");
+				return -EINVAL;
+			}
 			c->socket = optarg;
 			break;
 		case 'e': {
@@ -105,6 +109,12 @@ static int parse(struct copts *c, int argc, char **argv)
 				json_array_append_new(ev, json_string(tok));
 			}
 			free(copy);
+			/* An empty list would subscribe to nothing, silently. */
+			if (!json_array_size(ev)) {
+				pr_warn("error: --events '%s': no event in it\n", optarg);
+				json_decref(ev);
+				return -EINVAL;
+			}
 			json_object_set_new(c->sub, "events", ev);
 			break;
 		}
