@@ -6,8 +6,9 @@
 # nothing and interval ends skipped in silence change no record; frames a
 # short snap length cut count as truncated beside the whole ones; a file cut
 # or damaged in a record gives the records of what came before; a directory
-# and an empty file are named as such. Captures are synthetic
-# (../replay/capgen.py); every check runs, and each failure is named.
+# and an empty file are named as such; an output that cannot be written
+# fails the run. Captures are synthetic (../replay/capgen.py); every check
+# runs, and each failure is named.
 source "$(dirname "$0")/lib.sh"
 REPLAY_PY=$NETDIR/../replay
 
@@ -159,8 +160,25 @@ check_files() {
 	grep -q "empty.pcap is empty" "$TMP/empty.log" || kf_fail "empty file: $(cat "$TMP/empty.log")"
 }
 
+# Records that could not be written fail a one-shot run, after the log line.
+check_lost() {
+	local F=$TMP/flows rc how
+	[ -d "$F" ] || gen flows
+	for how in full stdout closed; do
+		case $how in
+		full) "$KFLOW" replay "$F/us/cap" --output jsonl:/dev/full 2>"$TMP/$how.log" ;;
+		stdout) "$KFLOW" replay "$F/us/cap" >/dev/full 2>"$TMP/$how.log" ;;
+		closed) "$KFLOW" replay "$F/us/cap" >&- 2>"$TMP/$how.log" ;;
+		esac
+		rc=$?
+		[ $rc = 1 ] || kf_fail "$how: replay into an output that fails exited $rc"
+		grep -q "records not written" "$TMP/$how.log" ||
+			kf_fail "$how: no line about the lost records: $(cat "$TMP/$how.log")"
+	done
+}
+
 failed=
-for check in pcapng yeargap gaps snap cut files; do
+for check in pcapng yeargap gaps snap cut files lost; do
 	(check_$check) || failed="$failed $check"
 done
 [ -z "$failed" ] || kf_fail "failed:$failed"

@@ -67,6 +67,8 @@ int kf_sinks_add(struct kf_sinks *ss, const struct kf_sink_ops *ops, const char 
 		 const char *arg, const struct kf_sink_env *env);
 void kf_sinks_record(struct kf_sinks *ss, const struct kf_rec *r);
 void kf_sinks_interval_end(struct kf_sinks *ss, __u64 now_s);
+/* The outputs that lost records since they opened (each logged its own). */
+int kf_sinks_lost(const struct kf_sinks *ss);
 void kf_sinks_close(struct kf_sinks *ss);
 
 #endif /* KF_SINK_H */
