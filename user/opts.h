@@ -69,7 +69,7 @@ struct kf_opts {
 	const char *pin_path;
 	const char *outputs[KF_MAX_OUTPUTS];
 	int n_outputs;
-	unsigned int output_mode; /* of jsonl files kflow creates */
+	unsigned int output_mode; /* of jsonl and sqlite files kflow creates */
 	unsigned int retention_h; /* sqlite/clickhouse: rows kept this long, 0 forever */
 	const char *clickhouse_user; /* NULL: "default" */
 	const char *clickhouse_password_file; /* NULL: $KFLOW_CLICKHOUSE_PASSWORD */

@@ -5,10 +5,11 @@
 # equal; usage and global usage sums equal the transaction sums and the
 # l4_flow_log sums; the README's example queries run (refused connections
 # and top talkers give what was sent); the file is WAL and readable while
-# the agent writes; --retention deletes old rows. A disk that fills up (a
-# small tmpfs in the runner's private mount namespace) and another writer
-# holding the lock cost only the rows of those intervals, logged and counted
-# exactly, while jsonl goes on. A database in a missing directory or on a
+# the agent writes, created 0640 or --output-mode with its -wal and -shm
+# files; --retention deletes old rows. A disk that fills up (a small tmpfs
+# in the runner's private mount namespace) and another writer holding the
+# lock cost only the rows of those intervals, logged and counted exactly,
+# while jsonl goes on. A database in a missing directory or on a
 # read-only file system is one error line at start.
 source "$(dirname "$0")/lib.sh"
 
@@ -29,9 +30,19 @@ fi
 [ "$(grep -c . "$TMP/missing.log")" = 1 ] && grep -q "error: --output sqlite:$TMP/missing/dir/f.db: cannot open" \
 	"$TMP/missing.log" || kf_fail "missing directory: want one error line, got: $(cat "$TMP/missing.log")"
 
-# 1. Traffic, then the table against the jsonl of the same run.
+# modes FILE MODE: the database and its -wal and -shm files have MODE.
+modes() {
+	local got
+	got=$(stat -c %a "$1" "$1-wal" "$1-shm" | tr '\n' ' ')
+	[ "$got" = "$2 $2 $2 " ] || kf_fail "$1, -wal, -shm: modes $got, want $2"
+}
+
+# 1. Traffic, then the table against the jsonl of the same run. The
+# database is created 0640 as jsonl files are, whatever the umask.
+umask 022
 kf_start_agent rec --interval 1 --timeout opening_rst=1 --timeout closed_fin=1 \
 	--output sqlite:"$DB"
+modes "$DB" 640
 [ "$(Q "$DB" 'PRAGMA journal_mode')" = wal ] || kf_fail "the database is not in WAL mode"
 in_c $PY "$NETDIR/traffic.py" refused $IP4_S 8098 || kf_fail "refused connection"
 for i in 1 2 3; do
@@ -100,7 +111,9 @@ kf_stop_agent INT
 # record, the agent exits 0.
 mkdir "$FULL"
 mount -t tmpfs -o size=1m,mode=0755 kflow-test "$FULL" || kf_fail "cannot mount a small tmpfs"
-kf_start_agent bad --interval 1 --timeout closed_fin=1 --output sqlite:"$FULL/f.db"
+kf_start_agent bad --interval 1 --timeout closed_fin=1 --output sqlite:"$FULL/f.db" \
+	--output-mode 0600
+modes "$FULL/f.db" 600
 in_c $PY "$NETDIR/traffic.py" short $IP4_S $PORT 2 || kf_fail "short connections"
 sleep 2
 dd if=/dev/zero of="$FULL/fill" bs=4k 2>/dev/null

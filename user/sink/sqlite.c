@@ -14,11 +14,14 @@
  * transaction.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include "log.h"
 #include "sink.h"
 #include "sqlrows.h"
@@ -222,18 +225,48 @@ prep_fail:
 	return -1;
 }
 
+/* Records name processes and pods: a database kflow creates gets exactly
+ * --output-mode, as a jsonl file does, whatever the umask. SQLite would
+ * create it with 0644 & ~umask; it gives the -wal and -shm files the mode
+ * of the database, so creating the (empty) database first is enough. An
+ * existing file keeps its mode. */
+static int create_db(const char *spec, const char *path, unsigned int mode)
+{
+	int fd, err;
+
+	if (!*path || !strcmp(path, ":memory:")) /* no file (refused below: no WAL) */
+		return 0;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0 && errno == EEXIST)
+		return 0;
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("error: --output %s: cannot open %s: %s\n", spec, path, strerror(errno));
+		return err;
+	}
+	if (fchmod(fd, mode))
+		pr_warn("%s: cannot set mode %04o: %s\n", spec, mode, strerror(errno));
+	close(fd);
+	return 0;
+}
+
 static int lite_open(struct kf_sink *s, const char *arg, const struct kf_sink_env *env)
 {
 	struct kf_lite *l = calloc(1, sizeof(*l));
 	sqlite3_stmt *st = NULL;
 	const char *mode = NULL;
-	int rc;
+	int rc, err;
 
 	if (!l)
 		return -ENOMEM;
 	l->spec = s->spec;
 	l->retention_h = env->o->retention_h;
 	kf_sqlout_init(&l->so, env, lite_row, l);
+	err = create_db(s->spec, arg, env->o->output_mode);
+	if (err) {
+		lite_free(l);
+		return err;
+	}
 	rc = sqlite3_open_v2(arg, &l->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
