@@ -109,6 +109,22 @@ abi=$(awk '/define KF_ABI_VERSION/ { print $3; exit }' "$NETDIR/../../headers/kf
 expect_fail "holds kflow ABI v2 state, this kflow uses v$abi" run --iface $VETH_S $P
 rm -rf "$PIN"
 
+# An agent killed while it started: its maps pinned, kf_info not yet
+# written (ABI 0), kf_flow_sel maybe empty. dump says so.
+mkdir -p "$PIN"
+bpftool map create "$PIN/kf_info" type array key 4 value 16 entries 1 name kf_info ||
+	kf_fail "bpftool map create"
+expect_fail "$PIN/kf_info has no ABI version" dump $P
+rm -rf "$PIN"
+$NSE_S "$KFLOW" run --iface $VETH_S --no-identity $P 2>/dev/null &
+pid=$!
+sleep 0.3
+kill -KILL $pid
+wait $pid 2>/dev/null
+PERSISTED=1 expect_fail "$PIN" dump $P
+in_s tc qdisc del dev $VETH_S clsact 2>/dev/null
+rm -rf "$PIN"
+
 # Persisted state made with another --max-flows.
 kf_start_agent first --interval 60 --persist --max-flows 100
 kf_stop_agent TERM
@@ -151,5 +167,10 @@ expect_running() { kill -0 $AGENT_PID || kf_fail "first agent died"; }
 in_s "$KFLOW" run --iface $VETH_S $P >/dev/null 2>"$TMP/err" && kf_fail "second agent accepted"
 grep -q "another kflow is running" "$TMP/err" || kf_fail "unclear: $(cat "$TMP/err")"
 expect_running
+# dump into a file that cannot be written fails with one line.
+in_c ping -c 2 -i 0.2 $IP4_S >/dev/null || kf_fail "ping"
+in_s "$KFLOW" dump $P >/dev/full 2>"$TMP/err" && kf_fail "dump into /dev/full exited 0"
+[ "$(grep -c . "$TMP/err")" = 1 ] && grep -q "error: cannot write the flows to stdout: No space left" \
+	"$TMP/err" || kf_fail "dump into /dev/full: $(cat "$TMP/err")"
 kf_stop_agent INT
 echo "ok"

@@ -59,26 +59,112 @@ static bool dump_flow(struct kf_flow *f, void *arg)
 	return false;
 }
 
+/* Whether fd is kflow's map `name`: a BPF map of that name, type and
+ * key/value sizes (a pinned program or link answers an info query too, in
+ * its own layout). */
+static bool is_own_map(int fd, const char *name, __u32 type, __u32 key, __u32 value)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[64], link[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	return !strcmp(link, "anon_inode:bpf-map") && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	       !strcmp(info.name, name) && info.type == type && info.key_size == key &&
+	       info.value_size == value;
+}
+
+/* A map pinned at dir/name that is kflow's. Returns its fd or a negative
+ * errno (no message). */
+static int open_own_map(const char *dir, const char *name, __u32 type, __u32 key, __u32 value)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (!is_own_map(fd, name, type, key, value)) {
+		close(fd);
+		return -EBADF;
+	}
+	return fd;
+}
+
+/*
+ * kf_info says whether the maps beside it can be read: an agent writes its
+ * ABI version there last, once kf_flow_sel points at an interval map, so an
+ * agent killed while it started leaves it 0. Another version's maps have
+ * another layout.
+ */
+static int check_info(const char *dir)
+{
+	struct kf_info info = {};
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	fd = open_pinned(dir, "kf_info");
+	if (fd < 0)
+		return fd;
+	if (!is_own_map(fd, "kf_info", BPF_MAP_TYPE_ARRAY, 4, sizeof(info))) {
+		err = -EBADF;
+		pr_warn("error: %s/kf_info is not the kf_info map of this kflow (another type or "
+			"size)\n",
+			dir);
+	} else if (bpf_map_lookup_elem(fd, &zero, &info)) {
+		err = -errno;
+		pr_warn("error: cannot read %s/kf_info: %s\n", dir, strerror(errno));
+	} else if (!info.abi_version) {
+		err = -ENODATA;
+		pr_warn("error: %s/kf_info has no ABI version: the agent that pinned these maps "
+			"stopped before it set them up; nothing to dump\n",
+			dir);
+	} else if (info.abi_version != KF_ABI_VERSION) {
+		err = -EPROTO;
+		pr_warn("error: %s holds kflow ABI v%u state, this kflow reads v%u (use the kflow "
+			"that made it)\n",
+			dir, info.abi_version, KF_ABI_VERSION);
+	}
+	close(fd);
+	return err;
+}
+
 int kf_dump(const struct kf_opts *o)
 {
 	struct kf_maps m = {};
 	struct dump_ctx d = { .o = o };
 	struct kf_table t = {};
 	struct timespec rt, mt;
-	int life_fd = -1, err;
+	int life_fd = -1, idx, err;
 
 	m.sel_fd = m.a_fd = m.b_fd = -1;
-	if ((err = m.sel_fd = open_pinned(o->pin_path, "kf_flow_sel")) < 0 ||
+	if ((err = check_info(o->pin_path)) < 0 ||
+	    (err = m.sel_fd = open_pinned(o->pin_path, "kf_flow_sel")) < 0 ||
 	    (err = m.a_fd = open_pinned(o->pin_path, "kf_flows_a")) < 0 ||
 	    (err = m.b_fd = open_pinned(o->pin_path, "kf_flows_b")) < 0 ||
 	    (err = life_fd = open_pinned(o->pin_path, "kf_life")) < 0)
 		goto out;
 	err = kf_table_init(&t);
-	if (err)
+	if (err) {
+		pr_warn("error: no memory for the flow table: %s\n", strerror(-err));
 		goto out;
+	}
+	/* kf_life_load() and kf_drain_read() log their own failures. */
 	err = kf_life_load(life_fd, &t);
-	if (err >= 0)
-		err = kf_peek(&m, &t);
+	if (err < 0)
+		goto out;
+	idx = kf_active_index(&m);
+	if (idx < 0) {
+		err = idx;
+		pr_warn("error: cannot read the live interval map from %s/kf_flow_sel: %s\n",
+			o->pin_path, strerror(-err));
+		goto out;
+	}
+	err = kf_drain_read(&m, idx, &t);
 	if (err < 0)
 		goto out;
 	clock_gettime(CLOCK_REALTIME, &rt);
@@ -89,8 +175,11 @@ int kf_dump(const struct kf_opts *o)
 	d.win.start_us = d.win.end_us;
 	kf_listeners_load(&d.l);
 	kf_table_walk(&t, dump_flow, &d);
-	fflush(stdout);
 	err = 0;
+	if (fflush(stdout) || ferror(stdout)) {
+		err = errno ? -errno : -EIO;
+		pr_warn("error: cannot write the flows to stdout: %s\n", strerror(-err));
+	}
 out:
 	kf_table_free(&t);
 	for (int *fd = &m.sel_fd; fd <= &m.b_fd; fd++)
@@ -99,33 +188,6 @@ out:
 	if (life_fd >= 0)
 		close(life_fd);
 	return err;
-}
-
-/* A map pinned at dir/name that is kflow's: a BPF map of that name, type
- * and key/value sizes. Returns its fd or a negative errno (no message). */
-static int open_own_map(const char *dir, const char *name, __u32 type, __u32 key, __u32 value)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	char path[PATH_MAX], link[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	/* A pinned program or link answers an info query too, in its own layout. */
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, link, sizeof(link) - 1);
-	link[n > 0 ? n : 0] = '\0';
-	if (strcmp(link, "anon_inode:bpf-map") || bpf_obj_get_info_by_fd(fd, &info, &len) ||
-	    strcmp(info.name, name) || info.type != type || info.key_size != key ||
-	    info.value_size != value) {
-		close(fd);
-		return -EBADF;
-	}
-	return fd;
 }
 
 /* The pin directory is kflow's when it holds kflow's kf_info map and a

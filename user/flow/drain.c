@@ -73,6 +73,7 @@ static int read_map(int fd, struct kf_table *t, bool del)
 	vals = calloc(batch, per_entry);
 	if (!keys || !vals) {
 		err = -ENOMEM;
+		pr_warn("out of memory reading an interval map\n");
 		goto out;
 	}
 	for (;;) {

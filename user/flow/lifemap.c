@@ -49,6 +49,8 @@ int kf_life_load(int fd, struct kf_table *t)
 	}
 	err = total;
 out:
+	if (err == -ENOMEM)
+		pr_warn("out of memory loading kf_life\n");
 	free(keys);
 	free(vals);
 	return err;
