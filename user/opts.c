@@ -111,21 +111,26 @@ void kf_usage(void)
 		KF_DEFAULT_RING_SIZE);
 }
 
-static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
-		      unsigned int *out)
+static bool is_uint(const char *s, unsigned long min, unsigned long max, unsigned int *out)
 {
 	unsigned long v;
 	char *end;
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
-		pr_warn("error: %s '%s': expected a whole number from %lu to %lu\n", opt, s, min,
-			max);
-		return -EINVAL;
-	}
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
+		return false;
 	*out = v;
-	return 0;
+	return true;
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
+		      unsigned int *out)
+{
+	if (is_uint(s, min, max, out))
+		return 0;
+	pr_warn("error: %s '%s': expected a whole number from %lu to %lu\n", opt, s, min, max);
+	return -EINVAL;
 }
 
 static int parse_timeout(struct kf_opts *o, const char *arg)
@@ -147,8 +152,13 @@ static int parse_timeout(struct kf_opts *o, const char *arg)
 		pr_warn("error: --timeout '%s': unknown timeout name\n", arg);
 		return -EINVAL;
 	}
-	if (parse_uint("--timeout", eq + 1, 1, 86400, &v))
+	/* The whole argument: the value alone does not say which timeout. */
+	if (!is_uint(eq + 1, 1, 86400, &v)) {
+		pr_warn("error: --timeout '%s': expected %.*s=SECONDS, a whole number from 1 to "
+			"86400\n",
+			arg, (int)(eq - arg), arg);
 		return -EINVAL;
+	}
 	o->timeouts[i] = v;
 	return 0;
 }

@@ -37,7 +37,7 @@ expect_fail "--max-flows" run --max-flows 0 $P
 expect_fail "--max-flows" run --max-flows -5 $P
 expect_fail "--output" run --output csv:/tmp/x $P
 expect_fail "--timeout" run --timeout nope=3 $P
-expect_fail "--timeout" run --timeout udp=0 $P
+expect_fail "--timeout 'udp=0': expected udp=SECONDS" run --timeout udp=0 $P
 expect_fail "--server-ports" run --server-ports 70000 $P
 expect_fail "unknown option" run --bogus $P
 expect_fail "needs a value" run --iface
