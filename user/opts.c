@@ -230,6 +230,20 @@ static int check_output(const char *spec)
 	return -EINVAL;
 }
 
+/* The same output twice would get every record twice. */
+static int check_output_once(const struct kf_opts *o, const char *spec)
+{
+	for (int i = 0; i < o->n_outputs; i++) {
+		if (!strcmp(o->outputs[i], spec)) {
+			pr_warn("error: --output '%s' given twice: it would get every record "
+				"twice\n",
+				spec);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /* An absolute path without ".", ".." or empty components, so that its
  * parent is what it looks like (the directory bpffs must be on). */
 static int check_pin_path(const char *p)
@@ -542,6 +556,8 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 				return -EINVAL;
 			}
 			err = check_output(optarg);
+			if (!err)
+				err = check_output_once(o, optarg);
 			o->outputs[o->n_outputs++] = optarg;
 			break;
 		case OPT_MAX_FLOWS:

@@ -69,6 +69,9 @@ expect_fail "--metrics 'localhost:9400': 'localhost' is not a numeric" run --met
 expect_fail "--metrics 192.0.2.1:9400: cannot listen: Cannot assign requested address" run \
 	--iface $VETH_S --metrics 192.0.2.1:9400 $P
 expect_fail "--output 'sqlite:'" run --output sqlite: $P
+expect_fail "--output 'jsonl:-' given twice" run --output jsonl:- --output jsonl:- $P
+expect_fail "--output 'jsonl:$TMP/x' given twice" replay "$TMP/none.pcap" --output jsonl:"$TMP/x" \
+	--output ipfix:udp://127.0.0.1:4739 --output jsonl:"$TMP/x"
 expect_fail "clickhouse:http://HOST:PORT/DATABASE" run --output clickhouse:http://127.0.0.1:8123 $P
 expect_fail "--retention '0'" run --retention 0 $P
 expect_fail "--clickhouse-backlog '100'" run --clickhouse-backlog 100 $P
