@@ -49,7 +49,8 @@ void kf_usage(void)
 		"                             (default socket /run/kflow/kflow.sock)\n"
 		"run options:\n"
 		"  --iface LIST          comma-separated interfaces or globs (default: every\n"
-		"                        up, non-loopback interface of this network namespace);\n"
+		"                        up, non-loopback Ethernet interface of this network\n"
+		"                        namespace);\n"
 		"                        interfaces that appear later are attached too\n"
 		"  --exclude-iface LIST  comma-separated interfaces or globs to leave alone\n"
 		"  --cgroup-root DIR     identity: observe sockets below this cgroup v2\n"
@@ -167,7 +168,7 @@ static int parse_ports(struct kf_opts *o, const char *arg)
 {
 	char *copy = strdup(arg), *tok, *save = NULL;
 	unsigned int port;
-	int err = 0;
+	int err = 0, given = 0;
 
 	if (!copy)
 		return -ENOMEM;
@@ -181,6 +182,11 @@ static int parse_ports(struct kf_opts *o, const char *arg)
 		if (err)
 			break;
 		o->server_ports[o->n_server_ports++] = port;
+		given++;
+	}
+	if (!err && !given) {
+		pr_warn("error: --server-ports '%s': no port in it\n", arg);
+		err = -EINVAL;
 	}
 	free(copy);
 	return err;
@@ -228,6 +234,30 @@ static int check_output(const char *spec)
 		"ipfix:tcp://HOST:PORT, sqlite:PATH or clickhouse:http://HOST:PORT/DATABASE\n",
 		spec);
 	return -EINVAL;
+}
+
+/* An option of some outputs without one of them would be ignored. */
+static bool has_output(const struct kf_opts *o, const char *opt, const char *scheme,
+		       const char *scheme2)
+{
+	for (int i = 0; i < o->n_outputs; i++)
+		if (!strncmp(o->outputs[i], scheme, strlen(scheme)) ||
+		    (scheme2 && !strncmp(o->outputs[i], scheme2, strlen(scheme2))))
+			return true;
+	pr_warn("error: %s is an option of --output %s%s%s, which was not given\n", opt, scheme,
+		scheme2 ? " or " : "", scheme2 ? scheme2 : "");
+	return false;
+}
+
+/* --xdp and --xdp-force say two things: one of them. */
+static int one_xdp_mode(const char **given, const char *opt)
+{
+	if (*given && strcmp(*given, opt)) {
+		pr_warn("error: %s and %s: give one of them\n", *given, opt);
+		return -EINVAL;
+	}
+	*given = opt;
+	return 0;
 }
 
 /* The same output twice would get every record twice. */
@@ -488,7 +518,8 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 	int c, idx, err, verbose = KF_LOG_INFO;
 	unsigned int backlog;
 	bool max_flows_given = false, usage_domain_given = false;
-	const char *stream_opt = NULL;
+	const char *stream_opt = NULL, *ipfix_opt = NULL, *ch_opt = NULL, *db_opt = NULL;
+	const char *xdp_opt = NULL;
 
 	memset(o, 0, sizeof(*o));
 	o->interval_s = 60;
@@ -545,6 +576,7 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 			o->ifaces = optarg;
 			break;
 		case OPT_XDP:
+			err = one_xdp_mode(&xdp_opt, "--xdp");
 			o->xdp = KF_XDP_NATIVE;
 			break;
 		case OPT_INTERVAL:
@@ -572,6 +604,7 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 			o->persist = true;
 			break;
 		case OPT_XDP_FORCE:
+			err = one_xdp_mode(&xdp_opt, "--xdp-force");
 			o->xdp = KF_XDP_FORCE;
 			break;
 		case OPT_PRECISE_TIME:
@@ -594,24 +627,30 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 			o->no_identity = true;
 			break;
 		case OPT_IPFIX_DOMAIN:
+			ipfix_opt = "--ipfix-domain";
 			err = parse_uint("--ipfix-domain", optarg, 0, 0xffffffffUL, &o->ipfix_domain);
 			break;
 		case OPT_IPFIX_REFRESH:
+			ipfix_opt = "--ipfix-template-refresh";
 			err = parse_uint("--ipfix-template-refresh", optarg, 1, 86400,
 					 &o->ipfix_refresh_s);
 			break;
 		case OPT_IPFIX_MSGS:
+			ipfix_opt = "--ipfix-template-messages";
 			err = parse_uint("--ipfix-template-messages", optarg, 1, 1000000,
 					 &o->ipfix_refresh_msgs);
 			break;
 		case OPT_IPFIX_FLOWS:
+			ipfix_opt = "--ipfix-flows";
 			err = parse_choice("--ipfix-flows", optarg, "uniflow", "biflow",
 					   &o->ipfix_uniflow);
 			break;
 		case OPT_IPFIX_USAGE:
+			ipfix_opt = "--ipfix-usage";
 			err = parse_choice("--ipfix-usage", optarg, "on", "off", &o->ipfix_usage);
 			break;
 		case OPT_IPFIX_USAGE_DOMAIN:
+			ipfix_opt = "--ipfix-usage-domain";
 			err = parse_uint("--ipfix-usage-domain", optarg, 0, 0xffffffffUL,
 					 &o->ipfix_usage_domain);
 			usage_domain_given = true;
@@ -628,15 +667,19 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 			break;
 		}
 		case OPT_RETENTION:
+			db_opt = "--retention";
 			err = parse_uint("--retention", optarg, 1, 24 * 3650, &o->retention_h);
 			break;
 		case OPT_CH_USER:
+			ch_opt = "--clickhouse-user";
 			o->clickhouse_user = optarg;
 			break;
 		case OPT_CH_PASSWORD_FILE:
+			ch_opt = "--clickhouse-password-file";
 			o->clickhouse_password_file = optarg;
 			break;
 		case OPT_CH_BACKLOG:
+			ch_opt = "--clickhouse-backlog";
 			err = parse_uint("--clickhouse-backlog", optarg, 65536, 0xffffffffUL, &backlog);
 			o->clickhouse_backlog = backlog;
 			break;
@@ -708,6 +751,10 @@ int kf_opts_parse(struct kf_opts *o, int argc, char **argv)
 		pr_warn("error: %s is an option of --stream, which was not given\n", stream_opt);
 		return -EINVAL;
 	}
+	if ((ipfix_opt && !has_output(o, ipfix_opt, "ipfix:", NULL)) ||
+	    (ch_opt && !has_output(o, ch_opt, "clickhouse:", NULL)) ||
+	    (db_opt && !has_output(o, db_opt, "sqlite:", "clickhouse:")))
+		return -EINVAL;
 	if (!o->n_outputs)
 		o->outputs[o->n_outputs++] = "jsonl:-";
 	kf_log_set_level(verbose);

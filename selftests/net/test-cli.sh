@@ -74,6 +74,13 @@ expect_fail "--output 'jsonl:$TMP/x' given twice" replay "$TMP/none.pcap" --outp
 	--output ipfix:udp://127.0.0.1:4739 --output jsonl:"$TMP/x"
 expect_fail "clickhouse:http://HOST:PORT/DATABASE" run --output clickhouse:http://127.0.0.1:8123 $P
 expect_fail "--retention '0'" run --retention 0 $P
+expect_fail "--xdp and --xdp-force: give one of them" run --xdp --xdp-force $P
+expect_fail "--server-ports ',,,': no port in it" run --server-ports ,,, $P
+expect_fail "--ipfix-flows is an option of --output ipfix:, which was not given" \
+	run --ipfix-flows uniflow $P
+expect_fail "--retention is an option of --output sqlite: or clickhouse:" run --retention 5 $P
+expect_fail "--clickhouse-user is an option of --output clickhouse:" \
+	run --clickhouse-user u --output sqlite:"$TMP/x.db" $P
 expect_fail "--clickhouse-backlog '100'" run --clickhouse-backlog 100 $P
 expect_fail "--clickhouse-password: not taken" run --clickhouse-password secret $P
 expect_fail "--clickhouse-password-file" run --output clickhouse:http://127.0.0.1:1/db \
