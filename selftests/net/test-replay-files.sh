@@ -133,6 +133,16 @@ check_cut() {
 	grep -q "after packet 6: its last $((hdr - rec7)) bytes" "$TMP/hdr.log" ||
 		kf_fail "cut record header: no warning: $(cat "$TMP/hdr.log")"
 	replay first "$TMP/first/cap" && kf_fail "a file cut in its first record exited 0"
+	# Packet 7's microseconds past a second: damage, not 4000 s later.
+	mkdir -p "$TMP/frac"
+	python3 -c 'import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+d[int(sys.argv[3]) + 4:int(sys.argv[3]) + 8] = struct.pack("<I", 4000000000)
+open(sys.argv[2], "wb").write(d)' "$F/us/cap" "$TMP/frac/cap" "$rec7"
+	replay_ok frac "$TMP/frac/cap" --interval 1
+	same "$TMP/frac.jsonl" "$TMP/prefix6.jsonl"
+	grep -q "a record's us field of 4000000000 after packet 6" "$TMP/frac.log" ||
+		kf_fail "a time fraction past a second: no warning: $(cat "$TMP/frac.log")"
 	grep -q "error: .*not one whole packet" "$TMP/first.log" ||
 		kf_fail "cut first record: no error: $(cat "$TMP/first.log")"
 	# pcapng: the last block cut; a block whose two lengths differ.
@@ -158,6 +168,12 @@ check_files() {
 	grep -q "dir is a directory" "$TMP/dir.log" || kf_fail "directory: $(cat "$TMP/dir.log")"
 	replay empty "$TMP/empty.pcap" && kf_fail "replay of an empty file exited 0"
 	grep -q "empty.pcap is empty" "$TMP/empty.log" || kf_fail "empty file: $(cat "$TMP/empty.log")"
+	# A capture of no packet (tcpdump that saw nothing) replays to no record.
+	[ -d "$TMP/flows" ] || gen flows
+	head -c 24 "$TMP/flows/us/cap" >"$TMP/nopkt.pcap"
+	replay_ok nopkt "$TMP/nopkt.pcap"
+	[ -s "$TMP/nopkt.jsonl" ] && kf_fail "a capture of no packet gave records"
+	grep -q "replayed 0 of 0 packets" "$TMP/nopkt.log" || kf_fail "no packet: $(cat "$TMP/nopkt.log")"
 }
 
 # Records that could not be written fail a one-shot run, after the log line.

@@ -164,7 +164,7 @@ static int pcap_next(struct kf_pcap *p, struct kf_pcap_pkt *pkt)
 {
 	__u64 at = p->off;
 	unsigned char h[16];
-	__u32 caplen;
+	__u32 caplen, frac;
 	int err;
 
 	err = kf_pcap_read(p, h, sizeof(h));
@@ -187,9 +187,13 @@ static int pcap_next(struct kf_pcap *p, struct kf_pcap_pkt *pkt)
 		return kf_pcap_damaged(p, at, "the file ends inside a record");
 	if (err)
 		return err;
+	/* A fraction of a second past one second is damage, not a later time. */
+	frac = kf_pcap_u32(p, h + 4);
+	if (frac >= (p->nanos ? 1000000000U : 1000000U))
+		return kf_pcap_damaged(p, at, "a record's %s field of %u", p->nanos ? "ns" : "us",
+				       frac);
 	p->records++;
-	pkt->ts_ns = (__u64)kf_pcap_u32(p, h) * 1000000000ULL +
-		     (__u64)kf_pcap_u32(p, h + 4) * (p->nanos ? 1 : 1000);
+	pkt->ts_ns = (__u64)kf_pcap_u32(p, h) * 1000000000ULL + (__u64)frac * (p->nanos ? 1 : 1000);
 	pkt->data = p->buf;
 	pkt->caplen = caplen;
 	pkt->origlen = kf_pcap_u32(p, h + 12);
