@@ -125,6 +125,13 @@ mkdir -p "$PIN"
 bpftool map create "$PIN/kf_info" type array key 4 value 16 entries 1 name kf_info ||
 	kf_fail "bpftool map create"
 expect_fail "$PIN/kf_info has no ABI version" dump $P
+# This ABI's kf_info beside a foreign kf_flow_sel: never read into kflow's
+# buffers.
+bpftool map update pinned "$PIN/kf_info" key 0 0 0 0 value $abi 0 0 0 0 0 1 0 0 0 0 0 0 0 0 0 ||
+	kf_fail "bpftool map update"
+bpftool map create "$PIN/kf_flow_sel" type hash key 4 value 64 entries 4 name kf_flow_sel ||
+	kf_fail "bpftool map create"
+expect_fail "$PIN/kf_flow_sel is not the kf_flow_sel map of this kflow" dump $P
 rm -rf "$PIN"
 $NSE_S "$KFLOW" run --iface $VETH_S --no-identity $P 2>/dev/null &
 pid=$!

@@ -32,11 +32,13 @@ static int open_pinned(const char *dir, const char *name)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = bpf_obj_get(path);
-	if (fd < 0)
+	if (fd < 0) {
+		fd = -errno;
 		pr_warn("error: cannot open %s: %s (is a kflow agent running or persisted with "
 			"this --pin-path?)\n",
-			path, strerror(errno));
-	return fd < 0 ? -errno : fd;
+			path, strerror(-fd));
+	}
+	return fd;
 }
 
 struct dump_ctx {
@@ -95,6 +97,21 @@ static int open_own_map(const char *dir, const char *name, __u32 type, __u32 key
 	return fd;
 }
 
+/* A map dump reads into buffers of kflow's sizes: a foreign map of the same
+ * name must not be read (the kernel would write past them). */
+static int open_dump_map(const char *dir, const char *name, __u32 type, __u32 key, __u32 value)
+{
+	int fd = open_pinned(dir, name);
+
+	if (fd >= 0 && !is_own_map(fd, name, type, key, value)) {
+		pr_warn("error: %s/%s is not the %s map of this kflow (another type or size)\n",
+			dir, name, name);
+		close(fd);
+		return -EBADF;
+	}
+	return fd;
+}
+
 /*
  * kf_info says whether the maps beside it can be read: an agent writes its
  * ABI version there last, once kf_flow_sel points at an interval map, so an
@@ -143,10 +160,14 @@ int kf_dump(const struct kf_opts *o)
 
 	m.sel_fd = m.a_fd = m.b_fd = -1;
 	if ((err = check_info(o->pin_path)) < 0 ||
-	    (err = m.sel_fd = open_pinned(o->pin_path, "kf_flow_sel")) < 0 ||
-	    (err = m.a_fd = open_pinned(o->pin_path, "kf_flows_a")) < 0 ||
-	    (err = m.b_fd = open_pinned(o->pin_path, "kf_flows_b")) < 0 ||
-	    (err = life_fd = open_pinned(o->pin_path, "kf_life")) < 0)
+	    (err = m.sel_fd = open_dump_map(o->pin_path, "kf_flow_sel", BPF_MAP_TYPE_ARRAY_OF_MAPS,
+					     4, 4)) < 0 ||
+	    (err = m.a_fd = open_dump_map(o->pin_path, "kf_flows_a", BPF_MAP_TYPE_HASH,
+					  sizeof(struct flow_key), sizeof(struct flow_stats))) < 0 ||
+	    (err = m.b_fd = open_dump_map(o->pin_path, "kf_flows_b", BPF_MAP_TYPE_HASH,
+					  sizeof(struct flow_key), sizeof(struct flow_stats))) < 0 ||
+	    (err = life_fd = open_dump_map(o->pin_path, "kf_life", BPF_MAP_TYPE_HASH,
+					   sizeof(struct flow_key), sizeof(struct flow_life))) < 0)
 		goto out;
 	err = kf_table_init(&t);
 	if (err) {
