@@ -191,6 +191,13 @@ check_lost() {
 		grep -q "records not written" "$TMP/$how.log" ||
 			kf_fail "$how: no line about the lost records: $(cat "$TMP/$how.log")"
 	done
+	# Records still queued for a collector at exit (a namespace of its own,
+	# without a route to it) were lost as well.
+	unshare -n "$KFLOW" replay "$F/us/cap" --output ipfix:tcp://127.0.0.1:4739 2>"$TMP/away.log"
+	rc=$?
+	[ $rc = 1 ] || kf_fail "replay to a collector that is away exited $rc"
+	grep -q "not delivered at exit" "$TMP/away.log" ||
+		kf_fail "collector away: no line about the lost records: $(cat "$TMP/away.log")"
 }
 
 failed=

@@ -262,9 +262,9 @@ int kf_replay(const struct kf_opts *o)
 			goto out;
 	}
 	summary(&r, &pcap, o->replay_file);
-	/* Every interval end flushed the outputs. A one-shot run whose records
-	 * did not all arrive failed, whatever its log said in passing. */
-	if (kf_sinks_lost(&r.c.sinks))
+	/* A one-shot run whose records did not all arrive, by an interval's
+	 * end or at exit, failed, whatever its log said in passing. */
+	if (kf_sinks_close(&r.c.sinks))
 		err = -EIO;
 out:
 	kf_bpf_close(&r.c.b);

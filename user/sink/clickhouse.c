@@ -465,9 +465,11 @@ static void ch_free(struct kf_ch *c)
 
 /* The sender gets CH_EXIT_WAIT_MS to deliver what waits; the rest is
  * counted and logged as lost. */
-static void ch_close(struct kf_sink *s)
+static bool ch_close(struct kf_sink *s)
 {
 	struct kf_ch *c = s->priv;
+	struct kf_sink_stats st = {};
+	bool lost;
 
 	ch_interval_end(s, time(NULL));
 	pthread_mutex_lock(&c->mu);
@@ -487,8 +489,11 @@ static void ch_close(struct kf_sink *s)
 			"server is away\n",
 			c->spec, rows, records);
 	}
+	ch_stats(s, &st);
+	lost = c->q.head || st.failed;
 	ch_free(c);
 	s->priv = NULL;
+	return lost;
 }
 
 /* http://HOST:PORT/DATABASE; the database a plain name: it goes into SQL. */

@@ -634,10 +634,13 @@ int kf_ipfix_open(struct kf_ipfix *x, const char *spec, const struct kf_ipfix_cf
 	return 0;
 }
 
-void kf_ipfix_close(struct kf_ipfix *x)
+bool kf_ipfix_close(struct kf_ipfix *x)
 {
+	bool lost;
+
 	kf_ipfix_flush(x, 0);
 	kf_reach_final(&x->reach);
+	lost = x->records_lost || (x->tcp && x->blen);
 	if (x->tcp && x->blen)
 		pr_warn("ipfix %s: %zu bytes not delivered at exit (collector away or slow)\n",
 			x->dest, x->blen);
@@ -648,6 +651,7 @@ void kf_ipfix_close(struct kf_ipfix *x)
 	x->fd = -1;
 	free(x->backlog);
 	x->backlog = NULL;
+	return lost;
 }
 
 /* The IPFIX sink: records counts transaction records; failed, those in
@@ -691,11 +695,13 @@ static void sink_interval_end(struct kf_sink *s, __u64 now_s)
 	kf_ipfix_flush(s->priv, now_s);
 }
 
-static void sink_close(struct kf_sink *s)
+static bool sink_close(struct kf_sink *s)
 {
-	kf_ipfix_close(s->priv);
+	bool lost = kf_ipfix_close(s->priv);
+
 	free(s->priv);
 	s->priv = NULL;
+	return lost;
 }
 
 static void sink_stats(const struct kf_sink *s, struct kf_sink_stats *st)

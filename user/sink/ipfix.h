@@ -74,7 +74,8 @@ struct kf_ipfix {
  * errno after a message. A collector that cannot be reached yet (TCP: not
  * up; UDP: no route) is no error: the agent connects when it can. */
 int kf_ipfix_open(struct kf_ipfix *x, const char *spec, const struct kf_ipfix_cfg *cfg);
-void kf_ipfix_close(struct kf_ipfix *x);
+/* true when records were lost, at exit included (logged) */
+bool kf_ipfix_close(struct kf_ipfix *x);
 
 /* Adds f's transaction record (the same record the JSON output writes; in
  * uniflow mode one per direction that had packets) and its usage. */

@@ -194,12 +194,17 @@ static void sink_interval_end(struct kf_sink *s, __u64 now_s)
 	kf_jsonl_flush(s->priv);
 }
 
-static void sink_close(struct kf_sink *s)
+static bool sink_close(struct kf_sink *s)
 {
-	kf_jsonl_flush(s->priv);
-	kf_jsonl_close(s->priv);
-	free(s->priv);
+	struct kf_jsonl *j = s->priv;
+	bool lost;
+
+	kf_jsonl_flush(j);
+	kf_jsonl_close(j);
+	lost = j->failed_total + j->failed > 0;
+	free(j);
 	s->priv = NULL;
+	return lost;
 }
 
 static void sink_stats(const struct kf_sink *s, struct kf_sink_stats *st)

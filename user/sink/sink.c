@@ -78,23 +78,13 @@ void kf_sinks_interval_end(struct kf_sinks *ss, __u64 now_s)
 		ss->s[i].ops->interval_end(&ss->s[i], now_s);
 }
 
-int kf_sinks_lost(const struct kf_sinks *ss)
+int kf_sinks_close(struct kf_sinks *ss)
 {
-	int n = 0;
+	int lost = 0;
 
-	for (int i = 0; i < ss->n; i++) {
-		struct kf_sink_stats st = {};
-
-		ss->s[i].ops->stats(&ss->s[i], &st);
-		n += st.failed > 0;
-	}
-	return n;
-}
-
-void kf_sinks_close(struct kf_sinks *ss)
-{
 	for (int i = ss->n - 1; i >= 0; i--)
-		ss->s[i].ops->close(&ss->s[i]);
+		lost += ss->s[i].ops->close(&ss->s[i]);
 	ss->n = 0;
 	ss->need_json = false;
+	return lost;
 }

@@ -38,7 +38,9 @@ struct kf_sink_ops {
 	void (*record)(struct kf_sink *s, const struct kf_rec *r);
 	/* The interval ended at now_s: write or send what it queued. */
 	void (*interval_end)(struct kf_sink *s, __u64 now_s);
-	void (*close)(struct kf_sink *s);
+	/* Writes or sends what is left; true when some records never arrived
+	 * (then or before: each logged it). */
+	bool (*close)(struct kf_sink *s);
 	void (*stats)(const struct kf_sink *s, struct kf_sink_stats *st);
 };
 
@@ -67,8 +69,8 @@ int kf_sinks_add(struct kf_sinks *ss, const struct kf_sink_ops *ops, const char 
 		 const char *arg, const struct kf_sink_env *env);
 void kf_sinks_record(struct kf_sinks *ss, const struct kf_rec *r);
 void kf_sinks_interval_end(struct kf_sinks *ss, __u64 now_s);
-/* The outputs that lost records since they opened (each logged its own). */
-int kf_sinks_lost(const struct kf_sinks *ss);
-void kf_sinks_close(struct kf_sinks *ss);
+/* Closes every output; returns how many lost records since they opened,
+ * at exit included (each logged its own). */
+int kf_sinks_close(struct kf_sinks *ss);
 
 #endif /* KF_SINK_H */

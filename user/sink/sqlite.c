@@ -182,13 +182,15 @@ static void lite_free(struct kf_lite *l)
 	free(l);
 }
 
-static void lite_close(struct kf_sink *s)
+static bool lite_close(struct kf_sink *s)
 {
-	struct kf_lite *l = s->priv;
+	struct kf_sink_stats st = {};
 
 	lite_interval_end(s, time(NULL));
-	lite_free(l);
+	lite_stats(s, &st);
+	lite_free(s->priv);
 	s->priv = NULL;
+	return st.failed > 0;
 }
 
 /* The tables, an index on each one's time column, and the statements. */

@@ -419,7 +419,7 @@ static void stream_interval_end(struct kf_sink *sk, __u64 now_s)
 	flush_all(sk->priv);
 }
 
-static void stream_close(struct kf_sink *sk);
+static bool stream_close(struct kf_sink *sk);
 
 static int stream_open(struct kf_sink *sk, const char *path, const struct kf_sink_env *env)
 {
@@ -484,12 +484,14 @@ static void final_flush(struct kf_hub *h)
 	}
 }
 
-static void stream_close(struct kf_sink *sk)
+/* Events are not records: a subscriber's loss is told to it, not counted
+ * as the run's. */
+static bool stream_close(struct kf_sink *sk)
 {
 	struct kf_hub *h = sk->priv;
 
 	if (!h)
-		return;
+		return false;
 	kf_kring_close(h);
 	final_flush(h);
 	while (h->subs)
@@ -511,6 +513,7 @@ static void stream_close(struct kf_sink *sk)
 	kf_history_free(&h->hist);
 	free(h);
 	sk->priv = NULL;
+	return false;
 }
 
 static void stream_sink_stats(const struct kf_sink *sk, struct kf_sink_stats *st)
