@@ -180,6 +180,12 @@ static int init_or_adopt(struct kf_bpf *b, unsigned int max_flows)
 	return 0;
 }
 
+/* One copy of the object's bytes in the binary: every user opens it here. */
+struct kflow *kf_datapath_open(void)
+{
+	return kflow__open();
+}
+
 /* Pinned state of another --max-flows is refused by the sizes of its maps
  * (kf_check_pinned_map()); this says so in the user's terms first. */
 static int check_pinned_max_flows(const char *pin_path, unsigned int max_flows)

@@ -42,6 +42,10 @@ void kf_bpf_close(struct kf_bpf *b);
  * message naming the pinned map and what differs. */
 int kf_check_pinned_map(struct bpf_map *map);
 
+/* The datapath object opened, not loaded: its map definitions. NULL on
+ * failure (errno). Free with kflow__destroy(). */
+struct kflow *kf_datapath_open(void);
+
 /* Puts the zeroed overflow entry (family 0 key) into an interval map. */
 int add_overflow_key(int map_fd);
 

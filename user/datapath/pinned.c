@@ -20,6 +20,7 @@
 #include "drain.h"
 #include "kflow.h"
 #include "lifemap.h"
+#include "loader.h"
 #include "log.h"
 #include "orient.h"
 #include "pinned.h"
@@ -211,6 +212,58 @@ out:
 	return err;
 }
 
+/* Whether the pinned map dir/name is one of this kflow's datapath maps, by
+ * name, type and key/value sizes (max_entries follows --max-flows), made
+ * from an object (with BTF, as libbpf makes them; bpftool's have none). */
+static bool is_datapath_map(struct kflow *skel, const char *dir, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(skel->obj, name);
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	bool own;
+	int fd;
+
+	if (!map)
+		return false;
+	fd = open_own_map(dir, name, bpf_map__type(map), bpf_map__key_size(map),
+			  bpf_map__value_size(map));
+	if (fd < 0)
+		return false;
+	/* libbpf gives a map-in-map no BTF. */
+	own = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	      (info.btf_id || info.type == BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	close(fd);
+	return own;
+}
+
+/*
+ * An agent killed while libbpf created and pinned its maps, before kf_info:
+ * a directory of this kflow's datapath maps and nothing else (no hook is
+ * attached before every map is pinned). One entry that is not such a map,
+ * or none at all, and it is not taken for kflow's.
+ */
+static bool half_made(const char *dir)
+{
+	struct kflow *skel = kf_datapath_open();
+	struct dirent *de;
+	int n = 0, bad = 0;
+	DIR *d;
+
+	if (!skel)
+		return false;
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		n++;
+		bad += !is_datapath_map(skel, dir, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	kflow__destroy(skel);
+	return d && n && !bad;
+}
+
 /* The pin directory is kflow's when it holds kflow's kf_info map and a
  * kf_attach, which lists what to detach, in the layout we read. kf_info's
  * ABI version is 0 when the agent that made them was killed while it
@@ -225,6 +278,11 @@ static int open_own_state(const char *dir, int *attach_fd)
 	r = fd < 0 ? fd : bpf_map_lookup_elem(fd, &zero, &info) ? -errno : 0;
 	if (fd >= 0)
 		close(fd);
+	if (r == -ENOENT && half_made(dir)) {
+		pr_info("%s: the maps of an agent killed while it started\n", dir);
+		*attach_fd = -1;
+		return 0;
+	}
 	if (r) {
 		pr_warn("error: %s is not a kflow pin path (no kflow kf_info map there); nothing "
 			"removed\n",
@@ -267,8 +325,10 @@ int kf_cleanup(const struct kf_opts *o)
 	err = open_own_state(o->pin_path, &attach_fd);
 	if (err)
 		goto out;
-	kf_detach_recorded(attach_fd);
-	close(attach_fd);
+	if (attach_fd >= 0) {
+		kf_detach_recorded(attach_fd);
+		close(attach_fd);
+	}
 	dir = fdopendir(dir_fd = dup(lock_fd));
 	if (!dir) {
 		err = -errno;
