@@ -95,13 +95,18 @@ static int arm_timer(int tfd, unsigned int interval_s)
  * second or more) waits for the loop's signalfd instead of killing the agent
  * half made, its pins and hooks left behind. Blocked, they are also queued
  * when the shell that started the agent in the background ignores SIGINT.
- * SIGHUP: the terminal the agent ran in went away. */
+ * SIGHUP: the terminal the agent ran in went away (unless nohup). */
 static void stop_signals(sigset_t *mask)
 {
+	struct sigaction hup;
+
 	sigemptyset(mask);
 	sigaddset(mask, SIGINT);
 	sigaddset(mask, SIGTERM);
-	sigaddset(mask, SIGHUP);
+	/* Blocked, an ignored signal is queued all the same: an agent started
+	 * under nohup must outlive its terminal, as asked. */
+	if (sigaction(SIGHUP, NULL, &hup) || hup.sa_handler != SIG_IGN)
+		sigaddset(mask, SIGHUP);
 }
 
 static int event_loop(struct kf_agent *a)

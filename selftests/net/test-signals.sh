@@ -43,6 +43,18 @@ for sig in TERM INT HUP; do
 	nothing_left "SIG$sig while running"
 done
 
+# Under nohup (SIGHUP ignored when it starts) a hangup is not a stop.
+$NSE_S nohup "$KFLOW" run --iface $VETH_S --pin-path $PIN --output jsonl:"$TMP/nohup.jsonl" \
+	--cgroup-root "$CG_ROOT" --interval 60 2>"$TMP/nohup.log" >/dev/null &
+AGENT_PID=$!
+KF_PIDS+=($AGENT_PID)
+kf_wait_for "$TMP/nohup.log" "running:"
+kill -HUP $AGENT_PID
+sleep 1
+kill -0 $AGENT_PID 2>/dev/null || kf_fail "nohup: SIGHUP stopped the agent: $(cat "$TMP/nohup.log")"
+kf_stop_agent TERM
+nothing_left "nohup, then SIGTERM"
+
 # SIGKILL while starting: whatever it had made, cleanup removes; early
 # ones leave some of the maps libbpf pins one by one, before kf_info. Only
 # a directory left empty (killed before the first pin) is refused, as any
