@@ -24,8 +24,8 @@ second_agent() {
 		kf_fail "a second agent on $VETH_S started: $(cat "$TMP/$name.log")"
 	[ "$(grep -c 'error:' "$TMP/$name.log")" = 1 ] ||
 		kf_fail "second agent: want one error line, got: $(cat "$TMP/$name.log")"
-	grep -q "program of another kflow agent" "$TMP/$name.log" ||
-		kf_fail "second agent's error does not say why: $(cat "$TMP/$name.log")"
+	grep -q "program of another kflow agent.*if none is left, '\(tc filter del\|ip link set\)" \
+		"$TMP/$name.log" || kf_fail "second agent's error does not say why: $(cat "$TMP/$name.log")"
 }
 
 for mode in tc xdp; do
@@ -36,6 +36,12 @@ for mode in tc xdp; do
 	out_before=$(filter_id egress)
 	xdp_before=$(ip -n $NS_S -d link show dev $VETH_S | grep -o 'prog/xdp id [0-9]*')
 	second_agent b-$mode "${args[@]}"
+	# The other mode too: refused before it attached anything.
+	if [ $mode = xdp ]; then
+		second_agent b-other-$mode --interval 2
+	else
+		second_agent b-other-$mode --interval 2 --xdp-force
+	fi
 	[ "$(filter_id ingress) $(filter_id egress)" = "$in_before $out_before" ] ||
 		kf_fail "$mode: the second agent changed the first one's TC filters"
 	[ "$(ip -n $NS_S -d link show dev $VETH_S | grep -o 'prog/xdp id [0-9]*')" = "$xdp_before" ] ||
@@ -55,6 +61,11 @@ kill -KILL $AGENT_PID
 wait $AGENT_PID 2>/dev/null
 kf_has_filters || kf_fail "the killed agent left no filter to replace"
 second_agent b-stale --interval 2
+# The way out the error gives, where no agent is left, removes exactly that.
+undo=$(grep -o "if none is left, '[^']*'" "$TMP/b-stale.log" | head -1 | cut -d"'" -f2)
+in_s $undo || kf_fail "the error's way out '$undo' failed"
+[ -z "$(filter_id ingress)" ] || kf_fail "'$undo' left the ingress filter"
+[ -n "$(filter_id egress)" ] || kf_fail "'$undo' removed the egress filter too"
 kf_start_agent again --no-identity --interval 2
 in_c ping -q -c 5 -i 0.2 $IP4_S >/dev/null || kf_fail "ping"
 kf_stop_agent INT

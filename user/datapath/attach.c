@@ -58,7 +58,8 @@ static int prog_name_by_id(__u32 id, char name[BPF_OBJ_NAME_LEN])
 }
 
 /* Whether the program uses the map (by id): kflow programs loaded on this
- * pin path share its pinned maps. */
+ * pin path share its pinned maps. A program gone meanwhile is in no one's
+ * way: true as well. */
 static bool prog_uses_map(__u32 prog_id, __u32 map_id)
 {
 	struct bpf_prog_info info = {};
@@ -68,7 +69,7 @@ static bool prog_uses_map(__u32 prog_id, __u32 map_id)
 
 	fd = bpf_prog_get_fd_by_id(prog_id);
 	if (fd < 0)
-		return false;
+		return errno == ENOENT;
 	info.nr_map_ids = sizeof(ids) / sizeof(ids[0]);
 	info.map_ids = (__u64)(unsigned long)ids;
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
@@ -128,16 +129,53 @@ struct kf_owner {
 	__u32 sel_id; /* id of this pin path's kf_flow_sel */
 };
 
+/* The way out when no agent holds the hook any more (its pins removed by
+ * hand, or it was killed between attaching and recording): the command
+ * that removes exactly kflow's hook. */
 static int refuse_other_agent(const char *ifname, const char *hook, __u32 prog_id,
 			      const struct kf_owner *own, __u32 flag)
 {
+	char undo[96];
+
 	if ((own->flags & flag) || prog_uses_map(prog_id, own->sel_id))
 		return 0;
+	if (flag == KF_ATT_XDP)
+		snprintf(undo, sizeof(undo), "ip link set dev %s xdp off", ifname);
+	else
+		snprintf(undo, sizeof(undo), "tc filter del dev %s %s pref %d handle 0x%x bpf",
+			 ifname, hook, KF_TC_PRIO, KF_TC_HANDLE);
 	pr_warn("error: %s %s already has the program of another kflow agent (prog id %u), "
-		"which this --pin-path did not attach: stop that agent, or remove what a killed "
-		"one left ('kflow cleanup --pin-path' of its pin path)\n",
-		ifname, hook, prog_id);
+		"which this --pin-path did not attach: stop that agent ('kflow cleanup "
+		"--pin-path' of its pin path if it persisted); if none is left, '%s'\n",
+		ifname, hook, prog_id, undo);
 	return -EEXIST;
+}
+
+/* Every kflow hook of the interface, checked before this agent attaches any:
+ * a refusal leaves the interface as it was. */
+static int refuse_other_agents(const struct kf_iface *ifc, const struct kf_owner *own)
+{
+	static const struct {
+		enum bpf_tc_attach_point point;
+		const char *name;
+		__u32 flag;
+	} tc[] = { { BPF_TC_INGRESS, "ingress", KF_ATT_TC_INGRESS },
+		   { BPF_TC_EGRESS, "egress", KF_ATT_TC_EGRESS } };
+	__u32 cur = 0;
+
+	for (int i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifc->ifindex,
+			    .attach_point = tc[i].point);
+		LIBBPF_OPTS(bpf_tc_opts, q, .handle = KF_TC_HANDLE, .priority = KF_TC_PRIO);
+
+		if (!bpf_tc_query(&hook, &q) && is_ours(q.prog_id, "kf_tc_") &&
+		    refuse_other_agent(ifc->name, tc[i].name, q.prog_id, own, tc[i].flag))
+			return -EEXIST;
+	}
+	if (!bpf_xdp_query_id(ifc->ifindex, 0, &cur) && cur && is_ours(cur, "kf_xdp_") &&
+	    refuse_other_agent(ifc->name, "XDP", cur, own, KF_ATT_XDP))
+		return -EEXIST;
+	return 0;
 }
 
 static int tc_attach_one(int ifindex, const char *ifname, enum bpf_tc_attach_point point,
@@ -400,6 +438,9 @@ int kf_attach_one(struct kf_bpf *b, const struct kf_iface *ifc, enum kf_xdp_mode
 		return -errno;
 	own.flags = a.flags;
 	own.sel_id = sel.id;
+	err = refuse_other_agents(ifc, &own);
+	if (err)
+		return err;
 	snprintf(a.name, sizeof(a.name), "%s", ifc->name);
 	err = bpf_tc_hook_create(&hook);
 	if (!err)
