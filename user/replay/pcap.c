@@ -187,12 +187,14 @@ static int pcap_next(struct kf_pcap *p, struct kf_pcap_pkt *pkt)
 		return kf_pcap_damaged(p, at, "the file ends inside a record");
 	if (err)
 		return err;
-	/* A fraction of a second past one second is damage, not a later time. */
+	/* Past a second: libpcap and Wireshark take it as time (some writers
+	 * round up to a whole second there), so it is, but never silently. */
 	frac = kf_pcap_u32(p, h + 4);
-	if (frac >= (p->nanos ? 1000000000U : 1000000U))
-		return kf_pcap_damaged(p, at, "a record's %s field of %u", p->nanos ? "ns" : "us",
-				       frac);
 	p->records++;
+	if (frac >= (p->nanos ? 1000000000U : 1000000U) && !p->long_frac++)
+		pr_warn("warning: %s: packet %llu's %s field is %u, past a second: taken as time; "
+			"such packets are counted\n",
+			p->path, (unsigned long long)p->records, p->nanos ? "ns" : "us", frac);
 	pkt->ts_ns = (__u64)kf_pcap_u32(p, h) * 1000000000ULL + (__u64)frac * (p->nanos ? 1 : 1000);
 	pkt->data = p->buf;
 	pkt->caplen = caplen;

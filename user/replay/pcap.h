@@ -26,6 +26,7 @@ struct kf_pcap {
 	__u64 off; /* bytes consumed: where the next record or block starts */
 	__u64 records; /* packet records read so far, replayed or not */
 	__u64 other_link; /* packets of non-Ethernet interfaces, skipped */
+	__u64 long_frac; /* classic pcap: records whose us/ns field passed a second */
 	struct kf_pcapng_if *ifs; /* pcapng: the interfaces of the section */
 	__u32 nifs;
 	__u32 ifs_cap;

@@ -193,9 +193,13 @@ static void summary(const struct replay *r, const struct kf_pcap *pcap, const ch
 		len += snprintf(more + len, sizeof(more) - len, "; %llu failed test runs skipped",
 				(unsigned long long)r->failed);
 	if (pcap->other_link && len < sizeof(more))
+		len += snprintf(more + len, sizeof(more) - len,
+				"; %llu packets of non-Ethernet interfaces skipped",
+				(unsigned long long)pcap->other_link);
+	if (pcap->long_frac && len < sizeof(more))
 		snprintf(more + len, sizeof(more) - len,
-			 "; %llu packets of non-Ethernet interfaces skipped",
-			 (unsigned long long)pcap->other_link);
+			 "; %llu with a time fraction past a second",
+			 (unsigned long long)pcap->long_frac);
 	pr_info("replayed %llu of %llu packets of %s%s\n", (unsigned long long)r->replayed,
 		(unsigned long long)pcap->records, file, more);
 }
