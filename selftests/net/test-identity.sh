@@ -6,9 +6,10 @@
 # CRI-O and docker under the systemd driver, containerd under cgroupfs,
 # podman outside Kubernetes), a network namespace joined to the node by a
 # veth, and a kubelet-style pod log directory under a test root. Servers
-# start before the agent; long-lived and one-shot clients run after. A pod
-# created after the agent started is attached and counted exactly; its veth
-# is then removed while its flows are still in the interval map.
+# and a TCP connection start before the agent; long-lived and one-shot
+# clients run after. A pod created after the agent started is attached and
+# counted exactly; its veth is then removed while its flows are still in
+# the interval map.
 source "$(dirname "$0")/lib.sh"
 
 PODS=$TMP/pods
@@ -86,6 +87,12 @@ KF_PIDS+=($SRV4)
 kf_wait_for "$TMP/srv1.log" ready
 kf_wait_for "$TMP/srv4.log" ready
 COMM=$(cat /proc/$SRV1/comm)
+# A TCP connection older than the agent: no hook saw it open, the socket
+# scan names both ends.
+in_pod pod2 $PY "$NETDIR/traffic.py" bulk ${POD_IP[pod1]} 80 400000 8 &
+EARLY=$!
+KF_PIDS+=($EARLY)
+sleep 0.5
 [ "$(cat /proc/$SRV4/comm)" = "$COMM" ] || kf_fail "servers run different commands"
 
 # The agent counts on every interface of the node namespace (no --iface).
@@ -130,6 +137,7 @@ KF_PIDS+=($SRV5)
 kf_wait_for "$TMP/srv5.log" ready
 (in_pod pod2 $PY "$NETDIR/traffic.py" short ${POD_IP[pod5]} 8080 4) || kf_fail "pod2 > pod5"
 wait $BULK || kf_fail "bulk pod2 > pod1"
+wait $EARLY || kf_fail "bulk pod2 > pod1 from before the agent"
 wait $HOLD_C || kf_fail "connected UDP pod2 > pod1"
 wait $HOLD_U || kf_fail "unconnected UDP pod2 > pod1"
 sleep 3

@@ -105,7 +105,8 @@ static void scan_once(struct kf_identity *id)
 
 /* The forms of a flow end as kf_sock_tuple holds sockets, most exact first;
  * from_scan: look in the socket scan instead (UDP sockets still open that
- * no hook named, since none runs per packet). */
+ * no hook named, since none runs per packet; TCP connections older than the
+ * agent, whose hooks ran before it attached its own). */
 static int find_socket_in(struct kf_identity *id, const struct flow_key *k, int side,
 			  struct sock_ref *ref, bool from_scan)
 {
@@ -149,7 +150,7 @@ static int find_socket(struct kf_identity *id, const struct flow_key *k, int sid
 {
 	if (!find_socket_in(id, k, side, ref, false))
 		return 0;
-	if (k->proto != IPPROTO_UDP)
+	if (k->proto != IPPROTO_UDP && k->proto != IPPROTO_TCP)
 		return -1;
 	scan_once(id);
 	return find_socket_in(id, k, side, ref, true);
