@@ -20,13 +20,21 @@ kf_setup
 ip -n $NS_S link set lo up
 in_s ip route get $ADDR >/dev/null 2>&1 && kf_fail "the server namespace has a route to $ADDR"
 kf_start_server
-kf_start_agent rec --interval 1 --timeout closed_fin=1 --output ipfix:$OUT
+kf_start_agent rec --interval 1 --timeout closed_fin=1 --output ipfix:$OUT --metrics $IP4_S:9400
 kf_wait_for "$TMP/rec.log" "ipfix $OUT: collector unreachable (Network is unreachable); retrying"
 for _ in 1 2 3 4 5 6; do
 	in_c $PY "$NETDIR/traffic.py" short $IP4_S $PORT 1 || kf_fail "traffic while unreachable"
 	sleep 0.5
 done
 [ "$(states | wc -l)" = 1 ] || kf_fail "want one line while unreachable: $(states)"
+# Every flow record of those intervals was lost, counted in flow records as
+# the total is (not the exporter, interface and usage records beside them).
+sleep 1.5
+in_s curl -s "http://$IP4_S:9400/metrics" >"$TMP/metrics" || kf_fail "cannot scrape /metrics"
+total=$(awk '/^kflow_records_total\{output="ipfix:/ { print $2 }' "$TMP/metrics")
+failed=$(awk '/^kflow_records_failed_total\{output="ipfix:/ { print $2 }' "$TMP/metrics")
+[ -n "$total" ] && [ "$total" -gt 0 ] && [ "$failed" = "$total" ] ||
+	kf_fail "while unreachable: $failed of $total records lost, want all"
 # Reachable, inside the namespace only.
 $NSE_S $PY "$NETDIR/ipfix_udp_collector.py" $ADDR 4739 "$TMP/coll.log" >"$TMP/coll.out" 2>&1 &
 KF_PIDS+=($!)

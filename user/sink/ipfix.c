@@ -156,7 +156,7 @@ static void send_msg(struct kf_ipfix *x, struct kf_ipfix_msg *m)
 	}
 	if (losses(x) != lost_before) {
 		x->msgs_lost++;
-		x->records_lost += m->records;
+		x->records_lost += m->flows;
 	} else {
 		x->msgs_sent++;
 	}

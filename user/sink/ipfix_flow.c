@@ -228,6 +228,7 @@ void kf_ipfix_put_biflow(struct kf_ipfix_msg *m, const struct kf_flow *f,
 	kf_msg_put32(m, tx->ooo);
 	kf_msg_put32(m, rx->ooo);
 	m->records++;
+	m->flows++;
 }
 
 /* The values are nfvalues.c's, as the RPT_TRANSACTION_NF rows carry them. */
@@ -281,4 +282,5 @@ void kf_ipfix_put_uniflow(struct kf_ipfix_msg *m, const struct kf_flow *f,
 	kf_msg_put32(m, server ? 0 : u.ooo);
 	kf_msg_put32(m, server ? u.ooo : 0);
 	m->records++;
+	m->flows++;
 }

@@ -68,6 +68,7 @@ void kf_msg_begin(struct kf_ipfix_msg *m, __u32 export_s)
 	m->len = 0;
 	m->set_off = 0;
 	m->records = 0;
+	m->flows = 0;
 	kf_msg_put16(m, 10); /* version */
 	kf_msg_put16(m, 0); /* length, set by kf_msg_end() */
 	kf_msg_put32(m, export_s);
@@ -110,6 +111,7 @@ void kf_msg_sent(struct kf_ipfix_msg *m)
 {
 	m->seq += m->records;
 	m->records = 0;
+	m->flows = 0;
 	m->len = 0;
 	m->set_off = 0;
 }

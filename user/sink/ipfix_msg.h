@@ -30,6 +30,7 @@ struct kf_ipfix_msg {
 	size_t set_off; /* open set's header offset, 0: none */
 	__u16 set_id;
 	unsigned int records; /* data records in the open message */
+	unsigned int flows; /* of them, flow records: what a loss counts */
 };
 
 void kf_msg_put8(struct kf_ipfix_msg *m, __u8 v);
