@@ -298,8 +298,10 @@ def check_values(pcap, decode_as, jsonl, uniflow=False):
             errors.append(f"flow {r['flow_id']}: SYN/FIN totals {got}")
     if not n:
         errors.append("tshark decoded no transaction record")
-    want_n = sum((r["packet_tx"] > 0) + (r["packet_rx"] > 0) if uniflow else 1
-                 for r in recs.values())
+    # uniflow: a direction per record that sent packets; a flow's end with
+    # none in its last interval, the client's (so that the end arrives).
+    want_n = sum(((r["packet_tx"] > 0) + (r["packet_rx"] > 0) or int(r["close_type"] != 5))
+                 if uniflow else 1 for r in recs.values())
     if n != want_n:
         errors.append(f"tshark decoded {n} transaction records, the JSON output makes {want_n}")
     return errors

@@ -65,6 +65,12 @@ echo "transaction|usage|global usage|l4_flow_log bytes/packets: $sums"
 [ "$(echo "$sums" | tr '|' '\n' | sort -u | wc -l)" = 1 ] || kf_fail "usage sums differ: $sums"
 [ "$(Q "$DB" "SELECT count(*) FROM RPT_TRANSACTION_NF WHERE biflow_direction = 2")" -gt 0 ] ||
 	kf_fail "no server-direction transaction rows"
+# A flow that ends in an interval without packets still gets its end there
+# (the client's row, no packets), as IPFIX uniflow sends it.
+ends=$(Q "$DB" "SELECT count(*) FROM l4_flow_log WHERE close_type != 5 AND packet_tx + packet_rx = 0")
+[ "$ends" -gt 0 ] || kf_fail "no flow ended in an interval without packets: nothing checked"
+[ "$(Q "$DB" "SELECT count(*) FROM RPT_TRANSACTION_NF WHERE packetDeltaCount = 0 AND
+	biflow_direction = 1")" = "$ends" ] || kf_fail "flows that ended without packets: not $ends rows"
 [ "$(Q "$DB" "SELECT count(*) FROM NF_INI_VALUES WHERE value_type = 101 AND value_key = '$VETH_S'")" = 1 ] ||
 	kf_fail "NF_INI_VALUES does not name the capture interface once"
 [ "$(Q "$DB" "SELECT count(*) FROM CONF_TZ_OFFSET_NF")" = 1 ] || kf_fail "no time zone row"

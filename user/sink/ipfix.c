@@ -353,8 +353,8 @@ void kf_ipfix_record(struct kf_ipfix *x, const struct kf_rec *r)
 	const struct kf_window *win = r->win;
 	__u64 now_s = r->now_s;
 	const struct flow_key *k = &f->key;
-	int c = f->life.client & 1, s = !c;
 	bool v6 = k->family == 6, uni = x->cfg.uniflow;
+	unsigned int dirs;
 	__u16 tid = kf_ipfix_flow_tid(uni, v6);
 	size_t len = kf_ipfix_flow_len(uni, v6);
 	struct kf_nf_flowctx ctx;
@@ -366,15 +366,15 @@ void kf_ipfix_record(struct kf_ipfix *x, const struct kf_rec *r)
 	note_app(x, kf_nf_app_id(f), k->proto);
 	x->win_start_ms = win->start_us / 1000;
 	x->win_end_ms = win->end_us / 1000;
-	x->records += !uni + (uni && f->iv.dir[c].packets) + (uni && f->iv.dir[s].packets);
+	dirs = uni ? kf_nf_uni_dirs(f, &ctx) : 0;
+	x->records += !uni + !!(dirs & KF_NF_UNI_CLIENT) + !!(dirs & KF_NF_UNI_SERVER);
 	if (!uni) {
 		kf_ipfix_put_biflow(ensure_room(x, KF_DOM_FLOWS, tid, len, now_s), f, &ctx);
 	} else {
-		/* A direction without packets has nothing to report. */
-		if (f->iv.dir[c].packets)
+		if (dirs & KF_NF_UNI_CLIENT)
 			kf_ipfix_put_uniflow(ensure_room(x, KF_DOM_FLOWS, tid, len, now_s), f, &ctx,
 					     false);
-		if (f->iv.dir[s].packets)
+		if (dirs & KF_NF_UNI_SERVER)
 			kf_ipfix_put_uniflow(ensure_room(x, KF_DOM_FLOWS, tid, len, now_s), f, &ctx,
 					     true);
 	}

@@ -61,6 +61,15 @@ void kf_nf_flowctx_init(struct kf_nf_flowctx *c, const struct kf_rec *r, __u64 i
 	c->end_reason = kf_nf_end_reason(r->close_type, r->f->key.proto);
 }
 
+unsigned int kf_nf_uni_dirs(const struct kf_flow *f, const struct kf_nf_flowctx *c)
+{
+	int cl = f->life.client & 1;
+	unsigned int dirs = (f->iv.dir[cl].packets ? KF_NF_UNI_CLIENT : 0) |
+			    (f->iv.dir[!cl].packets ? KF_NF_UNI_SERVER : 0);
+
+	return dirs || c->close_type == KF_CLOSE_FORCED_REPORT ? dirs : KF_NF_UNI_CLIENT;
+}
+
 __u32 kf_nf_art_avg_ms(const struct kf_delay *d)
 {
 	return d->count ? d->sum / d->count / 1000 : 0;

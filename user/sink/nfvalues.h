@@ -53,6 +53,14 @@ __u16 kf_nf_port(const struct flow_key *k, int side);
 /* applicationId: engine 3 (IANA L4 port) and the server's port; 0 when the
  * protocol has no ports. */
 __u32 kf_nf_app_id(const struct kf_flow *f);
+/* The directions one-direction records (IPFIX uniflow, RPT_TRANSACTION_NF)
+ * go out for, KF_NF_UNI_CLIENT | KF_NF_UNI_SERVER: each that sent packets
+ * in the interval; at a flow's end with none, the client's (no packets),
+ * so that the end (close_type, flowEndReason) reaches the collector. */
+#define KF_NF_UNI_CLIENT 1
+#define KF_NF_UNI_SERVER 2
+unsigned int kf_nf_uni_dirs(const struct kf_flow *f, const struct kf_nf_flowctx *c);
+
 /* flowEndReason (136) from close_type. */
 __u8 kf_nf_end_reason(unsigned int close_type, __u8 proto);
 __u32 kf_nf_sysuptime(__u64 ms, __u64 init_ms);

@@ -302,8 +302,8 @@ static void meta_rows(struct kf_sqlout *so, const struct kf_rec *r)
 void kf_sqlout_record(struct kf_sqlout *so, const struct kf_rec *r)
 {
 	const struct kf_flow *f = r->f;
-	int c = f->life.client & 1;
 	struct kf_nf_flowctx ctx;
+	unsigned int dirs;
 
 	start_rows(so, r->now_s);
 	kf_row_l4(&so->row, r, so->agent);
@@ -314,10 +314,11 @@ void kf_sqlout_record(struct kf_sqlout *so, const struct kf_rec *r)
 	so->win_start_ms = r->win->start_us / 1000;
 	so->win_end_ms = r->win->end_us / 1000;
 	kf_nf_flowctx_init(&ctx, r, so->init_ms, so->vrf);
-	/* A direction without packets has nothing to report (as IPFIX uniflow). */
-	if (f->iv.dir[c].packets)
+	/* The directions IPFIX uniflow sends too. */
+	dirs = kf_nf_uni_dirs(f, &ctx);
+	if (dirs & KF_NF_UNI_CLIENT)
 		transaction_row(so, r, &ctx, false);
-	if (f->iv.dir[!c].packets)
+	if (dirs & KF_NF_UNI_SERVER)
 		transaction_row(so, r, &ctx, true);
 	so->usage_dropped += kf_usage_add(&so->usage, &so->global, r);
 }
