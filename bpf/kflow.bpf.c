@@ -157,6 +157,11 @@ static __always_inline void handle_skb(struct __sk_buff *skb, __u32 hook)
 	 * Judged here, not in account_packet(): there, the branches of the
 	 * clock's slot multiplied the paths the verifier walks (loading took
 	 * a second longer). */
+	/* For every packet, not only departure-stamped ones: most packets
+	 * take the coarse time anyway, and one read here keeps its branches
+	 * out of account_packet() (verified per path). A packet that needs
+	 * the fine clock pays this per-CPU slot as well (a new flow, a lock
+	 * taker), and a second clock read once per tick and CPU. */
 	m.coarse_ns = kf_coarse_ns();
 	if (skb->tstamp_type == BPF_SKB_TSTAMP_DELIVERY_MONO)
 		account_packet(&m, hook, 0,

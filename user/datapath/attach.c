@@ -179,7 +179,7 @@ static int refuse_other_agents(const struct kf_iface *ifc, const struct kf_owner
 }
 
 static int tc_attach_one(int ifindex, const char *ifname, enum bpf_tc_attach_point point,
-			 int prog_fd, const struct kf_owner *own)
+			 int prog_fd)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
 	LIBBPF_OPTS(bpf_tc_opts, q, .handle = KF_TC_HANDLE, .priority = KF_TC_PRIO);
@@ -194,10 +194,6 @@ static int tc_attach_one(int ifindex, const char *ifname, enum bpf_tc_attach_poi
 			ifname, dir, KF_TC_HANDLE, KF_TC_PRIO, q.prog_id);
 		return -EEXIST;
 	}
-	if (q.prog_id &&
-	    refuse_other_agent(ifname, dir, q.prog_id, own,
-			       point == BPF_TC_INGRESS ? KF_ATT_TC_INGRESS : KF_ATT_TC_EGRESS))
-		return -EEXIST;
 	err = bpf_tc_attach(&hook, &opts);
 	if (err)
 		pr_warn("error: cannot attach TC %s on %s: %s\n", dir, ifname, strerror(-err));
@@ -256,7 +252,7 @@ static void driver_name(const char *ifname, char *buf, size_t len)
 /* mode_flags: 0 lets the kernel fall back to generic XDP; XDP_FLAGS_DRV_MODE
  * fails with -EOPNOTSUPP where the driver has no XDP of its own. */
 static int xdp_attach_one(const struct kf_iface *ifc, int prog_fd, __u32 mode_flags,
-			  __u32 *prog_id, const struct kf_owner *own)
+			  __u32 *prog_id)
 {
 	LIBBPF_OPTS(bpf_xdp_attach_opts, opts);
 	struct bpf_prog_info info = {};
@@ -270,8 +266,6 @@ static int xdp_attach_one(const struct kf_iface *ifc, int prog_fd, __u32 mode_fl
 				ifc->name, cur);
 			return -EEXIST;
 		}
-		if (refuse_other_agent(ifc->name, "XDP", cur, own, KF_ATT_XDP))
-			return -EEXIST;
 		old_fd = bpf_prog_get_fd_by_id(cur);
 		if (old_fd < 0)
 			return -errno;
@@ -407,7 +401,7 @@ static bool ingress_xdp(const struct kf_iface *ifc, enum kf_xdp_mode xdp,
 			ifc->name);
 		return false;
 	}
-	*err = xdp_attach_one(ifc, xdp_fd, XDP_FLAGS_DRV_MODE, prog_id, own);
+	*err = xdp_attach_one(ifc, xdp_fd, XDP_FLAGS_DRV_MODE, prog_id);
 	if (*err == -EOPNOTSUPP) {
 		pr_info("%s: driver %s has no native XDP; counting ingress with TC\n", ifc->name,
 			drv[0] ? drv : "(unknown)");
@@ -455,17 +449,17 @@ int kf_attach_one(struct kf_bpf *b, const struct kf_iface *ifc, enum kf_xdp_mode
 	err = 0;
 	use_xdp = ingress_xdp(ifc, xdp, &own, xdp_fd, &a.xdp_prog_id, &err, &attached);
 	if (use_xdp && !err && !attached)
-		err = xdp_attach_one(ifc, xdp_fd, 0, &a.xdp_prog_id, &own);
+		err = xdp_attach_one(ifc, xdp_fd, 0, &a.xdp_prog_id);
 	if (use_xdp) {
 		if (!err)
 			a.flags |= KF_ATT_XDP;
 	} else {
-		err = tc_attach_one(ifc->ifindex, ifc->name, BPF_TC_INGRESS, in_fd, &own);
+		err = tc_attach_one(ifc->ifindex, ifc->name, BPF_TC_INGRESS, in_fd);
 		if (!err)
 			a.flags |= KF_ATT_TC_INGRESS;
 	}
 	if (!err) {
-		err = tc_attach_one(ifc->ifindex, ifc->name, BPF_TC_EGRESS, out_fd, &own);
+		err = tc_attach_one(ifc->ifindex, ifc->name, BPF_TC_EGRESS, out_fd);
 		if (!err)
 			a.flags |= KF_ATT_TC_EGRESS;
 	}

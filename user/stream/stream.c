@@ -497,12 +497,11 @@ static bool stream_close(struct kf_sink *sk)
 	while (h->subs)
 		sub_close(h, h->subs, "agent stopping");
 	/* A stream that never started has nothing to sum up beside its error. */
-	if (h->lfd >= 0)
+	if (h->lfd >= 0) {
 		pr_info("stream: %llu events published, %llu lost in the kernel, %llu lost for "
 			"full subscriber buffers, %llu connections\n",
 			h->st.published, h->st.lost_kernel, h->st.lost_subscriber,
 			h->st.connections);
-	if (h->lfd >= 0) {
 		close(h->lfd);
 		unlink(h->o->stream_path);
 	}
